@@ -1,0 +1,16 @@
+"""lidlib: the library behind the companion to "Learning Shrinks the Hard Tail".
+
+The public names below form the API contract of the book (see ``DESIGN.md``).
+Science modules never import the infrastructure modules (``data``, ``claims``,
+``book``, ``cli``).
+"""
+
+from lidlib.passk import failure_curve, pass_at_k_unbiased, single_trial_success
+
+__all__ = [
+    "single_trial_success",
+    "failure_curve",
+    "pass_at_k_unbiased",
+]
+
+__version__ = "0.1.0"

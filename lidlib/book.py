@@ -1,0 +1,220 @@
+"""The book pipeline: Jupytext sources -> papermill -> claims page -> jupyter-book.
+
+``notebooks/<chapter>.md`` (MyST Markdown, Jupytext) is executed by papermill, which
+injects ``profile`` and ``seed`` into the cell tagged ``parameters``; the executed
+notebook goes to ``book/_generated/<chapter>.ipynb`` and the chapter writes
+``results/<chapter>.json``.  The claims page is generated from those files, and
+jupyter-book 1.x renders the site without executing anything (Sphinx warnings are
+errors).  A cell that raises stops the pipeline with the chapter and cell named.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from lidlib import claims
+from lidlib.profiles import DEFAULT_SEED, PROFILES
+
+GENERATED = Path("book") / "_generated"
+
+
+class ChapterError(RuntimeError):
+    """A chapter failed to execute; the message names the chapter and the cell."""
+
+
+@dataclass(frozen=True)
+class ChapterRun:
+    chapter: str
+    seconds: float
+    notebook: Path
+    results: Path
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The book's root directory (holding ``_toc.yml`` and ``notebooks/``)."""
+    root = claims.project_root(start)
+    if root is None:
+        raise ChapterError(
+            "not inside the book's source tree: no parent directory holds _toc.yml and notebooks/"
+        )
+    return root
+
+
+def toc_chapters(root: Path) -> list[str]:
+    """Chapter names (notebook stems) in ``_toc.yml`` order: the entries under ``book/_generated/``."""
+    import yaml
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    files: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(str(node["file"]))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(toc)
+    prefix = GENERATED.as_posix() + "/"
+    return [Path(f).stem for f in files if f.startswith(prefix)]
+
+
+def _check_profile(profile: str) -> None:
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+
+
+def run_chapter(chapter: str, profile: str = "quick", seed: int = DEFAULT_SEED, root: Path | None = None) -> ChapterRun:
+    """Execute one chapter with papermill and return where its outputs went.
+
+    Raises
+    ------
+    ChapterError
+        If the notebook does not exist, a cell raises, or no results file was written.
+    """
+    import jupytext
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    _check_profile(profile)
+    root = find_root(root)
+    src = root / "notebooks" / f"{chapter}.md"
+    if not src.is_file():
+        known = sorted(p.stem for p in (root / "notebooks").glob("*.md"))
+        raise ChapterError(f"no chapter {chapter!r} (no {src}); chapters: {', '.join(known)}")
+    out = root / GENERATED / f"{chapter}.ipynb"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    res_dir = claims.results_dir() if os.environ.get(claims.RESULTS_ENV) else root / "results"
+    res = res_dir / f"{chapter}.json"
+    res.unlink(missing_ok=True)
+    nb = jupytext.read(src)
+    env_before = os.environ.get(claims.RESULTS_ENV)
+    os.environ[claims.RESULTS_ENV] = str(res_dir)  # the kernel inherits it
+    t0 = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            nb,
+            str(out),
+            parameters={"profile": profile, "seed": int(seed)},
+            kernel_name="python3",
+            language="python",
+            cwd=str(root / "notebooks"),
+            progress_bar=False,
+        )
+    except PapermillExecutionError as exc:
+        src_cells = [c.source.strip() for c in nb.cells if c.cell_type == "code"]
+        failed = (exc.source or "").strip()
+        where = f"code cell {src_cells.index(failed) + 1}" if failed in src_cells else "the injected parameters cell"
+        first = failed.splitlines()[0][:60] if failed else ""
+        raise ChapterError(
+            f"chapter {chapter!r} failed in {where} of notebooks/{chapter}.md "
+            f"(starting {first!r}): {exc.ename}: {exc.evalue}\n"
+            f"  the executed notebook with the traceback is {out}"
+        ) from None
+    finally:
+        if env_before is None:
+            os.environ.pop(claims.RESULTS_ENV, None)
+        else:
+            os.environ[claims.RESULTS_ENV] = env_before
+    seconds = time.perf_counter() - t0
+    if not res.is_file():
+        raise ChapterError(f"chapter {chapter!r} ran but wrote no {res} (call ledger.save())")
+    return ChapterRun(chapter, seconds, out, res)
+
+
+def write_claims(root: Path) -> Path:
+    """Regenerate ``book/claims.md`` from ``results/*.json``."""
+    results = claims.load_results(root / "results")
+    return claims.write_claims_page(root / "book" / "claims.md", results, order=toc_chapters(root))
+
+
+def write_generated_pages(root: Path) -> None:
+    """Write the generated parts of the reproducibility page into ``book/_generated/``.
+
+    ``profiles.md``: every chapter's profile sizes, read from :mod:`lidlib.profiles`;
+    ``timings.md``: the per-chapter wall times of the last ``lidlib book`` run.
+    """
+    from lidlib import profiles
+
+    out = root / GENERATED
+    out.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for ch in profiles.chapters():
+        q, p = profiles.get(ch, "quick"), profiles.get(ch, "paper")
+        lines += [f"**{ch}**", "", "| parameter | quick | paper |", "|---|---|---|"]
+        lines += [f"| `{k}` | {q[k]} | {p[k]} |" for k in q]
+        lines.append("")
+    (out / "profiles.md").write_text("\n".join(lines))
+
+    tfile = root / "results" / "_timings.json"
+    if tfile.is_file():
+        t = json.loads(tfile.read_text())
+        rows = [f"| {ch} | {sec:.1f} |" for ch, sec in t["seconds"].items()]
+        total = sum(t["seconds"].values())
+        text = "\n".join(
+            [
+                f"Wall time of each chapter in the last `lidlib book` run (profile `{t['profile']}`, "
+                f"seed {t['seed']}, {t.get('machine', 'this machine')}); generated, not typed.",
+                "",
+                "| chapter | seconds |",
+                "|---|---|",
+                *rows,
+                f"| **all chapters** | **{total:.1f}** |",
+            ]
+        )
+    else:
+        text = "No timings recorded: the site was rendered without executing the chapters."
+    (out / "timings.md").write_text(text + "\n")
+
+
+def build_site(root: Path) -> Path:
+    """Render the site with jupyter-book 1.x (no execution; warnings are errors)."""
+    exe = Path(sys.executable).parent / "jupyter-book"
+    cmd = [str(exe) if exe.exists() else (shutil.which("jupyter-book") or "jupyter-book")]
+    cmd += ["build", str(root), "--all", "-W", "-n", "--keep-going"]
+    proc = subprocess.run(cmd, cwd=root)
+    if proc.returncode != 0:
+        raise ChapterError(f"jupyter-book build failed (exit {proc.returncode}); see the warnings above")
+    return root / "_build" / "html" / "index.html"
+
+
+def build_book(profile: str = "paper", seed: int = DEFAULT_SEED, root: Path | None = None, *, execute: bool = True, log=print) -> Path:
+    """Execute every chapter in ``_toc.yml`` order, write the claims page, render the site."""
+    _check_profile(profile)
+    root = find_root(root)
+    chapters = toc_chapters(root)
+    timings: dict[str, float] = {}
+    if execute:
+        res_dir = root / "results"
+        for old in res_dir.glob("*.json"):
+            old.unlink()
+        for ch in chapters:
+            log(f"[lidlib book] executing {ch} (profile={profile}, seed={seed})")
+            run = run_chapter(ch, profile, seed, root)
+            timings[ch] = round(run.seconds, 2)
+            log(f"[lidlib book]   done in {run.seconds:.1f} s")
+        res_dir.mkdir(exist_ok=True)
+        machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
+        (res_dir / "_timings.json").write_text(
+            json.dumps({"profile": profile, "seed": seed, "machine": machine, "seconds": timings}, indent=1)
+            + "\n"
+        )
+    missing = [ch for ch in chapters if not (root / GENERATED / f"{ch}.ipynb").is_file()]
+    if missing:
+        raise ChapterError(f"not executed yet: {', '.join(missing)} (run without --no-execute)")
+    page = write_claims(root)
+    write_generated_pages(root)
+    log(f"[lidlib book] wrote {page.relative_to(root)}")
+    index = build_site(root)
+    log(f"[lidlib book] site: {index}")
+    return index

@@ -1,0 +1,54 @@
+"""The ``lidlib`` command: a thin layer that parses arguments and calls the modules."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from lidlib.profiles import DEFAULT_SEED, PROFILES
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lidlib", description="Companion to 'Learning Shrinks the Hard Tail'.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("book", help="execute every chapter, write results, render the site")
+    b.add_argument("--profile", choices=PROFILES, default="paper")
+    b.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    b.add_argument("--no-execute", action="store_true", help="only regenerate the claims page and the site")
+
+    r = sub.add_parser("run", help="execute one chapter and write its results JSON")
+    r.add_argument("chapter", help="notebook file stem, e.g. lid_model")
+    r.add_argument("--profile", choices=PROFILES, default="quick")
+    r.add_argument("--seed", type=int, default=DEFAULT_SEED)
+
+    d = sub.add_parser("data", help="the data registry: list, fetch, verify", add_help=False)
+    d.add_argument("rest", nargs=argparse.REMAINDER)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "book":
+            from lidlib.book import build_book
+
+            build_book(args.profile, args.seed, execute=not args.no_execute)
+        elif args.command == "run":
+            from lidlib.book import find_root, run_chapter, write_claims
+
+            run = run_chapter(args.chapter, args.profile, args.seed)
+            write_claims(find_root())
+            print(f"{args.chapter}: {run.seconds:.1f} s -> {run.results}")
+        elif args.command == "data":
+            from lidlib.data import cli_data
+
+            return cli_data(args.rest)
+    except (ValueError, RuntimeError) as exc:  # ChapterError is a RuntimeError
+        print(f"lidlib {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

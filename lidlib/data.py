@@ -1,0 +1,348 @@
+"""Data layer: a registry of checksummed files, a local mirror, a download cache.
+
+Modelled on the pooch usage of SciPy and scikit-image. ``lidlib/registry.txt``
+lists every file as ``name sha256:hash`` (pooch format); ``_SOURCES`` below adds the
+canonical URL, licence and description. Files are resolved in this order:
+
+1. ``$LIDLIB_DATA_DIR/<name>`` if the variable is set and the file exists (read in
+   place, never copied, always checked against the registry sha256);
+2. the cache ``$LIDLIB_CACHE_DIR`` (default ``pooch.os_cache("lidlib")``), filled by
+   pooch from the canonical URL when absent.
+
+Two sources are not plain copies: ``cifar10-test/test_batch.bin`` is extracted
+from the canonical ``cifar-10-binary.tar.gz`` (checked by its published md5; the
+mirror copy is a JPEG round-trip whose sha256 only applies to the mirror), and the
+Fashion-MNIST files are rebuilt from the official ``.gz`` (md5-checked) as their
+first 1000 items with a corrected IDX header, then checked against the sha256.
+Nothing here unpickles data; loaders must read ``.npy`` with ``allow_pickle=False``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import math
+import os
+import struct
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import pooch
+
+ENV_MIRROR = "LIDLIB_DATA_DIR"
+ENV_CACHE = "LIDLIB_CACHE_DIR"
+REGISTRY_FILE = Path(__file__).with_name("registry.txt")
+#: pooch downloader used for all downloads (``None``: pooch's default HTTP one).
+DOWNLOADER: Callable[..., Any] | None = None
+
+_GH_10H = "https://raw.githubusercontent.com/jcpeterson/cifar-10h/master/data/"
+_GH_ICSL = ("https://raw.githubusercontent.com/austine4/Inference-Compute-Scaling-Laws/"
+            "ae89b2f0fea3286bd6a6f2cbea7cb9cd8d93b522/")
+_FMNIST = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
+_GUESS = (" URL is a best guess: repository root as seen in a code-index snapshot "
+          "(commit ae89b2f, file sizes match the mirror), never downloaded from here.")
+_CURVE = ("Digitized MATH coverage (pass@k) curve of {} from Brown et al. 2024, "
+          "columns x=k, y=coverage, rows unsorted.")
+_SOURCES: dict[str, dict[str, Any]] = {
+    "cifar10h/cifar10h-counts.npy": dict(
+        source="file", url=_GH_10H + "cifar10h-counts.npy", licence="CC BY-SA 4.0",
+        description="CIFAR-10H human label counts, 10000 x 10, CIFAR-10 test order."),
+    "cifar10h/cifar10h-probs.npy": dict(
+        source="file", url=_GH_10H + "cifar10h-probs.npy", licence="CC BY-SA 4.0",
+        description="CIFAR-10H human label probabilities, 10000 x 10, CIFAR-10 test order."),
+    "cifar10-test/test_batch.bin": dict(
+        source="archive", url="https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",
+        download_hash="md5:c32a1d4ab5d03f1284b67883e8d87530",
+        member="cifar-10-batches-bin/test_batch.bin", licence="CIFAR-10 terms (Krizhevsky 2009)",
+        description="CIFAR-10 test images, binary records. Mirror copy is a JPEG round-trip "
+                    "(~5.6/255 per pixel); downloads extract the exact file from the archive."),
+    "fashion-mnist/train-images-first1000-idx3-ubyte": dict(
+        source="gz-prefix", url=_FMNIST + "train-images-idx3-ubyte.gz", prefix=1000,
+        download_hash="md5:8d4fb7e6c68d591d4c3dfef9ec88bf0d", licence="MIT",
+        description="First 1000 Fashion-MNIST training images (IDX), cut from the official gz."),
+    "fashion-mnist/train-labels-first1000-idx1-ubyte": dict(
+        source="gz-prefix", url=_FMNIST + "train-labels-idx1-ubyte.gz", prefix=1000,
+        download_hash="md5:25c81989df183df01b3e8a0aad5dffbe", licence="MIT",
+        description="First 1000 Fashion-MNIST training labels (IDX), cut from the official gz."),
+    "llm-passk/gemma2B.csv": dict(source="file", url=_GH_ICSL + "gemma2B.csv", url_status="guess",
+        licence="figures of a public paper", description=_CURVE.format("Gemma-2B") + _GUESS),
+    "llm-passk/llama8BpassN.csv": dict(source="file", url=_GH_ICSL + "llama8BpassN.csv", url_status="guess",
+        licence="figures of a public paper", description=_CURVE.format("Llama-3-8B") + _GUESS),
+    "llm-passk/pythia28B.csv": dict(source="file", url=_GH_ICSL + "pythia28B.csv", url_status="guess",
+        licence="figures of a public paper", description=_CURVE.format("Pythia-2.8B") + _GUESS),
+    "llm-passk/pythia_math_counts.csv": dict(
+        source="mirror-only", url=None, url_status="none", licence="MIT (underlying samples)",
+        description="Per-problem counts (model, benchmark, problem_idx, n, c) of 7 Pythia models on 128 "
+                    "MATH problems, tabulated from Brown et al. 2024 samples; no canonical single-file "
+                    "URL exists (provenance: README of the offline mirror)."),
+}
+
+
+class DataUnavailableError(RuntimeError):
+    """A data file is neither in the mirror nor in the cache and cannot be downloaded."""
+
+
+class DataIntegrityError(RuntimeError):
+    """A data file does not match its registered checksum (corrupt or truncated)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One registered data file; ``sha256`` is the hash of the mirror copy."""
+
+    name: str
+    sha256: str
+    source: str  # "file", "archive", "gz-prefix" or "mirror-only"
+    url: str | None
+    licence: str
+    description: str
+    url_status: str = "canonical"  # "canonical", "guess" or "none"
+    download_hash: str | None = None  # hash of what ``url`` serves, if not the sha256
+    member: str | None = None  # archive member ("archive")
+    prefix: int | None = None  # number of IDX items kept ("gz-prefix")
+
+
+def load_registry(path: Path = REGISTRY_FILE,
+                  sources: dict[str, dict[str, Any]] = _SOURCES) -> dict[str, Entry]:
+    """Join the pooch registry file with the source table into ``{name: Entry}``."""
+    hashes = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, digest = line.split()
+            hashes[name] = digest.removeprefix("sha256:")
+    if set(hashes) != set(sources):
+        raise RuntimeError(f"{path} and lidlib.data._SOURCES list different files: "
+                           f"{sorted(set(hashes) ^ set(sources))}")
+    return {n: Entry(name=n, sha256=h, **sources[n]) for n, h in hashes.items()}
+
+
+REGISTRY: dict[str, Entry] = load_registry()
+
+
+def _entry(name: str) -> Entry:
+    if name not in REGISTRY:
+        raise ValueError(f"unknown data file {name!r}; known names: {', '.join(REGISTRY)}")
+    return REGISTRY[name]
+
+
+def mirror_dir() -> Path | None:
+    """Return the mirror directory named by ``$LIDLIB_DATA_DIR``, or None."""
+    value = os.environ.get(ENV_MIRROR)
+    return Path(value).expanduser() if value else None
+
+
+def cache_dir() -> Path:
+    """Return the download cache (``$LIDLIB_CACHE_DIR`` or ``pooch.os_cache("lidlib")``)."""
+    value = os.environ.get(ENV_CACHE)
+    return Path(value).expanduser() if value else Path(pooch.os_cache("lidlib"))
+
+
+def idx_prefix(data: bytes, n: int) -> bytes:
+    """Return the first ``n`` items of an unsigned-byte IDX file, header count corrected."""
+    if len(data) < 4 or data[:3] != b"\x00\x00\x08":
+        raise ValueError("not an unsigned-byte IDX file")
+    ndim = data[3]
+    head = 4 + 4 * ndim
+    dims = struct.unpack(f">{ndim}I", data[4:head])
+    size = n * math.prod(dims[1:])
+    if dims[0] < n or len(data) < head + size:
+        raise ValueError(f"IDX file holds fewer than {n} items")
+    return data[:4] + struct.pack(">I", n) + data[8:head] + data[head:head + size]
+
+
+def _prefix_processor(dst: Path, n: int) -> Callable[[str, str, Any], str]:
+    def process(fname: str, action: str, _pooch: Any) -> str:
+        if action != "fetch" or not dst.is_file():
+            with gzip.open(fname, "rb") as fh:
+                dst.write_bytes(idx_prefix(fh.read(), n))
+        return str(dst)
+    return process
+
+
+def _candidates(entry: Entry) -> list[tuple[str, Path, Path, str]]:
+    """Local places for ``entry``: (origin, file, file whose hash is checked, expected hash)."""
+    out = []
+    if (mirror := mirror_dir()) is not None:
+        out.append(("mirror", mirror / entry.name, mirror / entry.name, "sha256:" + entry.sha256))
+    cached = cache_dir() / entry.name
+    if entry.source == "archive":
+        archive = cached.parent / entry.url.rsplit("/", 1)[-1]
+        member = cached.parent / archive.name.split(".tar")[0] / entry.member
+        out.append(("cache", member, archive, entry.download_hash))
+    else:
+        out.append(("cache", cached, cached, "sha256:" + entry.sha256))
+    return out
+
+
+def _inspect(entry: Entry, origin: str, path: Path, checked: Path, expected: str) -> dict:
+    """Status record of one local candidate (hashes the file, or the archive it came from)."""
+    alg = expected.split(":")[0]
+    rec = dict(name=entry.name, origin=origin, path=None, status="missing", expected=expected,
+               actual=None, checked=f"{alg} of " + (f"the {origin} copy" if checked == path
+                                                      else f"canonical archive {checked.name}"))
+    if path.is_file() and checked.is_file():
+        actual = f"{alg}:{pooch.file_hash(str(checked), alg)}"
+        rec.update(path=path, actual=actual, status="ok" if actual == expected else "corrupt")
+    return rec
+
+
+def _integrity_error(rec: dict) -> DataIntegrityError:
+    return DataIntegrityError(
+        f"data file {rec['name']!r} at {rec['path']} is corrupt or truncated: expected "
+        f"{rec['expected']}, got {rec['actual']} ({rec['checked']}). Re-fetch it: restore it in the "
+        f"mirror, or delete it and run `lidlib data fetch {rec['name']}`.")
+
+
+def _unavailable_error(entry: Entry, reason: str) -> DataUnavailableError:
+    how = ("then check it with" if entry.url is None else "or, with internet access, run")
+    return DataUnavailableError(
+        f"data file {entry.name!r} is not available: {reason}. Set {ENV_MIRROR} to a local mirror "
+        f"directory holding {entry.name!r} (now: {os.environ.get(ENV_MIRROR) or 'unset'}), "
+        f"{how} `lidlib data fetch {entry.name}`.")
+
+
+def _download(entry: Entry) -> None:
+    """Fill the cache for ``entry`` with pooch (no network if already cached and valid)."""
+    target = cache_dir() / entry.name
+    fname, processor = entry.url.rsplit("/", 1)[-1], None
+    if entry.source == "archive":
+        processor = pooch.Untar(members=[entry.member], extract_dir=fname.split(".tar")[0])
+    elif entry.source == "gz-prefix":
+        processor = _prefix_processor(target, entry.prefix)
+    else:
+        fname = target.name
+    known = entry.download_hash or "sha256:" + entry.sha256
+    try:
+        pooch.retrieve(entry.url, known_hash=known, fname=fname, path=target.parent,
+                       processor=processor, downloader=DOWNLOADER)
+    except ValueError as exc:  # pooch: hash mismatch of the download
+        raise DataIntegrityError(f"download of {entry.name!r} from {entry.url} failed its {known} "
+                                 f"check ({exc}); retry `lidlib data fetch {entry.name}` later.") from exc
+    except OSError as exc:  # includes requests' connection errors
+        raise _unavailable_error(entry, f"download from {entry.url} failed ({exc})") from exc
+
+
+def _resolve(entry: Entry) -> dict:
+    """Locate (mirror, else cache/download) and verify ``entry``; return its status record."""
+    *mirror, cache = _candidates(entry)  # mirror is [] or [candidate]
+    mirror = mirror[0] if mirror else None
+    if mirror is not None and mirror[1].is_file():
+        rec = _inspect(entry, *mirror)
+    elif entry.url is None:
+        raise _unavailable_error(entry, "it is mirror-only (no canonical single-file URL exists)")
+    else:
+        _download(entry)
+        rec = _inspect(entry, *cache)
+    if rec["status"] != "ok":
+        raise _integrity_error(rec)
+    return rec
+
+
+def fetch(name: str) -> Path:
+    """Return the verified local path of registered file ``name``.
+
+    Parameters
+    ----------
+    name : str
+        Registry name, e.g. ``"cifar10h/cifar10h-counts.npy"``.
+
+    Returns
+    -------
+    pathlib.Path
+        A file inside ``$LIDLIB_DATA_DIR`` (read in place) or inside the cache.
+
+    Raises
+    ------
+    ValueError
+        Unknown name.
+    DataUnavailableError
+        Not in the mirror, not cached and not downloadable (offline, mirror-only).
+    DataIntegrityError
+        The file (or the archive it came from) does not match its checksum.
+    """
+    return _resolve(_entry(name))["path"]
+
+
+def provenance(name: str) -> dict:
+    """Registry record of ``name`` plus its resolved path, origin, check and file sha256."""
+    rec = _resolve(_entry(name))
+    sha = rec["actual"]
+    if not sha.startswith("sha256:"):  # checked via the archive: hash the file itself
+        sha = "sha256:" + pooch.file_hash(str(rec["path"]))
+    return {**registry_entries([name])[0], "path": str(rec["path"]), "origin": rec["origin"],
+            "checked": f"{rec['checked']} = {rec['actual']}", "file_sha256": sha}
+
+
+def registry_entries(names: list[str] | None = None) -> list[dict]:
+    """Return the registry as dicts (name, sha256, source, url, url_status, licence, ...)."""
+    return [asdict(_entry(n)) for n in (REGISTRY if names is None else names)]
+
+
+def verify(names: list[str] | None = None) -> list[dict]:
+    """Check local copies without downloading.
+
+    Returns
+    -------
+    list of dict
+        Per file: ``name``, ``path`` (None if absent), ``status`` ("ok", "missing",
+        "corrupt"), ``expected`` and ``actual`` hashes, ``origin`` and ``checked``
+        (which hash of which file was compared). The mirror copy wins if present.
+    """
+    out = []
+    for entry in map(_entry, REGISTRY if names is None else names):
+        recs = [_inspect(entry, *c) for c in _candidates(entry)]
+        out.append(next((r for r in recs if r["path"] is not None), recs[0]))
+    return out
+
+
+def data_dir_status() -> dict:
+    """Where the mirror, the cache and the registry are, and whether they exist."""
+    mirror, cache = mirror_dir(), cache_dir()
+    return {"mirror_env": ENV_MIRROR, "mirror": str(mirror) if mirror else None,
+            "mirror_exists": bool(mirror and mirror.is_dir()), "cache_env": ENV_CACHE,
+            "cache": str(cache), "cache_exists": cache.is_dir(), "registry": str(REGISTRY_FILE)}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, no usage dump
+        raise ValueError(message)
+
+
+def cli_data(argv: list[str]) -> int:
+    """Run ``lidlib data {list,fetch,verify} [NAME ...]``; return the exit status."""
+    parser = _Parser(prog="lidlib data", description="Manage lidlib data files.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for cmd in ("list", "fetch", "verify"):
+        sub.add_parser(cmd).add_argument("names", nargs="*", metavar="NAME")
+    try:
+        args = parser.parse_args(argv)
+        names = args.names or list(REGISTRY)
+        entries = [_entry(n) for n in names]
+    except ValueError as exc:
+        print(f"lidlib data: error: {exc}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    if args.command == "list":
+        print(f"{'NAME':48} {'SIZE':>9}  {'SOURCE':24} LICENCE")
+        for entry in entries:
+            path = next((c[1] for c in _candidates(entry) if c[1].is_file()), None)
+            size = path.stat().st_size if path else "-"
+            src = entry.source + (" (URL guessed)" if entry.url_status == "guess" else "")
+            print(f"{entry.name:48} {size:>9}  {src:24} {entry.licence}")
+        return 0
+    if args.command == "verify":
+        recs = verify(names)
+        for r in recs:
+            print(f"{r['status']:8} {r['name']:48} {r['path'] or '-'}  ({r['checked']})")
+        return 0 if all(r["status"] == "ok" for r in recs) else 1
+    status = 0
+    for entry in entries:
+        try:
+            print(f"{entry.name}\t{fetch(entry.name)}")
+        except (DataUnavailableError, DataIntegrityError) as exc:
+            print(f"lidlib data: error: {exc}", file=sys.stderr)
+            status = 2
+    return status

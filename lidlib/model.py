@@ -1,0 +1,192 @@
+"""The Latent Instance Difficulty (LID) data model (Definition 3.1 of the main paper).
+
+Features ``x ~ N(0, Sigma)`` with a power-law spectrum ``sigma_j^2 = j^-(1+alpha)``;
+a latent precision ``tau ~ Gamma(beta/2, rate 1)`` drawn independently of ``x``;
+targets ``Y ~ N(x^T theta*, sigma_eta^2 / tau)``; one realisation per training input.
+Randomness enters only through an explicit :class:`numpy.random.Generator`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import special
+
+from lidlib._validation import as_float_array, positive, positive_int, rng_from
+
+
+def power_law_spectrum(d: int, alpha: float) -> np.ndarray:
+    """Eigenvalues ``sigma_j^2 = j^-(1+alpha)``, ``j = 1..d`` (Def. 3.1, item 1)."""
+    d = positive_int("d", d)
+    alpha = float(positive("alpha", alpha))
+    return np.arange(1, d + 1, dtype=float) ** (-(1.0 + alpha))
+
+
+def sample_precision(n: int, beta: float, rng) -> np.ndarray:
+    """Draw ``n`` latent precisions ``tau ~ Gamma(shape=beta/2, rate=1)`` (Eq. 1)."""
+    n = positive_int("n", n)
+    beta = float(positive("beta", beta))
+    return rng_from(rng).gamma(beta / 2.0, 1.0, size=n)
+
+
+def precision_pdf(t, beta: float) -> np.ndarray:
+    """Density of ``Gamma(beta/2, 1)``: ``t^(beta/2-1) e^-t / Gamma(beta/2)``."""
+    t = as_float_array("t", t, allow_inf=True)
+    beta = float(positive("beta", beta))
+    a = beta / 2.0
+    with np.errstate(divide="ignore"):
+        logp = (a - 1.0) * np.log(t) - t - special.gammaln(a)
+    return np.where(t > 0, np.exp(logp), 0.0)
+
+
+def precision_cdf(t, beta: float) -> np.ndarray:
+    """Exact ``P(tau <= t)`` for ``tau ~ Gamma(beta/2, 1)`` (regularised incomplete gamma)."""
+    t = as_float_array("t", t, allow_inf=True)
+    beta = float(positive("beta", beta))
+    return special.gammainc(beta / 2.0, np.maximum(t, 0.0))
+
+
+def precision_tail_reference(t, beta: float) -> np.ndarray:
+    """Near-zero law ``P(tau <= t) ~ t^(beta/2) / Gamma(beta/2 + 1)`` as ``t -> 0``.
+
+    This is the only property of the Gamma law that the inference exponents use
+    (comment (ii) of Definition 3.1).
+    """
+    t = as_float_array("t", t)
+    beta = float(positive("beta", beta))
+    return np.exp(beta / 2.0 * np.log(t) - special.gammaln(beta / 2.0 + 1.0))
+
+
+def mean_inverse_precision(beta: float) -> float:
+    """``E[1/tau] = Gamma(beta/2 - 1)/Gamma(beta/2) = 2/(beta - 2)`` (Corollary 1).
+
+    Returns ``inf`` for ``beta <= 2``, where the average target variance diverges
+    (Assumption 3.2 excludes that case).
+    """
+    beta = float(positive("beta", beta))
+    return 2.0 / (beta - 2.0) if beta > 2 else float("inf")
+
+
+def inverse_precision_variance(beta: float) -> float:
+    """``Var[1/tau]`` for ``tau ~ Gamma(beta/2, 1)``; finite only for ``beta > 4``.
+
+    With ``a = beta/2``: ``E[1/tau^2] = 1/((a-1)(a-2))``, so
+    ``Var[1/tau] = 1/((a-1)^2 (a-2))``.  For ``2 < beta <= 4`` the sample mean of
+    ``1/tau`` converges, but without a finite standard error.
+    """
+    beta = float(positive("beta", beta))
+    a = beta / 2.0
+    return 1.0 / ((a - 1.0) ** 2 * (a - 2.0)) if beta > 4 else float("inf")
+
+
+@dataclass(frozen=True)
+class LIDSample:
+    """A draw from the LID model: features, mean targets, precisions, one label each."""
+
+    X: np.ndarray  # (n, d) features
+    mean: np.ndarray  # (n,) mean targets x^T theta*
+    tau: np.ndarray  # (n,) latent precisions
+    y: np.ndarray  # (n,) one realised label per input (Eq. 3)
+
+
+@dataclass(frozen=True)
+class LIDModel:
+    """The LID model of Definition 3.1.
+
+    Parameters
+    ----------
+    d : int
+        Feature dimension.
+    alpha : float
+        Spectral exponent: ``sigma_j^2 = j^-(1+alpha)``.
+    beta : float
+        Tail index: ``tau ~ Gamma(beta/2, 1)``.
+    sigma_eta : float
+        Global noise scale: ``Var(Y | x, tau) = sigma_eta^2 / tau``.
+    teacher : array of shape (d,), optional
+        ``theta*``.  Default: :func:`default_teacher` with seed 0.
+    """
+
+    d: int
+    alpha: float
+    beta: float
+    sigma_eta: float
+    teacher: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        positive_int("d", self.d)
+        positive("alpha", self.alpha)
+        positive("beta", self.beta)
+        positive("sigma_eta", self.sigma_eta)
+        if self.teacher is None:
+            object.__setattr__(self, "teacher", default_teacher(self.d, 0))
+        t = as_float_array("teacher", self.teacher)
+        if t.shape != (self.d,):
+            raise ValueError(f"teacher must have shape ({self.d},), got {t.shape}")
+        object.__setattr__(self, "teacher", t)
+
+    @property
+    def spectrum(self) -> np.ndarray:
+        """Population eigenvalues ``sigma_j^2`` (diagonal of ``Sigma``)."""
+        return power_law_spectrum(self.d, self.alpha)
+
+    @property
+    def noise_variance(self) -> float:
+        """Average target variance ``sigma_eta^2 E[1/tau] = 2 sigma_eta^2/(beta-2)`` (Eq. 4)."""
+        return self.sigma_eta**2 * mean_inverse_precision(self.beta)
+
+    def sample(self, n: int, rng) -> LIDSample:
+        """Draw ``n`` instances ``(x, tau)`` and one label each (Eq. 1-3)."""
+        n = positive_int("n", n)
+        rng = rng_from(rng)
+        X = rng.standard_normal((n, self.d)) * np.sqrt(self.spectrum)
+        tau = sample_precision(n, self.beta, rng)
+        mean = X @ self.teacher
+        y = self.draw_targets(mean, tau, 1, rng)[:, 0]
+        return LIDSample(X=X, mean=mean, tau=tau, y=y)
+
+    def draw_targets(self, mean, tau, k: int, rng) -> np.ndarray:
+        """``k`` fresh realisations per instance, shape ``(n, k)`` (Eq. 2)."""
+        mean = as_float_array("mean", mean)
+        tau = positive("tau", tau)
+        k = positive_int("k", k)
+        if mean.shape != tau.shape:
+            raise ValueError(f"mean and tau must have the same shape, got {mean.shape} and {tau.shape}")
+        sd = self.sigma_eta / np.sqrt(tau)
+        return mean[..., None] + sd[..., None] * rng_from(rng).standard_normal((*mean.shape, k))
+
+
+def default_teacher(d: int, rng) -> np.ndarray:
+    """A teacher ``theta* ~ N(0, I_d / d)`` (unit-order signal; the paper does not fix one)."""
+    d = positive_int("d", d)
+    return rng_from(rng).standard_normal(d) / np.sqrt(d)
+
+
+def inverse_precision_mean_scale(beta: float, n: int) -> float:
+    """Fluctuation scale of the sample mean of ``1/tau`` over ``n`` draws.
+
+    * ``beta > 4``: the standard error ``sqrt(Var[1/tau] / n)``.
+    * ``2 < beta < 4``: ``1/tau`` has the upper tail ``P(1/tau > x) ~ C x^-a`` with
+      ``a = beta/2 in (1, 2)`` and ``C = 1/Gamma(a+1)``, so its variance is infinite and
+      the generalised central limit theorem applies: the sample mean minus ``E[1/tau]``
+      is ``sigma_a n^(1/a - 1)`` times a totally skewed ``a``-stable variable, with
+      ``sigma_a^a = C Gamma(2-a) cos(pi a / 2) / (1 - a)`` (Samorodnitsky & Taqqu 1994,
+      Thm. 1.8.1 with Eq. 1.8.10).  The error shrinks like ``n^(1/a - 1)``, slower than
+      ``n^-1/2``.
+    * ``beta == 4``: the boundary case, scale ``sqrt(C log(n) / n)`` with ``C = 1/2``.
+
+    ``beta <= 2`` raises ``ValueError``: the mean itself is infinite.
+    """
+    beta = float(positive("beta", beta))
+    n = positive_int("n", n)
+    if beta <= 2:
+        raise ValueError(f"beta must exceed 2 for E[1/tau] to be finite, got {beta}")
+    if beta > 4:
+        return float(np.sqrt(inverse_precision_variance(beta) / n))
+    if beta == 4:
+        return float(np.sqrt(0.5 * np.log(n) / n))
+    a = beta / 2.0
+    C = 1.0 / special.gamma(a + 1.0)
+    sigma = (C * special.gamma(2.0 - a) * np.cos(np.pi * a / 2.0) / (1.0 - a)) ** (1.0 / a)
+    return float(sigma * n ** (1.0 / a - 1.0))

@@ -1,0 +1,105 @@
+"""The pipeline on a miniature book: papermill parameters, results, failure reporting."""
+
+import json
+import textwrap
+
+import pytest
+
+from lidlib import book
+
+HEADER = """---
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+"""
+
+
+def _mini_book(tmp_path, body: str, name: str = "mini") -> None:
+    (tmp_path / "_toc.yml").write_text(
+        f"format: jb-book\nroot: book/intro\nchapters:\n  - file: book/_generated/{name}\n  - file: book/claims\n"
+    )
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / f"{name}.md").write_text(HEADER + textwrap.dedent(body))
+
+
+PARAMS = """
+```{code-cell} ipython3
+:tags: [parameters]
+profile = "quick"
+seed = 0
+```
+"""
+
+
+@pytest.mark.slow
+def test_parameters_are_injected_and_results_written(tmp_path, monkeypatch):
+    monkeypatch.delenv("LIDLIB_RESULTS_DIR", raising=False)
+    _mini_book(
+        tmp_path,
+        PARAMS
+        + """
+```{code-cell} ipython3
+from lidlib.claims import Ledger
+led = Ledger("mini", profile, seed)
+led.check("seed-seen", "seed injected", "n/a", measured=seed, expected=7, tolerance=0)
+led.save()
+```
+""",
+    )
+    run = book.run_chapter("mini", "paper", 7, root=tmp_path)
+    data = json.loads((tmp_path / "results" / "mini.json").read_text())
+    assert data["profile"] == "paper" and data["seed"] == 7
+    assert data["claims"][0]["passed"] is True
+    assert run.notebook == tmp_path / "book" / "_generated" / "mini.ipynb" and run.notebook.is_file()
+    page = book.write_claims(tmp_path)
+    assert "1 of 1 claims pass" in page.read_text()
+
+
+@pytest.mark.slow
+def test_failing_cell_names_chapter_and_cell(tmp_path):
+    _mini_book(
+        tmp_path,
+        PARAMS
+        + """
+```{code-cell} ipython3
+x = 1
+```
+
+```{code-cell} ipython3
+raise ZeroDivisionError("planted failure")
+```
+""",
+        name="broken",
+    )
+    with pytest.raises(book.ChapterError) as exc:
+        book.run_chapter("broken", "quick", 0, root=tmp_path)
+    msg = str(exc.value)
+    assert "'broken'" in msg and "code cell 3 of notebooks/broken.md" in msg and "planted failure" in msg
+
+
+def test_unknown_chapter_and_profile(tmp_path):
+    _mini_book(tmp_path, PARAMS)
+    with pytest.raises(book.ChapterError, match="no chapter 'nope'"):
+        book.run_chapter("nope", root=tmp_path)
+    with pytest.raises(ValueError, match="profile"):
+        book.run_chapter("mini", "huge", root=tmp_path)
+
+
+def test_cli_reports_errors_in_one_line(tmp_path, monkeypatch, capsys):
+    from lidlib.cli import main
+
+    _mini_book(tmp_path, PARAMS)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "nope"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("lidlib run: error: no chapter 'nope'") and "\n" not in err
+
+
+def test_toc_order_of_the_real_book():
+    root = book.find_root(__import__("pathlib").Path(__file__).parent)
+    chapters = book.toc_chapters(root)
+    assert chapters[0] == "lid_model"
+    notebooks = {p.stem for p in (root / "notebooks").glob("*.md")}
+    assert set(chapters) == notebooks, "every notebook is a chapter of _toc.yml and vice versa"

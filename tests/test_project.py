@@ -1,0 +1,68 @@
+"""Consistency of the project files: environment, profiles, notebooks, README."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pyproject():
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def test_environment_yml_matches_pyproject():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    deps = env["dependencies"]
+    py = [d for d in deps if isinstance(d, str) and d.startswith("python")]
+    assert py == ["python=3.11"]
+    req = _pyproject()["project"]["requires-python"]
+    assert req == ">=3.11"
+    pip = next(d["pip"] for d in deps if isinstance(d, dict))
+    assert pip == ["-e .[book]"]
+    assert "book" in _pyproject()["project"]["optional-dependencies"]
+
+
+def test_extras_exist():
+    extras = _pyproject()["project"]["optional-dependencies"]
+    assert {"book", "test", "lab"} <= set(extras)
+    assert any(r.startswith("jupyter-book>=1.0.4,<2") for r in extras["book"])
+
+
+def test_readme_gives_two_setup_commands_that_the_makefile_has():
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"## Set-up.*?```bash\n(.*?)```", readme, re.S).group(1)
+    cmds = [line.split("#")[0].strip() for line in block.strip().splitlines()]
+    assert cmds == ["make book", "make test"]
+    mk = (ROOT / "Makefile").read_text()
+    assert re.search(r"^book:", mk, re.M) and re.search(r"^test:", mk, re.M)
+
+
+def test_profiles_define_the_same_keys():
+    from lidlib import profiles
+
+    for ch in profiles.chapters():
+        assert set(profiles.get(ch, "quick")) == set(profiles.get(ch, "paper")), ch
+
+
+@pytest.mark.parametrize("nb", sorted((ROOT / "notebooks").glob("*.md")), ids=lambda p: p.stem)
+def test_notebooks_have_a_parameters_cell_and_save_a_ledger(nb):
+    import jupytext
+
+    cells = jupytext.read(nb).cells
+    params = [c for c in cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1, "exactly one cell tagged parameters"
+    assert re.search(r"^profile = ", params[0].source, re.M) and re.search(r"^seed = ", params[0].source, re.M)
+    code = "\n".join(c.source for c in cells if c.cell_type == "code")
+    assert f'Ledger("{nb.stem}"' in code and "ledger.save()" in code
+
+
+def test_public_api_contract_names():
+    import lidlib
+
+    for name in ("single_trial_success", "failure_curve", "pass_at_k_unbiased"):
+        assert callable(getattr(lidlib, name))
