@@ -98,8 +98,11 @@ def run_chapter(chapter: str, profile: str = "quick", seed: int = DEFAULT_SEED, 
     res = res_dir / f"{chapter}.json"
     res.unlink(missing_ok=True)
     nb = jupytext.read(src)
-    env_before = os.environ.get(claims.RESULTS_ENV)
-    os.environ[claims.RESULTS_ENV] = str(res_dir)  # the kernel inherits it
+    # The kernel inherits the environment: tell it where results go, and keep figures
+    # inline even if the caller has MPLBACKEND=Agg set (that would drop every figure).
+    saved = {k: os.environ.get(k) for k in (claims.RESULTS_ENV, "MPLBACKEND")}
+    os.environ[claims.RESULTS_ENV] = str(res_dir)
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     t0 = time.perf_counter()
     try:
         papermill.execute_notebook(
@@ -122,10 +125,11 @@ def run_chapter(chapter: str, profile: str = "quick", seed: int = DEFAULT_SEED, 
             f"  the executed notebook with the traceback is {out}"
         ) from None
     finally:
-        if env_before is None:
-            os.environ.pop(claims.RESULTS_ENV, None)
-        else:
-            os.environ[claims.RESULTS_ENV] = env_before
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     seconds = time.perf_counter() - t0
     if not res.is_file():
         raise ChapterError(f"chapter {chapter!r} ran but wrote no {res} (call ledger.save())")

@@ -134,15 +134,17 @@ class Ledger:
         """Record a key number or table (dict of arrays) behind a figure."""
         self.values[name] = _jsonable(value)
 
-    def figure(self, fig: Any, name: str, directory: Path | None = None) -> Path:
-        """Save a Matplotlib figure as PNG and PDF under ``results/figures/<chapter>/``."""
+    def figure(self, fig: Any, name: str, directory: Path | None = None) -> None:
+        """Save a Matplotlib figure as PNG and PDF under ``results/figures/<chapter>/``.
+
+        Returns nothing, so that a call ending a notebook cell prints no path.
+        """
         out = Path(directory or results_dir() / "figures" / self.chapter)
         out.mkdir(parents=True, exist_ok=True)
         fig.savefig(out / f"{name}.png", dpi=150, bbox_inches="tight")
         fig.savefig(out / f"{name}.pdf", bbox_inches="tight")
         if name not in self.figures:
             self.figures.append(name)
-        return out / f"{name}.png"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -174,7 +176,7 @@ class Ledger:
 
 
 def _status(passed: bool) -> str:
-    return "✅ pass" if passed else "❌ fail"
+    return "pass" if passed else "**FAIL**"
 
 
 def _fmt(x: Any) -> str:

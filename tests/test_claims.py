@@ -54,7 +54,7 @@ def test_claims_page_lists_every_claim_with_status(tmp_path):
     text = page.read_text()
     assert "1 of 2 claims pass" in text
     assert text.index("B_CHAPTER") < text.index("A_CHAPTER")  # toc order first
-    assert "❌ fail" in text and "✅ pass" in text
+    assert "| **FAIL** |" in text and "| pass |" in text
     assert "{doc}`B_CHAPTER <_generated/b_chapter>`" in text
 
 
