@@ -5,12 +5,18 @@ Science modules never import the infrastructure modules (``data``, ``claims``,
 ``book``, ``cli``).
 """
 
-from lidlib.passk import failure_curve, pass_at_k_unbiased, single_trial_success
+from lidlib.passk import failure_curve, pass_at_k_unbiased, population_failure, single_trial_success
+from lidlib.slopes import fit_saturating, local_slope
+from lidlib.tails import bias_free_constant
 
 __all__ = [
     "single_trial_success",
     "failure_curve",
     "pass_at_k_unbiased",
+    "population_failure",
+    "bias_free_constant",
+    "local_slope",
+    "fit_saturating",
 ]
 
 __version__ = "0.1.0"

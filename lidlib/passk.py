@@ -331,3 +331,147 @@ def pass_at_k_unbiased(n: ArrayLike, c: ArrayLike, k: ArrayLike) -> float | NDAr
         - (_stirling_corr(ng + 1.0) - _stirling_corr(x2))
     )
     return _scalar_or_array(np.where(certain, 1.0, -np.expm1(log_ratio)))
+
+
+# ---------------------------------------------------------------------------
+# Population failure by deterministic quadrature
+# ---------------------------------------------------------------------------
+
+_GL_CACHE: dict[int, tuple[NDArray[np.float64], NDArray[np.float64]]] = {}
+
+
+def _gauss_legendre(n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Gauss-Legendre nodes and weights on ``[0, 1]``."""
+    if n not in _GL_CACHE:
+        x, w = np.polynomial.legendre.leggauss(n)
+        _GL_CACHE[n] = (0.5 * (x + 1.0), 0.5 * w)
+    return _GL_CACHE[n]
+
+
+def _composite(lo: float, hi: float, n_panels: int, order: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Composite Gauss-Legendre rule on ``[lo, hi]`` with equal panels."""
+    x, w = _gauss_legendre(order)
+    edges = np.linspace(lo, hi, n_panels + 1)
+    width = np.diff(edges)[:, None]
+    return (edges[:-1, None] + width * x).ravel(), (width * w).ravel()
+
+
+def _log1m_exp(log_s: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``log(1 - exp(log_s))`` for ``log_s <= 0``, accurate on both ends."""
+    out = np.empty_like(log_s)
+    near_one = log_s > -math.log(2.0)
+    with np.errstate(divide="ignore"):
+        out[near_one] = np.log(-np.expm1(log_s[near_one]))
+    out[~near_one] = np.log1p(-np.exp(log_s[~near_one]))
+    return out
+
+
+def population_failure(
+    ks: ArrayLike,
+    beta: float,
+    delta: float,
+    sigma_eta: float,
+    bias_var: float = 0.0,
+    *,
+    panels_per_unit: float = 1.0,
+    order: int = 10,
+    bias_panels: int = 24,
+) -> float | NDArray[np.float64]:
+    r"""Exact population pass@k failure of the LID model, by deterministic quadrature.
+
+    .. math::
+
+        \mathcal L_{\inf}(k) = \mathbb E_{\tau, B}\bigl[(1 - s(B, \tau))^k\bigr],
+        \qquad \tau \sim \mathrm{Gamma}(\beta/2, 1),\quad B \sim \mathcal N(0, v),
+
+    with the exact Gaussian-window success ``s`` of :func:`single_trial_success`
+    (Eq. 13 with the bias of Eq. 16 left exact; ``v = bias_var`` plays the role of
+    :math:`\mathrm{Var}\,B_N \approx \mathcal L_{gen}(N)`; ``v = 0`` is the bias-free
+    reference of Eq. 15).
+
+    Method. The outer integral is over ``u = log tau`` on ``[log tau_lo, log tau_hi]``
+    with composite Gauss-Legendre panels (``panels_per_unit`` panels per unit of ``u``,
+    ``order`` nodes each). In ``u`` the factor :math:`(1-s)^k` is a smooth step of
+    Gumbel shape whose width does not shrink with ``k``, so one grid serves every
+    ``k``. Below ``tau_lo = (1e-8 / (k_max c_delta))^2`` every attempt fails up to a
+    relative ``1e-8``, and that mass, :math:`\Pr(\tau \le \tau_{lo})`, is added in closed
+    form; above ``tau_hi = beta/2 + 250`` the Gamma mass is below ``1e-100``. For
+    ``v > 0`` the bias is integrated, for each ``tau``, in units of the instance's own
+    noise scale, ``r = |B| sqrt(tau) / sigma_eta``, on ``[0, R]`` with ``bias_panels``
+    panels, where ``R`` is the smaller of 30 standard deviations of ``r`` and the
+    point beyond which ``k_max s < 1e-12``; beyond ``R`` every attempt fails (or the
+    Gaussian mass is below ``1e-190``) and the mass ``2 Q(R / sd(r))`` is added in
+    closed form. The defaults give a relative error below ``1e-6`` for
+    ``k <= 1e6``, ``0.5 <= beta <= 10`` (checked against adaptive quadrature in the
+    tests).
+
+    Parameters
+    ----------
+    ks : array_like
+        Numbers of attempts, ``k >= 1`` (real values are the continuous extension).
+    beta : float
+        Tail index, ``beta > 0``.
+    delta, sigma_eta : float
+        Tolerance and noise scale, positive.
+    bias_var : float, default 0
+        Variance ``v >= 0`` of the Gaussian model bias ``B``.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`\mathcal L_{\inf}(k)` for each ``k`` (shape of ``ks``).
+    """
+    k = _checked("ks", ks, "a number >= 1", lower=1.0)
+    beta = float(_checked("beta", beta, "positive and finite", lower=0.0, strict=True))
+    delta = float(_checked("delta", delta, "positive and finite", lower=0.0, strict=True))
+    sigma = float(_checked("sigma_eta", sigma_eta, "positive and finite", lower=0.0, strict=True))
+    v = float(_checked("bias_var", bias_var, "non-negative and finite", lower=0.0))
+    if k.size == 0:
+        return k.copy()
+    a = beta / 2.0
+    c = math.sqrt(2.0 / math.pi) * delta / sigma
+    k_max = float(k.max())
+
+    tau_lo = min((1e-8 / (k_max * c)) ** 2, 1e-3)
+    tau_hi = a + 250.0
+    u_lo, u_hi = math.log(tau_lo), math.log(tau_hi)
+    n_panels = max(4, int(math.ceil((u_hi - u_lo) * panels_per_unit)))
+    u, wu = _composite(u_lo, u_hi, n_panels, order)
+    tau = np.exp(u)
+    log_w = np.log(wu) + a * u - tau - special.gammaln(a)  # Gamma density in u
+    keep = log_w > -745.0  # drop nodes whose weight underflows
+    tau, log_w = tau[keep], log_w[keep]
+    w_tau = np.exp(log_w)
+    h = delta * np.sqrt(tau) / sigma
+    log_h = math.log(delta) + 0.5 * np.log(tau) - math.log(sigma)
+    floor = float(special.gammainc(a, tau_lo))  # instances that always fail
+
+    if v == 0.0:
+        log_fail = _log1m_exp(_log_window_prob(np.zeros_like(h), h, log_h))[:, None]  # (n_tau, 1)
+        weights = w_tau[:, None]
+        extra = 0.0
+    else:
+        sd_r = np.sqrt(v * tau) / sigma  # standard deviation of r = |B| sqrt(tau) / sigma
+        r_fail = h - special.ndtri(1e-12 / k_max)  # beyond: k_max s < k_max Q(r - h) = 1e-12
+        R = np.minimum(30.0 * sd_r, r_fail)
+        t, wt = _composite(0.0, 1.0, bias_panels, order)
+        r = R[:, None] * t[None, :]  # (n_tau, n_r)
+        z = r / sd_r[:, None]
+        weights = w_tau[:, None] * (2.0 * wt[None, :] * R[:, None] / sd_r[:, None]) * np.exp(
+            -0.5 * z * z - _LOG_SQRT_2PI
+        )
+        hh = np.broadcast_to(h[:, None], r.shape)
+        lh = np.broadcast_to(log_h[:, None], r.shape)
+        log_fail = _log1m_exp(_log_window_prob(r.ravel(), hh.ravel(), lh.ravel())).reshape(r.shape)
+        extra = float(np.sum(w_tau * 2.0 * special.ndtr(-R / sd_r)))  # |r| > R: all attempts fail
+
+    flat_w = weights.ravel()
+    flat_lf = np.broadcast_to(log_fail, weights.shape).ravel()
+    live = flat_w > 0
+    flat_w, flat_lf = flat_w[live], flat_lf[live]
+    kk = k.ravel()
+    out = np.empty(kk.size)
+    step = max(1, _CHUNK_ELEMENTS // max(1, flat_w.size))
+    for i in range(0, kk.size, step):
+        out[i : i + step] = np.exp(np.outer(kk[i : i + step], flat_lf)) @ flat_w
+    return _scalar_or_array((out + extra + floor).reshape(k.shape))

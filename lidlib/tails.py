@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
-from scipy import optimize
+import math
 
-from lidlib._validation import as_float_array, positive_int
+import numpy as np
+from scipy import optimize, special
+
+from lidlib._validation import as_float_array, positive, positive_int
 
 
 def _lowest(samples, k: int) -> tuple[np.ndarray, float]:
@@ -73,3 +75,34 @@ def lower_tail_index(samples, k: int, *, corrected: bool = True) -> tuple[float,
     )
     se = float(np.sqrt(np.linalg.inv(H)[0, 0]))
     return float(a), se
+
+
+def c_delta(delta: float, sigma_eta: float) -> float:
+    """Small-window slope ``c_delta = sqrt(2/pi) delta / sigma_eta`` (Eq. 14): ``s ≈ c_delta sqrt(tau)``."""
+    delta = float(positive("delta", delta))
+    sigma_eta = float(positive("sigma_eta", sigma_eta))
+    return math.sqrt(2.0 / math.pi) * delta / sigma_eta
+
+
+def bias_free_constant(beta: float, delta: float, sigma_eta: float) -> float:
+    r"""Constant of the bias-free pass@k law :math:`\mathcal L_{\inf}(k) \sim C_1 k^{-\beta}`.
+
+    .. math::
+
+        C_1 = \frac{2\,\Gamma(\beta)}{\Gamma(\beta/2)\, c_\delta^{\beta}},
+        \qquad c_\delta = \sqrt{2/\pi}\,\delta/\sigma_\eta
+
+    (Eq. 15 and 45), from :math:`\int_0^\infty e^{-k c_\delta\sqrt\tau}\,
+    \tau^{\beta/2-1}\,d\tau/\Gamma(\beta/2)` with ``u = k c_delta sqrt(tau)``.
+    Computed in log space, so it is finite wherever the result is representable.
+    """
+    beta = float(positive("beta", beta))
+    c = c_delta(delta, sigma_eta)
+    log_c1 = math.log(2.0) + special.gammaln(beta) - special.gammaln(beta / 2.0) - beta * math.log(c)
+    return float(math.exp(log_c1))
+
+
+def bias_free_asymptote(ks, beta: float, delta: float, sigma_eta: float) -> np.ndarray:
+    """The Tauberian approximation ``C_1 k^-beta`` (Eq. 15) on an array of ``k``."""
+    k = positive("ks", ks)
+    return bias_free_constant(beta, delta, sigma_eta) * k ** (-float(beta))

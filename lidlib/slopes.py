@@ -1,0 +1,160 @@
+"""Effective exponents: local log-log slopes and the saturating fit of Eq. 20."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize
+
+from lidlib._validation import as_float_array, positive
+
+
+def _curve(ks, values) -> tuple[np.ndarray, np.ndarray]:
+    k = positive("ks", ks).ravel()
+    v = positive("values", values).ravel()
+    if k.size != v.size:
+        raise ValueError(f"ks and values must have the same length, got {k.size} and {v.size}")
+    if k.size < 2:
+        raise ValueError("ks must hold at least two points")
+    if np.any(np.diff(k) <= 0):
+        raise ValueError("ks must be strictly increasing")
+    return k, v
+
+
+def local_slope(ks, values, window) -> float | np.ndarray:
+    r"""Effective exponent :math:`-\,d\log L / d\log k` over a ``k``-window.
+
+    The least-squares slope of ``log values`` against ``log ks`` over the points with
+    ``k1 <= k <= k2``, with the sign flipped so that ``L ~ k^-beta`` gives ``beta``
+    (the estimator of :math:`\beta_{\mathrm{eff}}` in Proposition 4.2 and Eq. 19).
+
+    Parameters
+    ----------
+    ks : array_like
+        Strictly increasing positive ``k`` values.
+    values : array_like
+        Positive values ``L(k)`` (same length).
+    window : (k1, k2) or array of shape (m, 2)
+        One window, or several (then an array of ``m`` slopes is returned). Each
+        window must contain at least two points.
+
+    Returns
+    -------
+    float or ndarray
+    """
+    k, v = _curve(ks, values)
+    w = positive("window", window)
+    single = w.ndim == 1
+    w = np.atleast_2d(w)
+    if w.shape[-1] != 2:
+        raise ValueError(f"window must be (k1, k2) or an array of shape (m, 2), got shape {w.shape}")
+    lk, lv = np.log(k), np.log(v)
+    out = np.empty(w.shape[0])
+    for i, (k1, k2) in enumerate(w):
+        sel = (k >= k1) & (k <= k2)
+        if k1 >= k2 or sel.sum() < 2:
+            raise ValueError(f"window ({k1:g}, {k2:g}) must contain at least two of the ks")
+        out[i] = -np.polyfit(lk[sel], lv[sel], 1)[0]
+    return float(out[0]) if single else out
+
+
+def pointwise_slope(ks, values) -> np.ndarray:
+    """``-d log L / d log k`` at every point (second-order finite differences)."""
+    k, v = _curve(ks, values)
+    return -np.gradient(np.log(v), np.log(k))
+
+
+@dataclass(frozen=True)
+class SaturatingFit:
+    r"""Result of :func:`fit_saturating`: :math:`\beta_{\mathrm{eff}}(N) = \beta - \Delta/(1 + c N^\nu)`.
+
+    Unpacks as ``beta, delta, c, nu = fit``; ``cov`` is the covariance of
+    ``(beta, delta, log c, nu)`` from the least-squares Jacobian (``None`` if singular).
+    """
+
+    beta: float
+    delta: float
+    c: float
+    nu: float
+    cov: np.ndarray | None = None
+
+    def __iter__(self):
+        return iter((self.beta, self.delta, self.c, self.nu))
+
+    def __call__(self, N) -> np.ndarray:
+        return saturating(N, self.beta, self.delta, self.c, self.nu)
+
+    @property
+    def beta_se(self) -> float:
+        """Standard error of the fitted asymptote ``beta`` (NaN if unavailable)."""
+        return float(np.sqrt(self.cov[0, 0])) if self.cov is not None else float("nan")
+
+
+def saturating(N, beta: float, delta: float, c: float, nu: float) -> np.ndarray:
+    r"""The saturating law :math:`\beta - \Delta/(1 + c N^\nu)` of Eq. 20."""
+    N = positive("N", N)
+    return beta - delta / (1.0 + c * N**nu)
+
+
+def fit_saturating(Ns, beta_eff, sigma=None) -> SaturatingFit:
+    r"""Fit :math:`\beta_{\mathrm{eff}}(N) = \beta - \Delta/(1 + c N^\nu)` (Eq. 20).
+
+    Nonlinear least squares in ``(beta, Delta, log c, nu)`` (``c > 0``, ``nu > 0``),
+    started from the last point as the asymptote and a grid of ``nu``; optional
+    per-point standard deviations ``sigma`` weight the residuals.
+
+    Parameters
+    ----------
+    Ns : array_like
+        Positive sample sizes (at least four distinct values).
+    beta_eff : array_like
+        Measured effective exponents, same length.
+    sigma : array_like, optional
+        Their standard errors.
+
+    Returns
+    -------
+    SaturatingFit
+        Unpacks to ``(beta, delta, c, nu)``.
+    """
+    N = positive("Ns", Ns).ravel()
+    y = as_float_array("beta_eff", beta_eff).ravel()
+    if N.size != y.size:
+        raise ValueError(f"Ns and beta_eff must have the same length, got {N.size} and {y.size}")
+    if np.unique(N).size < 4:
+        raise ValueError("Ns must hold at least four distinct values to fit four parameters")
+    s = np.ones_like(y) if sigma is None else positive("sigma", sigma).ravel()
+    if s.size != y.size:
+        raise ValueError(f"sigma must have the same length as beta_eff, got {s.size} and {y.size}")
+    order = np.argsort(N)
+    N, y, s = N[order], y[order], s[order]
+    logN = np.log(N)
+
+    def resid(p):
+        b, d, lc, nu = p
+        return (b - d / (1.0 + np.exp(lc + nu * logN)) - y) / s
+
+    best = None
+    span = max(float(np.ptp(y)), 1e-3)
+    for nu0 in (0.25, 0.5, 1.0, 2.0):
+        lc0 = -nu0 * float(np.median(logN))  # c N^nu ~ 1 mid-range
+        p0 = [y[-1] + 0.1 * span, 2.0 * span, lc0, nu0]
+        try:
+            r = optimize.least_squares(resid, p0, bounds=([-np.inf, -np.inf, -200, 1e-4], [np.inf, np.inf, 200, 20]))
+        except (ValueError, np.linalg.LinAlgError):
+            continue
+        if best is None or r.cost < best.cost:
+            best = r
+    if best is None:
+        raise ValueError("the saturating fit failed for every starting point")
+    b, d, lc, nu = best.x
+    cov = None
+    try:
+        J = best.jac
+        dof = max(1, y.size - 4)
+        scale = 2.0 * best.cost / dof if sigma is None else 1.0
+        cov = np.linalg.inv(J.T @ J) * scale
+    except np.linalg.LinAlgError:
+        pass
+    return SaturatingFit(float(b), float(d), float(np.exp(lc)), float(nu), cov)
