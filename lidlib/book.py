@@ -74,8 +74,19 @@ def _check_profile(profile: str) -> None:
         raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
 
 
-def run_chapter(chapter: str, profile: str = "quick", seed: int = DEFAULT_SEED, root: Path | None = None) -> ChapterRun:
+CELL_TIMEOUT_ENV = "LIDLIB_CELL_TIMEOUT"
+
+
+def run_chapter(
+    chapter: str, profile: str = "quick", seed: int = DEFAULT_SEED, root: Path | None = None, *, retries: int = 1
+) -> ChapterRun:
     """Execute one chapter with papermill and return where its outputs went.
+
+    Every cell has a time limit (``$LIDLIB_CELL_TIMEOUT`` seconds, default 600, far
+    above the slowest cell at the paper profile). A cell that times out, or a kernel
+    that dies, is retried ``retries`` times from a fresh kernel: the known way for
+    notebook execution to stall is a lost reply from the kernel after a cell that
+    opens widget comms (jupyter/nbclient#312), which is not a property of the chapter.
 
     Raises
     ------
@@ -84,6 +95,7 @@ def run_chapter(chapter: str, profile: str = "quick", seed: int = DEFAULT_SEED, 
     """
     import jupytext
     import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     _check_profile(profile)
@@ -100,20 +112,38 @@ def run_chapter(chapter: str, profile: str = "quick", seed: int = DEFAULT_SEED, 
     nb = jupytext.read(src)
     # The kernel inherits the environment: tell it where results go, and keep figures
     # inline even if the caller has MPLBACKEND=Agg set (that would drop every figure).
-    saved = {k: os.environ.get(k) for k in (claims.RESULTS_ENV, "MPLBACKEND")}
+    # BLAS runs single-threaded unless the caller says otherwise: the chapters do many
+    # small factorisations, where threads gain nothing and lose badly when another
+    # process shares the cores, and one thread keeps results bit-for-bit stable.
+    threads = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    saved = {k: os.environ.get(k) for k in (claims.RESULTS_ENV, "MPLBACKEND", *threads)}
     os.environ[claims.RESULTS_ENV] = str(res_dir)
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    for k in threads:
+        os.environ.setdefault(k, "1")
+    timeout = int(os.environ.get(CELL_TIMEOUT_ENV, "600"))
     t0 = time.perf_counter()
     try:
-        papermill.execute_notebook(
-            nb,
-            str(out),
-            parameters={"profile": profile, "seed": int(seed)},
-            kernel_name="python3",
-            language="python",
-            cwd=str(root / "notebooks"),
-            progress_bar=False,
-        )
+        for attempt in range(retries + 1):
+            try:
+                papermill.execute_notebook(
+                    nb,
+                    str(out),
+                    parameters={"profile": profile, "seed": int(seed)},
+                    kernel_name="python3",
+                    language="python",
+                    cwd=str(root / "notebooks"),
+                    progress_bar=False,
+                    execution_timeout=timeout,
+                )
+                break
+            except (CellTimeoutError, DeadKernelError, TimeoutError) as exc:
+                if attempt == retries:
+                    raise ChapterError(
+                        f"chapter {chapter!r} stalled: {type(exc).__name__} after {attempt + 1} attempt(s) "
+                        f"(cell time limit {timeout} s, ${CELL_TIMEOUT_ENV})"
+                    ) from None
+                print(f"[lidlib] chapter {chapter!r}: {type(exc).__name__}; retrying with a fresh kernel", file=sys.stderr)
     except PapermillExecutionError as exc:
         src_cells = [c.source.strip() for c in nb.cells if c.cell_type == "code"]
         failed = (exc.source or "").strip()

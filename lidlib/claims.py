@@ -134,17 +134,28 @@ class Ledger:
         """Record a key number or table (dict of arrays) behind a figure."""
         self.values[name] = _jsonable(value)
 
-    def figure(self, fig: Any, name: str, directory: Path | None = None) -> None:
+    def figure(self, fig: Any, name: str, directory: Path | None = None, *, show: bool = True) -> None:
         """Save a Matplotlib figure as PNG and PDF under ``results/figures/<chapter>/``.
 
-        Returns nothing, so that a call ending a notebook cell prints no path.
+        In a notebook (``show=True``) the figure is then closed and the saved PNG is
+        displayed, so the page shows exactly the file on disk and the figure is not
+        drawn a third time by the inline backend. Returns nothing, so that a call
+        ending a cell prints no path.
         """
         out = Path(directory or results_dir() / "figures" / self.chapter)
         out.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out / f"{name}.png", dpi=150, bbox_inches="tight")
+        png = out / f"{name}.png"
+        fig.savefig(png, dpi=150, bbox_inches="tight")
         fig.savefig(out / f"{name}.pdf", bbox_inches="tight")
         if name not in self.figures:
             self.figures.append(name)
+        if show and _in_notebook():
+            import matplotlib.pyplot as plt
+            from IPython.display import Image, display
+
+            width = int(110 * fig.get_figwidth())
+            plt.close(fig)
+            display(Image(filename=str(png), width=width))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -173,6 +184,16 @@ class Ledger:
                 f"{_fmt(c['expected'])}{_tol(c)} | {_fmt(c['measured'])} |"
             )
         return "\n".join(rows)
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (where figures are displayed inline)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def _status(passed: bool) -> str:

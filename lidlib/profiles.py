@@ -42,6 +42,142 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "sigma_eta": 1.0,
         },
     },
+    "tauberian": {
+        "quick": {
+            "delta": 0.05,  # tolerance; with sigma_eta = 1, c_delta = 0.040
+            "sigma_eta": 1.0,
+            "betas": (0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0),  # ratio curves and onset table
+            "onset_deltas": (0.01, 0.05, 0.2),  # delta / sigma_eta columns of the onset table
+            "onset_tol": 0.01,
+            "map_beta": 3.0,
+            "map_k": 1000.0,
+            "map_n": 11,  # population error map: map_n x map_n exact-engine evaluations
+            "law_beta": 3.0,
+            "law_n_mc": 200_000,  # geometric draws per precision law
+            "proto_betas": (0.6, 3.0),
+            "proto_sampler_sd": 1.0,  # tau-independent proposal spread (in units of sigma_eta)
+            "proto_bias_var": 0.5,  # bias variance of the model-fixed-mean row (slope ~ sampler_sd^2 / Var B = 2)
+            "proto_n_mc": 200_000,
+            "sim_cases": ((1.5, 0.0), (3.0, 0.0), (3.0, 0.5)),  # (beta, Var B / sigma_eta^2) of the literal check
+            "sim_n_literal": 20_000,
+            "sim_k_literal": 300,
+            "sim_n_geometric": 1_000_000,
+            "null_level": 0.999,  # Monte-Carlo claims: max |z| over k below this quantile of its null law
+            "null_reps": 5_000,  # replicates of that null law per curve
+            "min_expected": 20.0,  # ... restricted to k with n L(k) and n (1 - L(k)) >= this
+        },
+        "paper": {
+            "delta": 0.05,
+            "sigma_eta": 1.0,
+            "betas": (0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0),
+            "onset_deltas": (0.01, 0.05, 0.2),
+            "onset_tol": 0.01,
+            "map_beta": 3.0,
+            "map_k": 1000.0,
+            "map_n": 17,
+            "law_beta": 3.0,
+            "law_n_mc": 2_000_000,
+            "proto_betas": (0.6, 3.0),
+            "proto_sampler_sd": 1.0,
+            "proto_bias_var": 0.5,
+            "proto_n_mc": 2_000_000,
+            "sim_cases": ((1.5, 0.0), (3.0, 0.0), (3.0, 0.5)),
+            "sim_n_literal": 100_000,
+            "sim_k_literal": 1000,
+            "sim_n_geometric": 10_000_000,
+            "null_level": 0.999,
+            "null_reps": 20_000,
+            "min_expected": 20.0,
+        },
+    },
+    "training_law": {
+        "quick": {
+            "d": 128,
+            "alphas": (0.5, 1.0, 2.0),
+            "beta": 5.0,
+            "sigma_eta": 1e-3,  # Fig. 1 of the paper
+            "lam_tilde": 1e-9,  # lam = lam_tilde / N for N < d, 0 for N > d
+            "n_grid": 25,  # log grid of N over [d/20, 20 d]
+            "near_d": (0.9, 0.97, 1.03, 1.1),  # extra N / d around the threshold
+            "n_seeds": 20,  # nested sweeps over the whole range [d/20, 20 d]
+            "n_seeds_over": 100,  # extra, cheaper sweeps over N < d only
+            "peak_alpha": 1.0,
+            "peak_sigma_eta": 0.02,  # noisier labels make the peak visible
+            "peak_lams": (1e-8, 1e-7, 1e-6, 1e-5),
+            "peak_n_grid": 17,  # N over [d/2, 2 d]
+            "peak_n_seeds": 12,
+            "bn_n_test": 20_000,  # fresh inputs for the B_N(x) check
+            "bn_factors": (0.25, 2.0),  # N / d of the two fits checked
+            "heavy_d": 32,
+            "heavy_betas": (0.8, 1.0, 1.5, 2.0, 5.0),
+            "heavy_n_grid": 9,  # N over [2 d, 64 d]
+            "heavy_n_seeds": 400,
+            "explorer_d": 64,
+            "explorer_n_seeds": 2,
+        },
+        "paper": {
+            "d": 512,
+            "alphas": (0.5, 1.0, 2.0),
+            "beta": 5.0,
+            "sigma_eta": 1e-3,
+            "lam_tilde": 1e-9,
+            "n_grid": 33,
+            "near_d": (0.9, 0.97, 0.99, 1.01, 1.03, 1.1),
+            "n_seeds": 6,
+            "n_seeds_over": 60,
+            "peak_alpha": 1.0,
+            "peak_sigma_eta": 0.02,
+            "peak_lams": (1e-9, 1e-8, 1e-7, 1e-6),
+            "peak_n_grid": 15,
+            "peak_n_seeds": 10,
+            "bn_n_test": 40_000,
+            "bn_factors": (0.25, 2.0),
+            "heavy_d": 64,
+            "heavy_betas": (0.8, 1.0, 1.5, 2.0, 5.0),
+            "heavy_n_grid": 11,
+            "heavy_n_seeds": 250,
+            "explorer_d": 128,
+            "explorer_n_seeds": 2,
+        },
+    },
+    "two_tail_law": {
+        "quick": {
+            "beta": 3.0,
+            "delta_over_sigma": 0.1,
+            "sigma_eta": 1e-3,  # Fig. 1 of the paper; only delta / sigma_eta matters
+            "cdf_vs": (0.0, 0.03, 0.1, 1.0),  # Var B / sigma_eta^2 for the law of S_N
+            "cdf_mc": 400_000,  # Monte Carlo instances checking the exact law of S_N
+            "gamma_vs": (0.1, 0.178, 0.316, 0.562, 1.0, 1.78, 3.16, 5.62, 10.0),
+            "gamma_windows": ((1e3, 1e4), (1e4, 1e5), (1e5, 1e6)),
+            "d": 64,
+            "alpha": 1.0,
+            "lam": 1e-9,  # Fig. 1 of the paper
+            "N_over_d": (2, 4, 8, 16, 32, 64),
+            "n_seeds": 3,
+            "n_test": 100_000,
+            "k_max": 3_000,
+            "window": (20.0, 500.0),
+            "map_N_over_d": 24,  # grid size of the (N, k) crossover map
+        },
+        "paper": {
+            "beta": 3.0,
+            "delta_over_sigma": 0.1,
+            "sigma_eta": 1e-3,
+            "cdf_vs": (0.0, 0.03, 0.1, 1.0),
+            "cdf_mc": 4_000_000,
+            "gamma_vs": (0.1, 0.178, 0.316, 0.562, 1.0, 1.78, 3.16, 5.62, 10.0),
+            "gamma_windows": ((1e3, 1e4), (1e4, 1e5), (1e5, 1e6)),
+            "d": 64,
+            "alpha": 1.0,
+            "lam": 1e-9,
+            "N_over_d": (2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64),
+            "n_seeds": 10,
+            "n_test": 400_000,
+            "k_max": 3_000,
+            "window": (20.0, 500.0),
+            "map_N_over_d": 48,
+        },
+    },
 }
 
 

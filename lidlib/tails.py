@@ -106,3 +106,380 @@ def bias_free_asymptote(ks, beta: float, delta: float, sigma_eta: float) -> np.n
     """The Tauberian approximation ``C_1 k^-beta`` (Eq. 15) on an array of ``k``."""
     k = positive("ks", ks)
     return bias_free_constant(beta, delta, sigma_eta) * k ** (-float(beta))
+
+
+# ---------------------------------------------------------------------------
+# Small-window approximation (Eq. 14, 16, 41-42, 58) and the Tauberian onset
+# ---------------------------------------------------------------------------
+
+from dataclasses import dataclass  # noqa: E402  (this section was appended to the module)
+from typing import Any  # noqa: E402
+
+
+def small_window_success(bias, tau, delta: float, sigma_eta: float) -> np.ndarray:
+    r"""Small-window single-trial success :math:`c_\delta\sqrt\tau\,e^{-B^2\tau/2\sigma_\eta^2}`.
+
+    Eq. 16 and 58 (Eq. 14 for ``B = 0``), with :math:`c_\delta = \sqrt{2/\pi}\,\delta/\sigma_\eta`:
+    the Gaussian density of the trial error at the gap ``B`` times the window ``2 delta``.
+    It is the leading term of the exact success (:func:`lidlib.single_trial_success`) for
+    ``h max(1, m) -> 0``, with ``h = delta sqrt(tau)/sigma_eta`` and
+    ``m = |B| sqrt(tau)/sigma_eta``; it is not a probability (it exceeds 1 once
+    ``c_delta sqrt(tau) > 1``).
+
+    Parameters
+    ----------
+    bias : array_like
+        Model bias ``B`` (finite).
+    tau : array_like
+        Latent precision (positive).
+    delta, sigma_eta : float
+        Tolerance and noise scale (positive).
+
+    Returns
+    -------
+    ndarray
+        Broadcast over ``bias`` and ``tau``.
+    """
+    b = as_float_array("bias", bias)
+    t = positive("tau", tau)
+    c = c_delta(delta, sigma_eta)
+    return c * np.sqrt(t) * np.exp(-0.5 * b * b * t / float(sigma_eta) ** 2)
+
+
+def _hyperu_ratio(a: float, z: np.ndarray) -> np.ndarray:
+    """``z^a U(a, 1/2, z)`` (Tricomi), which tends to 1 as ``z -> inf``.
+
+    SciPy's ``hyperu`` for moderate ``z``; for ``z > 40 (a + 1)^2`` the asymptotic
+    series ``sum_n (a)_n (a + 1/2)_n / n! (-z)^-n`` (relative error < 1e-15 there).
+    """
+    out = np.empty_like(z)
+    big = z > 40.0 * (a + 1.0) ** 2
+    zs = z[~big]
+    with np.errstate(over="ignore", under="ignore"):
+        out[~big] = special.hyperu(a, 0.5, zs) * np.exp(a * np.log(zs))
+    zb = z[big]
+    term, acc = np.ones_like(zb), np.ones_like(zb)
+    for n in range(12):
+        term = term * (a + n) * (a + 0.5 + n) / ((n + 1.0) * -zb)
+        acc += term
+    out[big] = acc
+    return out
+
+
+def small_window_failure(
+    ks, beta: float, delta: float, sigma_eta: float, bias_var: float = 0.0, *, form: str = "exp"
+) -> np.ndarray:
+    r"""Population failure under the small-window approximation, :math:`\mathbb E[e^{-k\,s_{sw}}]`.
+
+    The approximation chain of Sec. 4.2 and App. B.3: the single-trial success is
+    replaced by :func:`small_window_success` and :math:`(1-s)^k` by
+    :math:`e^{-ks}` (Eq. 41), averaged over :math:`\tau\sim\mathrm{Gamma}(\beta/2,1)`
+    and :math:`B\sim\mathcal N(0, v)`.  Only the final step of App. B.3 (dropping
+    :math:`e^{-\tau}`, Eq. 43) is not taken.
+
+    For ``v = 0`` this is Eq. 42, which has the closed form (put ``tau = x^2`` and use
+    the integral representation of the Tricomi function ``U``)
+
+    .. math::
+
+        \frac{1}{\Gamma(\beta/2)}\int_0^\infty e^{-\lambda\sqrt\tau}\,\tau^{\beta/2-1}e^{-\tau}\,d\tau
+        = \frac{2^{1-\beta}\,\Gamma(\beta)}{\Gamma(\beta/2)}\;U\!\left(\tfrac\beta2, \tfrac12, \tfrac{\lambda^2}{4}\right),
+        \qquad \lambda = k c_\delta ,
+
+    which equals :math:`C_1 k^{-\beta}\,[1 - \beta(\beta+1)/\lambda^2 + O(\lambda^{-4})]`:
+    the Gamma integral of Eq. 44-45 is its leading term.  For ``v > 0`` the double
+    integral is done by the quadrature of :func:`lidlib.population_failure`.
+
+    ``form="power"`` keeps the power instead, :math:`\mathbb E[(1 - \min(s_{sw}, 1))^k]`,
+    which isolates the error of the window expansion (Eq. 14/16) from that of the
+    exponentiation step of Eq. 41 (always by quadrature).
+
+    Parameters
+    ----------
+    ks : array_like
+        Numbers of attempts, ``k >= 1``.
+    beta, delta, sigma_eta : float
+        Tail index, tolerance, noise scale (positive).
+    bias_var : float, default 0
+        Variance of the model bias.
+    form : {"exp", "power"}
+        Exponentiated (Eq. 41) or power form, see above.
+
+    Returns
+    -------
+    ndarray
+        Same shape as ``ks``.
+    """
+    from lidlib import passk
+
+    if form not in ("exp", "power"):
+        raise ValueError(f"form must be 'exp' or 'power', got {form!r}")
+
+    k = as_float_array("ks", ks)
+    if (k < 1).any():
+        raise ValueError(f"ks must be >= 1, got {k[k < 1].ravel()[0]:g}")
+    beta = float(positive("beta", beta))
+    c = c_delta(delta, sigma_eta)
+    v = float(np.asarray(as_float_array("bias_var", bias_var)))
+    if v < 0:
+        raise ValueError(f"bias_var must be non-negative, got {v}")
+    a = beta / 2.0
+    if v == 0.0 and form == "exp":
+        z = (k.ravel() * c) ** 2 / 4.0
+        return (bias_free_asymptote(k.ravel(), beta, delta, sigma_eta) * _hyperu_ratio(a, z)).reshape(k.shape)
+    k_max = float(k.max())
+    tau_lo = min((1e-8 / (k_max * c)) ** 2, 1e-3)
+    tau, w_tau, floor = passk._gamma_nodes(a, tau_lo, 1.0, 10)
+    sigma = float(sigma_eta)
+    h = float(delta) * np.sqrt(tau) / sigma
+    sd_r = np.sqrt(v * tau) / sigma
+    out = passk._gap_mixture(k.ravel(), w_tau, h, sd_r, window="sw-" + form)
+    return (out + floor).reshape(k.shape)
+
+
+def tauberian_ratio_second_order(ks, beta: float, delta: float, sigma_eta: float) -> np.ndarray:
+    r"""Second-order prediction of :math:`\mathcal L_{\inf}(k) / (C_1 k^{-\beta})` (bias-free).
+
+    .. math::
+
+        \frac{\mathcal L_{\inf}(k)}{C_1 k^{-\beta}} = 1 - \beta(\beta+1)\Bigl[\frac{1}{2k}
+            + \frac{1}{(k c_\delta)^2}\Bigr] + \dots
+
+    With ``u = k c_delta sqrt(tau)`` the dominant instances have ``u = O(1)``, where
+    the Gamma-weighted mean of ``u^2`` is ``beta (beta + 1)``.  The ``1/(2k)`` term is
+    the difference between :math:`(1-s)^k` and :math:`e^{-ks}` (``log(1 - s) = -s - s^2/2``,
+    ``k s^2/2 = u^2 / 2k``); the ``(k c_delta)^-2`` term is the factor :math:`e^{-\tau}`
+    dropped in Eq. 43 (``tau = u^2 / (k c_delta)^2``).  The curvature of the window
+    (Eq. 14 is only the first term of ``erf``) enters at order ``k^-2``.
+    """
+    k = positive("ks", ks)
+    beta = float(positive("beta", beta))
+    c = c_delta(delta, sigma_eta)
+    return 1.0 - beta * (beta + 1.0) * (0.5 / k + 1.0 / (k * c) ** 2)
+
+
+def tauberian_onset_second_order(beta: float, delta: float, sigma_eta: float, rel_tol: float = 0.01) -> float:
+    """The ``k`` at which :func:`tauberian_ratio_second_order` equals ``1 - rel_tol``.
+
+    Solves ``beta (beta + 1) (x / 2 + x^2 / c_delta^2) = rel_tol`` for ``x = 1/k``.
+    """
+    beta = float(positive("beta", beta))
+    tol = float(positive("rel_tol", rel_tol))
+    c = c_delta(delta, sigma_eta)
+    A, B = beta * (beta + 1.0) / c**2, beta * (beta + 1.0) / 2.0
+    x = 2.0 * tol / (B + math.sqrt(B * B + 4.0 * A * tol))  # stable root of A x^2 + B x - tol
+    return 1.0 / x
+
+
+def tauberian_onset(
+    beta: float, delta: float, sigma_eta: float, rel_tol: float = 0.01, *, k_max: float = 1e8, bias_var: float = 0.0
+) -> float:
+    r"""Smallest ``k`` beyond which the exact failure is within ``rel_tol`` of :math:`C_1 k^{-\beta}`.
+
+    Root-finding on the exact engine (:func:`lidlib.population_failure`): the ratio
+    :math:`\mathcal L_{\inf}(k) / (C_1 k^{-\beta})` (Eq. 15/45) is evaluated on a
+    logarithmic grid of ``k`` in ``[1, k_max]``; the last grid interval where
+    ``|ratio - 1|`` crosses ``rel_tol`` is refined with Brent's method.
+
+    Returns
+    -------
+    float
+        The onset ``k`` (1.0 if the ratio is within tolerance everywhere; ``inf`` if it
+        is not within tolerance at ``k_max``, e.g. with a large ``bias_var``).
+    """
+    from scipy.optimize import brentq
+
+    from lidlib import passk
+
+    beta = float(positive("beta", beta))
+    tol = float(positive("rel_tol", rel_tol))
+    k_max = float(positive("k_max", k_max))
+    if k_max < 2:
+        raise ValueError(f"k_max must be at least 2, got {k_max}")
+
+    def gap(k):
+        k = np.asarray(k, dtype=float)
+        r = passk.population_failure(k, beta, delta, sigma_eta, bias_var) / bias_free_asymptote(k, beta, delta, sigma_eta)
+        return np.abs(r - 1.0) - tol
+
+    grid = np.logspace(0.0, math.log10(k_max), 241)
+    g = gap(grid)
+    if g[-1] > 0:
+        return float("inf")
+    outside = np.nonzero(g > 0)[0]
+    if outside.size == 0:
+        return 1.0
+    i = int(outside[-1])
+    return math.exp(brentq(lambda lk: float(gap(math.exp(lk))), math.log(grid[i]), math.log(grid[i + 1]), xtol=1e-10))
+
+
+# ---------------------------------------------------------------------------
+# Tail universality: other precision laws (comment (ii) of Definition 3.1)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrecisionLaw:
+    r"""A law of the latent precision and its exact bias-free pass@k failure.
+
+    Definition 3.1, comment (ii): only the near-zero tail
+    :math:`\Pr(\tau\le t)\sim L_0\,t^{\beta/2}` should matter for the exponent.  For a
+    regularly varying law the Karamata Tauberian argument of App. B.3 gives
+
+    .. math::
+
+        \mathcal L_{\inf}(k) \sim L_0\,\Gamma(\beta+1)\,(k c_\delta)^{-\beta},
+
+    which for :math:`\mathrm{Gamma}(\beta/2,1)` (``L0 = 1/Gamma(beta/2+1)``) is
+    :math:`C_1 k^{-\beta}` of Eq. 45.
+
+    Attributes
+    ----------
+    name : str
+        Label for tables and legends.
+    dist : scipy.stats frozen distribution
+        The law of ``tau`` (support in ``[0, inf)``).
+    beta : float
+        Twice the lower-tail index; ``nan`` if the law is not regularly varying at 0.
+    tail_constant : float
+        ``L0``; ``nan`` if not regularly varying.
+    """
+
+    name: str
+    dist: Any
+    beta: float
+    tail_constant: float
+
+    @property
+    def regularly_varying(self) -> bool:
+        """Whether ``P(tau <= t) / t^(beta/2)`` has a positive finite limit at 0."""
+        return math.isfinite(self.beta)
+
+    def cdf(self, t) -> np.ndarray:
+        """``P(tau <= t)``."""
+        return self.dist.cdf(as_float_array("t", t, allow_inf=True))
+
+    def sample(self, n: int, rng) -> np.ndarray:
+        """``n`` draws of ``tau`` from an explicit generator (or integer seed)."""
+        from lidlib._validation import rng_from
+
+        return np.asarray(self.dist.rvs(size=positive_int("n", n), random_state=rng_from(rng)), dtype=float)
+
+    def asymptote(self, ks, delta: float, sigma_eta: float) -> np.ndarray:
+        """Tauberian prediction ``L0 Gamma(beta + 1) (k c_delta)^-beta`` (NaN if not regularly varying)."""
+        k = positive("ks", ks)
+        c = c_delta(delta, sigma_eta)
+        if not self.regularly_varying:
+            return np.full(k.shape, np.nan)
+        return self.tail_constant * special.gamma(self.beta + 1.0) * (k * c) ** (-self.beta)
+
+    def failure(self, ks, delta: float, sigma_eta: float, *, panels_per_unit: float = 2.0, order: int = 10) -> np.ndarray:
+        r"""Exact :math:`\mathbb E[(1 - s(0, \tau))^k]` by Gauss-Legendre quadrature in ``log tau``.
+
+        Below ``tau_lo = min((1e-8 / (k_max c_delta))^2, F^-1(1e-10))`` every attempt
+        fails up to a relative ``1e-8`` (the exact success is at most ``c_delta sqrt(tau)``)
+        and that mass is added in closed form; the grid ends at the upper end of the
+        support or at the ``1 - 1e-17`` quantile.
+        """
+        from lidlib import passk
+
+        k = as_float_array("ks", ks)
+        if (k < 1).any():
+            raise ValueError(f"ks must be >= 1, got {k[k < 1].ravel()[0]:g}")
+        c = c_delta(delta, sigma_eta)
+        k_max = float(k.max())
+        lo_q = float(self.dist.ppf(1e-10))
+        tau_lo = min((1e-8 / (k_max * c)) ** 2, lo_q) if lo_q > 0 else (1e-8 / (k_max * c)) ** 2
+        upper = float(self.dist.support()[1])
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            tau_hi = upper if math.isfinite(upper) else float(self.dist.isf(1e-17))
+        if not math.isfinite(tau_hi):  # isf can fail far out in a heavy right tail
+            tau_hi = max(float(self.dist.median()), 1.0)
+            while self.dist.sf(tau_hi) > 1e-17 and tau_hi < 1e300:
+                tau_hi *= 10.0
+        u_lo, u_hi = math.log(tau_lo), math.log(tau_hi)
+        n_panels = max(8, int(math.ceil((u_hi - u_lo) * panels_per_unit)))
+        x, w = np.polynomial.legendre.leggauss(order)
+        edges = np.linspace(u_lo, u_hi, n_panels + 1)
+        width = np.diff(edges)[:, None]
+        u = (edges[:-1, None] + width * 0.5 * (x + 1.0)).ravel()
+        wu = (width * 0.5 * w).ravel()
+        tau = np.exp(u)
+        with np.errstate(divide="ignore", under="ignore"):
+            wt = wu * np.exp(self.dist.logpdf(tau) + u)
+        log_s = passk.log_single_trial_success(0.0, tau, delta, sigma_eta)
+        s = np.exp(log_s)
+        with np.errstate(divide="ignore"):
+            log_fail = np.where(log_s > -math.log(2.0), np.log(-np.expm1(log_s)), np.log1p(-s))
+        with np.errstate(under="ignore"):
+            out = np.exp(np.outer(k.ravel(), log_fail)) @ wt
+        return (out + float(self.dist.cdf(tau_lo))).reshape(k.shape)
+
+
+def gamma_precision(beta: float, rate: float = 1.0) -> PrecisionLaw:
+    """``tau ~ Gamma(beta/2, rate)`` (Eq. 1 for ``rate = 1``): ``L0 = rate^(beta/2) / Gamma(beta/2 + 1)``."""
+    from scipy import stats
+
+    beta = float(positive("beta", beta))
+    rate = float(positive("rate", rate))
+    a = beta / 2.0
+    return PrecisionLaw(
+        f"Gamma({a:g}, {rate:g})", stats.gamma(a, scale=1.0 / rate), beta, rate**a / special.gamma(a + 1.0)
+    )
+
+
+def power_precision(beta: float, upper: float | None = None) -> PrecisionLaw:
+    """``P(tau <= t) = (t / upper)^(beta/2)`` on ``[0, upper]`` (a scaled ``Beta(beta/2, 1)``).
+
+    A pure power law: ``L0 = upper^(-beta/2)``.  The default ``upper = beta/2 + 1``
+    gives the mean ``beta/2`` of the Gamma law of Eq. 1.
+    """
+    from scipy import stats
+
+    beta = float(positive("beta", beta))
+    a = beta / 2.0
+    upper = a + 1.0 if upper is None else float(positive("upper", upper))
+    return PrecisionLaw(f"power law on [0, {upper:g}]", stats.beta(a, 1.0, scale=upper), beta, upper ** (-a))
+
+
+def beta_prime_precision(beta: float, b: float = 2.0) -> PrecisionLaw:
+    """``tau ~ BetaPrime(beta/2, b)``, density ``t^(a-1) (1+t)^(-a-b) / B(a, b)``: ``L0 = 1/(a B(a, b))``.
+
+    Heavy right tail (``P(tau > t) ~ t^-b``); ``b = 2`` gives the mean ``beta/2``.
+    """
+    from scipy import stats
+
+    beta = float(positive("beta", beta))
+    b = float(positive("b", b))
+    a = beta / 2.0
+    return PrecisionLaw(f"BetaPrime({a:g}, {b:g})", stats.betaprime(a, b), beta, 1.0 / (a * special.beta(a, b)))
+
+
+def lognormal_precision(mu: float, s: float) -> PrecisionLaw:
+    """``log tau ~ N(mu, s^2)``: ``P(tau <= t)`` vanishes faster than any power, so not regularly varying."""
+    from scipy import stats
+
+    mu = float(as_float_array("mu", mu))
+    s = float(positive("s", s))
+    return PrecisionLaw(f"lognormal({mu:.3g}, {s:g})", stats.lognorm(s, scale=math.exp(mu)), float("nan"), float("nan"))
+
+
+def lognormal_saddle_slope(ks, mu: float, s: float, delta: float, sigma_eta: float) -> np.ndarray:
+    r"""Saddle-point local slope of the bias-free failure for a lognormal precision.
+
+    With ``tau = exp(mu - s z)``, :math:`\mathbb E[e^{-\lambda\sqrt\tau}]`, ``lambda = k c_delta``,
+    is dominated by the ``z`` maximising :math:`-\lambda e^{(\mu - sz)/2} - z^2/2`, i.e.
+    ``z* = (2/s) W(lambda s^2 e^{mu/2} / 4)`` (Lambert ``W``), and the envelope theorem
+    gives
+
+    .. math::
+
+        -\frac{d\log\mathcal L}{d\log k} \approx \frac{4}{s^2}\,
+            W\!\left(\frac{k c_\delta s^2 e^{\mu/2}}{4}\right) \sim \frac{4}{s^2}\log k ,
+
+    a slope that grows without bound: no power law.
+    """
+    k = positive("ks", ks)
+    s = float(positive("s", s))
+    c = c_delta(delta, sigma_eta)
+    return 4.0 / s**2 * np.real(special.lambertw(k * c * s**2 * math.exp(float(mu) / 2.0) / 4.0))

@@ -103,3 +103,21 @@ def test_toc_order_of_the_real_book():
     assert chapters[0] == "lid_model"
     notebooks = {p.stem for p in (root / "notebooks").glob("*.md")}
     assert set(chapters) == notebooks, "every notebook is a chapter of _toc.yml and vice versa"
+
+
+@pytest.mark.slow
+def test_a_stalled_cell_is_stopped_and_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("LIDLIB_CELL_TIMEOUT", "2")
+    _mini_book(
+        tmp_path,
+        PARAMS
+        + """
+```{code-cell} ipython3
+import time
+time.sleep(30)
+```
+""",
+        name="stall",
+    )
+    with pytest.raises(book.ChapterError, match="'stall' stalled: CellTimeoutError after 2 attempt"):
+        book.run_chapter("stall", "quick", 0, root=tmp_path, retries=1)
