@@ -356,6 +356,18 @@ def _composite(lo: float, hi: float, n_panels: int, order: int) -> tuple[NDArray
     return (edges[:-1, None] + width * x).ravel(), (width * w).ravel()
 
 
+def _gamma_nodes(
+    a: float, tau_lo: float, panels_per_unit: float, order: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
+    """Nodes and weights of ``Gamma(a, 1)`` in ``u = log tau`` on ``[tau_lo, a + 250]``, and ``P(tau <= tau_lo)``."""
+    u_lo, u_hi = math.log(tau_lo), math.log(a + 250.0)
+    n_panels = max(4, int(math.ceil((u_hi - u_lo) * panels_per_unit)))
+    u, wu = _composite(u_lo, u_hi, n_panels, order)
+    log_w = np.log(wu) + a * u - np.exp(u) - special.gammaln(a)
+    keep = log_w > -745.0
+    return np.exp(u[keep]), np.exp(log_w[keep]), float(special.gammainc(a, tau_lo))
+
+
 def _log1m_exp(log_s: NDArray[np.float64]) -> NDArray[np.float64]:
     """``log(1 - exp(log_s))`` for ``log_s <= 0``, accurate on both ends."""
     out = np.empty_like(log_s)
@@ -364,6 +376,16 @@ def _log1m_exp(log_s: NDArray[np.float64]) -> NDArray[np.float64]:
         out[near_one] = np.log(-np.expm1(log_s[near_one]))
     out[~near_one] = np.log1p(-np.exp(log_s[~near_one]))
     return out
+
+
+def _engine_inputs(ks, beta, delta, sigma_eta, bias_var) -> tuple[NDArray[np.float64], float, float, float, float]:
+    """Validated ``(k, beta, delta, sigma_eta, bias_var)`` of the quadrature engines."""
+    k = _checked("ks", ks, "a number >= 1", lower=1.0)
+    beta = float(_checked("beta", beta, "positive and finite", lower=0.0, strict=True))
+    delta = float(_checked("delta", delta, "positive and finite", lower=0.0, strict=True))
+    sigma = float(_checked("sigma_eta", sigma_eta, "positive and finite", lower=0.0, strict=True))
+    v = float(_checked("bias_var", bias_var, "non-negative and finite", lower=0.0))
+    return k, beta, delta, sigma, v
 
 
 def population_failure(
@@ -427,11 +449,7 @@ def population_failure(
     float or ndarray
         :math:`\mathcal L_{\inf}(k)` for each ``k`` (shape of ``ks``).
     """
-    k = _checked("ks", ks, "a number >= 1", lower=1.0)
-    beta = float(_checked("beta", beta, "positive and finite", lower=0.0, strict=True))
-    delta = float(_checked("delta", delta, "positive and finite", lower=0.0, strict=True))
-    sigma = float(_checked("sigma_eta", sigma_eta, "positive and finite", lower=0.0, strict=True))
-    v = float(_checked("bias_var", bias_var, "non-negative and finite", lower=0.0))
+    k, beta, delta, sigma, v = _engine_inputs(ks, beta, delta, sigma_eta, bias_var)
     if k.size == 0:
         return k.copy()
     a = beta / 2.0
@@ -439,18 +457,9 @@ def population_failure(
     k_max = float(k.max())
 
     tau_lo = min((1e-8 / (k_max * c)) ** 2, 1e-3)
-    tau_hi = a + 250.0
-    u_lo, u_hi = math.log(tau_lo), math.log(tau_hi)
-    n_panels = max(4, int(math.ceil((u_hi - u_lo) * panels_per_unit)))
-    u, wu = _composite(u_lo, u_hi, n_panels, order)
-    tau = np.exp(u)
-    log_w = np.log(wu) + a * u - tau - special.gammaln(a)  # Gamma density in u
-    keep = log_w > -745.0  # drop nodes whose weight underflows
-    tau, log_w = tau[keep], log_w[keep]
-    w_tau = np.exp(log_w)
+    tau, w_tau, floor = _gamma_nodes(a, tau_lo, panels_per_unit, order)  # floor: instances that always fail
     h = delta * np.sqrt(tau) / sigma
     log_h = math.log(delta) + 0.5 * np.log(tau) - math.log(sigma)
-    floor = float(special.gammainc(a, tau_lo))  # instances that always fail
 
     log_fail0 = _log1m_exp(_log_window_prob(np.zeros_like(h), h, log_h))  # bias-free, (n_tau,)
     if v == 0.0:
@@ -773,18 +782,6 @@ def _gap_mixture(
     return out + extra
 
 
-def _gamma_nodes(
-    a: float, tau_lo: float, panels_per_unit: float, order: int
-) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
-    """Nodes and weights of ``Gamma(a, 1)`` in ``u = log tau`` on ``[tau_lo, a + 250]``, and ``P(tau <= tau_lo)``."""
-    u_lo, u_hi = math.log(tau_lo), math.log(a + 250.0)
-    n_panels = max(4, int(math.ceil((u_hi - u_lo) * panels_per_unit)))
-    u, wu = _composite(u_lo, u_hi, n_panels, order)
-    log_w = np.log(wu) + a * u - np.exp(u) - special.gammaln(a)
-    keep = log_w > -745.0
-    return np.exp(u[keep]), np.exp(log_w[keep]), float(special.gammainc(a, tau_lo))
-
-
 def protocol_failure(
     ks: ArrayLike,
     beta: float,
@@ -839,11 +836,7 @@ def protocol_failure(
         return population_failure(
             ks, beta, delta, sigma_eta, bias_var, panels_per_unit=panels_per_unit, order=order, bias_panels=bias_panels
         )
-    k = _checked("ks", ks, "a number >= 1", lower=1.0)
-    beta = float(_checked("beta", beta, "positive and finite", lower=0.0, strict=True))
-    delta = float(_checked("delta", delta, "positive and finite", lower=0.0, strict=True))
-    sigma = float(_checked("sigma_eta", sigma_eta, "positive and finite", lower=0.0, strict=True))
-    v = float(_checked("bias_var", bias_var, "non-negative and finite", lower=0.0))
+    k, beta, delta, sigma, v = _engine_inputs(ks, beta, delta, sigma_eta, bias_var)
     if k.size == 0:
         return k.copy()
     a = beta / 2.0

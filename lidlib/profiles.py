@@ -172,7 +172,7 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "lam": 1e-9,
             "N_over_d": (2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64),
             "n_seeds": 10,
-            "n_test": 400_000,
+            "n_test": 100_000,  # per fit; every (seed, N) has its own test set
             "k_max": 3_000,
             "window": (20.0, 500.0),
             "map_N_over_d": 48,

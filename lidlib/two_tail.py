@@ -182,7 +182,7 @@ def ridge_passk_experiment(
     r"""Ridge on LID data at several ``N``, then pass@k on fresh test instances (Fig. 1 centre).
 
     For each seed: one training set of size ``max(Ns)`` (nested sub-sets for the smaller
-    ``N``, fitted by :func:`lidlib.ridge.ridge_path`); for each fit, ``n_test`` fresh
+    ``N``, fitted by :func:`lidlib.ridge.ridge_path`); for each fit, its own ``n_test`` fresh
     instances ``(x, tau)`` with bias ``B = x^T (theta_hat - theta*)`` and exact
     single-trial success ``s(B, tau)`` (:func:`lidlib.passk.single_trial_success`); the
     failure curve is the average of ``(1 - s)^k`` over instances (Eq. 13), i.e. the
@@ -207,10 +207,11 @@ def ridge_passk_experiment(
         thetas = ridge_path(train.X, train.y, Ns, lam)[:, 0, :]
         dtheta = thetas - lid.teacher
         l_gen[i] = excess_risk(thetas, lid.teacher, lid.spectrum)
-        test = lid.sample(n_test, rng)
-        bias = test.X @ dtheta.T  # (n_test, n_N)
         for j in range(Ns.size):
-            s = single_trial_success(bias[:, j], test.tau, delta, lid.sigma_eta)
+            # a fresh test set for every fit, so that the Monte Carlo errors of different
+            # curves are independent (a shared one would move all curves of a seed together)
+            test = lid.sample(n_test, rng)
+            s = single_trial_success(test.X @ dtheta[j], test.tau, delta, lid.sigma_eta)
             per = np.exp(np.outer(np.log1p(-s), ks))  # (n_test, n_k)
             fail[i, j] = per.mean(axis=0)
             fail_se[i, j] = per.std(axis=0, ddof=1) / np.sqrt(n_test)
