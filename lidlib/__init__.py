@@ -5,6 +5,8 @@ Science modules never import the infrastructure modules (``data``, ``claims``,
 ``book``, ``cli``).
 """
 
+from lidlib.allocation import optimal_allocation
+from lidlib.beta_model import beta_model_failure, fit_passk_curve
 from lidlib.passk import failure_curve, pass_at_k_unbiased, population_failure, single_trial_success
 from lidlib.slopes import fit_saturating, local_slope
 from lidlib.tails import bias_free_constant
@@ -17,6 +19,9 @@ __all__ = [
     "bias_free_constant",
     "local_slope",
     "fit_saturating",
+    "beta_model_failure",
+    "fit_passk_curve",
+    "optimal_allocation",
 ]
 
 __version__ = "0.1.0"

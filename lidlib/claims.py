@@ -66,6 +66,19 @@ def _jsonable(x: Any) -> Any:
     raise TypeError(f"cannot record a value of type {type(x).__name__} in the ledger")
 
 
+class ClaimRecord(dict):
+    """A recorded claim (a plain ``dict``) that shows itself as one status line in a notebook."""
+
+    def _repr_markdown_(self) -> str:
+        return (
+            f"**{_status(self['passed'])}** · {self['statement']} ({self['paper_ref']}): "
+            f"measured {_fmt(self['measured'])}, expected {_fmt(self['expected'])}{_tol(self)}"
+        )
+
+    def __repr__(self) -> str:
+        return f"[{'pass' if self['passed'] else 'FAIL'}] {self['id']}: measured {_fmt(self['measured'])}"
+
+
 @dataclass
 class Ledger:
     """Claims and values of one chapter run.
@@ -115,7 +128,7 @@ class Ledger:
             m, e = float(measured), float(expected)
             scale = abs(e) if relative else 1.0
             passed = bool(math.isfinite(m) and abs(m - e) <= tolerance * scale)
-        rec = {
+        rec = ClaimRecord({
             "id": id,
             "statement": statement,
             "paper_ref": paper_ref,
@@ -124,7 +137,7 @@ class Ledger:
             "tolerance": _jsonable(tolerance),
             "relative": relative,
             "passed": bool(passed),
-        }
+        })
         if note:
             rec["note"] = note
         self.claims.append(rec)

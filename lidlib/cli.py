@@ -24,10 +24,41 @@ def _parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("data", help="the data registry: list, fetch, verify", add_help=False)
     d.add_argument("rest", nargs=argparse.REMAINDER)
+
+    f = sub.add_parser("fit", help="fit pass@k laws to a coverage curve or per-problem counts", add_help=False)
+    f.add_argument("rest", nargs=argparse.REMAINDER)
+
+    be = sub.add_parser("bench", help="the performance suite")
+    be.add_argument("--json", action="store_true", help="print the results as JSON")
+    be.add_argument("--small", action="store_true", help="tiny sizes (a smoke test, not a measurement)")
     return p
 
 
+# subcommands with their own argument parsers (they also handle --help themselves)
+_DELEGATED = {"data": ("lidlib.data", "cli_data"), "fit": ("lidlib.fit_cli", "cli_fit")}
+
+
+def _bench(as_json: bool, small: bool) -> int:
+    import json
+
+    from lidlib import bench, claims
+
+    res = bench.run_all(claims.project_root(), small=small)
+    if as_json:
+        print(json.dumps(res, indent=1))
+    else:
+        for key, val in res.items():
+            print(f"{key:48s} {val:.4g}" if isinstance(val, float) else f"{key:48s} {val}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in _DELEGATED:
+        import importlib
+
+        module, func = _DELEGATED[argv[0]]
+        return getattr(importlib.import_module(module), func)(argv[1:])
     args = _parser().parse_args(argv)
     try:
         if args.command == "book":
@@ -40,10 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             run = run_chapter(args.chapter, args.profile, args.seed)
             write_claims(find_root())
             print(f"{args.chapter}: {run.seconds:.1f} s -> {run.results}")
-        elif args.command == "data":
-            from lidlib.data import cli_data
-
-            return cli_data(args.rest)
+        elif args.command == "bench":
+            return _bench(args.json, args.small)
     except (ValueError, RuntimeError) as exc:  # ChapterError is a RuntimeError
         print(f"lidlib {args.command}: error: {exc}", file=sys.stderr)
         return 1

@@ -178,6 +178,102 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "map_N_over_d": 48,
         },
     },
+    "simple_model": {
+        "quick": {
+            "curves": ("gemma2B", "llama8BpassN", "pythia28B"),  # data/llm-passk/<name>.csv
+            "fit_max_k": 100.0,  # extrapolation test: fit on k <= this, score at every larger k
+            "paper_b": 0.35,  # the predecessor's reading of the hard-problem exponent (Sec. 3.2)
+            "b_tolerance": 0.1,  # what "about 0.35" is taken to mean
+            "mc_problems": 50_000,  # simulated benchmark checking E[p^k] (Eq. 8)
+            "mc_k": (1, 10, 100, 1000),
+            "fig2_a": 5.0,  # Fig. 2 (bottom left): fixed a
+            "fig2_bs": (0.2, 0.35, 0.5, 1.0, 2.0),
+            "fig2_k": 1e4,  # Fig. 2 (bottom right): fixed k
+            "cost_n_prompt": 500.0,  # Fig. 3: tokens per prompt and per decoded answer (illustrative)
+            "cost_n_decode": 500.0,
+            "bridge_betas": (0.5, 1.0, 2.0),  # main-paper beta (tau ~ Gamma(beta/2))
+            "bridge_delta_over_sigma": 0.1,
+            "bridge_mc": 200_000,  # LID instances for the histogram of implied failure probabilities
+            "vae_images": 400,  # first Fashion-MNIST training images (App. A: 400)
+            "vae_epochs": 150,  # App. A: 1000
+            "vae_batch": 128,  # not stated in the paper
+            "vae_temperature": 1.1,  # App. A, applied when sampling reconstructions
+            "vae_trials": 300,  # reconstructions per image
+            "vae_quantiles": (0.01, 0.05, 0.2),  # thresholds = these quantiles of all trial errors
+        },
+        "paper": {
+            "curves": ("gemma2B", "llama8BpassN", "pythia28B"),
+            "fit_max_k": 100.0,
+            "paper_b": 0.35,
+            "b_tolerance": 0.1,
+            "mc_problems": 1_000_000,
+            "mc_k": (1, 10, 100, 1000),
+            "fig2_a": 5.0,
+            "fig2_bs": (0.2, 0.35, 0.5, 1.0, 2.0),
+            "fig2_k": 1e4,
+            "cost_n_prompt": 500.0,
+            "cost_n_decode": 500.0,
+            "bridge_betas": (0.5, 1.0, 2.0),
+            "bridge_delta_over_sigma": 0.1,
+            "bridge_mc": 2_000_000,
+            "vae_images": 400,
+            "vae_epochs": 1000,
+            "vae_batch": 128,
+            "vae_temperature": 1.1,
+            "vae_trials": 1000,
+            "vae_quantiles": (0.01, 0.05, 0.2),
+        },
+    },
+    "allocation": {
+        "quick": {
+            "beta": 3.0,
+            "delta_over_sigma": 0.1,
+            "sigma_eta": 1.0,  # L_gen in units of sigma_eta^2
+            "d": 64,
+            "N_min_over_d": 1.5,  # smallest training set ("all inference" policy)
+            "grid_N": 36,  # exact-engine curves of the interpolated surface
+            "grid_k": 41,
+            "N_max": 3e4,
+            "k_max": 3e4,
+            "n_check": 12,  # random off-grid points checking the interpolation
+            "window": (20.0, 500.0),  # k-window of beta_eff (two-tail chapter)
+            "budget": 1000.0,  # in units of c_k (Figure 2)
+            "c_N_over_c_k": 1.0,
+            "R_range": (1e-6, 1e4),
+            "n_R": 41,
+            "n_share": 301,
+            "R_budget": 0.01,  # weight of the budget view
+            "budget_range": (200.0, 1e4),
+            "n_budget": 31,
+            "rule_R": (1e-3, 1e-1),
+            "rule_cost_ratios": (0.1, 1.0, 10.0),
+            "rule_n_budget": 40,
+        },
+        "paper": {
+            "beta": 3.0,
+            "delta_over_sigma": 0.1,
+            "sigma_eta": 1.0,
+            "d": 64,
+            "N_min_over_d": 1.5,
+            "grid_N": 64,
+            "grid_k": 71,
+            "N_max": 3e4,
+            "k_max": 3e4,
+            "n_check": 40,
+            "window": (20.0, 500.0),
+            "budget": 1000.0,
+            "c_N_over_c_k": 1.0,
+            "R_range": (1e-6, 1e4),
+            "n_R": 81,
+            "n_share": 801,
+            "R_budget": 0.01,
+            "budget_range": (200.0, 1e4),
+            "n_budget": 61,
+            "rule_R": (1e-3, 1e-1),
+            "rule_cost_ratios": (0.1, 1.0, 10.0),
+            "rule_n_budget": 80,
+        },
+    },
 }
 
 

@@ -1,0 +1,557 @@
+r"""Compute allocation between training and inference (Section 4.3, Eq. 21-25).
+
+A budget ``C`` buys ``N`` training samples at ``c_N`` each and ``k`` attempts at
+``c_k`` each, ``C = N c_N + k c_k`` (Eq. 21).  The objective is
+
+.. math::
+
+    \mathcal L_{tot} = R\,\mathcal L_{gen}(N) + \mathcal L_{\inf}(k; N),
+    \qquad k = (C - N c_N)/c_k .
+
+The module takes *fitted laws* rather than a model:
+
+* ``gen`` -- the training law :math:`\mathcal L_{gen}(N)`: a :class:`PowerLawLoss`
+  (``P_N N^-gamma``), a :class:`TabulatedLoss` (measured values, interpolated in
+  log-log), or any vectorised callable of ``N``;
+* ``inf`` -- the inference law :math:`\mathcal L_{\inf}(k; N)`: an
+  :class:`InferenceSurface` (a grid of failure curves at several ``N``, from the exact
+  LID engine with :meth:`InferenceSurface.from_lid` or from measured curves with
+  :meth:`InferenceSurface.from_curves`, interpolated by a bicubic spline in
+  ``(log N, log k)``), or the constant-exponent baseline :class:`PowerLawInference`
+  (``P k^-beta``, Eq. 22 with ``beta_eff`` fixed).
+
+:func:`optimal_allocation` returns the optimum with a bounded scalar optimiser;
+:func:`solve_eq24` and :func:`solve_eq25` solve the first-order conditions of
+Proposition 4.3.  No lidlib infrastructure is imported here.
+
+Boundaries.  The paper lets the training spend ``N c_N`` run over ``(0, C)``.  A
+trained model needs some data, so here the "all inference" policy trains on the
+smallest admissible ``N_min`` (for OLS, ``N > d + 1``) and spends the rest on attempts;
+the "all training" policy keeps a single attempt, ``k = k_min = 1``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy import interpolate, optimize
+
+from lidlib._validation import as_float_array, positive
+from lidlib.passk import population_failure
+
+__all__ = [
+    "PowerLawLoss",
+    "TabulatedLoss",
+    "InferenceSurface",
+    "PowerLawInference",
+    "Allocation",
+    "total_loss",
+    "loss_map",
+    "attempts_left",
+    "feasible_range",
+    "dtotal_dN",
+    "optimal_allocation",
+    "eq24_residual",
+    "solve_eq24",
+    "solve_eq25",
+    "marginal_training_share",
+]
+
+_LOG_STEP = 1e-4  # relative step of central differences in log N
+
+
+# ----------------------------------------------------------------------------- laws
+@dataclass(frozen=True)
+class PowerLawLoss:
+    r"""Training law :math:`\mathcal L_{gen}(N) = P_N N^{-\gamma}` (Prop. 4.3, Eq. 23)."""
+
+    P: float
+    gamma: float
+
+    def __post_init__(self) -> None:
+        positive("P", self.P)
+        positive("gamma", self.gamma)
+
+    def __call__(self, N) -> np.ndarray:
+        return self.P * positive("N", N) ** -self.gamma
+
+    def derivative(self, N) -> np.ndarray:
+        """``d L_gen / d N``."""
+        N = positive("N", N)
+        return -self.gamma * self.P * N ** (-self.gamma - 1.0)
+
+    @classmethod
+    def fit(cls, Ns, values) -> "PowerLawLoss":
+        """Least-squares fit of ``log values = log P - gamma log N``."""
+        N = positive("Ns", Ns).ravel()
+        v = positive("values", values).ravel()
+        if N.size != v.size or N.size < 2:
+            raise ValueError("Ns and values must have the same length (at least 2)")
+        slope, icpt = np.polyfit(np.log(N), np.log(v), 1)
+        return cls(float(np.exp(icpt)), float(-slope))
+
+
+class TabulatedLoss:
+    r"""Training law from a table ``(N_i, L_i)``: cubic spline of ``log L`` in ``log N``.
+
+    Only defined on ``[min N_i, max N_i]``; evaluating outside raises ``ValueError``.
+    """
+
+    def __init__(self, Ns, values) -> None:
+        N = positive("Ns", Ns).ravel()
+        v = positive("values", values).ravel()
+        if N.size != v.size or N.size < 3:
+            raise ValueError("Ns and values must have the same length (at least 3)")
+        order = np.argsort(N)
+        N, v = N[order], v[order]
+        if np.any(np.diff(N) <= 0):
+            raise ValueError("Ns must be distinct")
+        self.N_range = (float(N[0]), float(N[-1]))
+        self._spl = interpolate.CubicSpline(np.log(N), np.log(v))
+
+    def _x(self, N) -> np.ndarray:
+        N = positive("N", N)
+        lo, hi = self.N_range
+        if np.any(N < lo * (1 - 1e-9)) or np.any(N > hi * (1 + 1e-9)):
+            raise ValueError(f"N must lie in the tabulated range [{lo:g}, {hi:g}]")
+        return np.log(N)
+
+    def __call__(self, N) -> np.ndarray:
+        return np.exp(self._spl(self._x(N)))
+
+    def derivative(self, N) -> np.ndarray:
+        """``d L_gen / d N`` from the spline."""
+        x = self._x(N)
+        return np.exp(self._spl(x)) * self._spl(x, 1) / np.exp(x)
+
+
+def _gen_derivative(gen: Callable, N: np.ndarray) -> np.ndarray:
+    if hasattr(gen, "derivative"):
+        return np.asarray(gen.derivative(N), dtype=float)
+    h = _LOG_STEP
+    return (np.asarray(gen(N * (1 + h)), float) - np.asarray(gen(N * (1 - h)), float)) / (2 * h * N)
+
+
+class InferenceSurface:
+    r"""Pass@k failure :math:`\mathcal L_{\inf}(k; N)` interpolated from a grid of curves.
+
+    A bicubic spline of ``log L`` over ``(log N, log k)``; its derivatives give the
+    local exponent :math:`\beta_{\mathrm{eff}}(N; k) = -\partial\log L/\partial\log k`
+    (Eq. 19, pointwise) and the ``N``-derivatives needed in Eq. 24.  Evaluation outside
+    the grid raises ``ValueError``.
+
+    Parameters
+    ----------
+    Ns : array_like, shape (n_N,)
+        Strictly increasing training sizes (at least 4).
+    ks : array_like, shape (n_k,)
+        Strictly increasing numbers of attempts ``>= 1`` (at least 4).
+    values : array_like, shape (n_N, n_k)
+        Failure probabilities in ``(0, 1]``.
+    """
+
+    def __init__(self, Ns, ks, values) -> None:
+        N = positive("Ns", Ns).ravel()
+        k = as_float_array("ks", ks).ravel()
+        L = positive("values", values)
+        if np.any(k < 1):
+            raise ValueError("ks must be >= 1")
+        if N.size < 4 or k.size < 4:
+            raise ValueError("Ns and ks must hold at least 4 points each (bicubic spline)")
+        if np.any(np.diff(N) <= 0) or np.any(np.diff(k) <= 0):
+            raise ValueError("Ns and ks must be strictly increasing")
+        if L.shape != (N.size, k.size):
+            raise ValueError(f"values must have shape (len(Ns), len(ks)) = {(N.size, k.size)}, got {L.shape}")
+        if np.any(L > 1 + 1e-12):
+            raise ValueError("values must be failure probabilities <= 1")
+        self.Ns, self.ks, self.values = N, k, np.minimum(L, 1.0)
+        self.N_range = (float(N[0]), float(N[-1]))
+        self.k_range = (float(k[0]), float(k[-1]))
+        self._spl = interpolate.RectBivariateSpline(np.log(N), np.log(k), np.log(self.values), kx=3, ky=3)
+
+    # -- constructors ---------------------------------------------------------------
+    @classmethod
+    def from_lid(cls, Ns, ks, beta: float, delta: float, sigma_eta: float, bias_var) -> "InferenceSurface":
+        r"""Grid from the exact LID engine, ``bias_var = L_gen(N)`` (Eq. 13, 16).
+
+        ``bias_var`` is an array (one variance per ``N``) or a callable of ``N``.
+        One :func:`lidlib.population_failure` call per ``N``.
+        """
+        N = positive("Ns", Ns).ravel()
+        v = bias_var(N) if callable(bias_var) else bias_var
+        v = as_float_array("bias_var", v).ravel()
+        if v.size != N.size:
+            raise ValueError(f"bias_var must give one value per N, got {v.size} for {N.size}")
+        k = as_float_array("ks", ks).ravel()
+        L = np.array([population_failure(k, beta, delta, sigma_eta, float(vi)) for vi in v])
+        return cls(N, k, L)
+
+    @classmethod
+    def from_curves(cls, Ns, ks, curves) -> "InferenceSurface":
+        """Grid from measured failure curves (one row per ``N``), e.g. pass@k data."""
+        return cls(Ns, ks, curves)
+
+    # -- evaluation -----------------------------------------------------------------
+    def _xy(self, N, k) -> tuple[np.ndarray, np.ndarray]:
+        N, k = np.broadcast_arrays(positive("N", N), positive("k", k))
+        (n0, n1), (k0, k1) = self.N_range, self.k_range
+        eps = 1e-9
+        if np.any(N < n0 * (1 - eps)) or np.any(N > n1 * (1 + eps)):
+            raise ValueError(f"N must lie in the grid range [{n0:g}, {n1:g}]")
+        if np.any(k < k0 * (1 - eps)) or np.any(k > k1 * (1 + eps)):
+            raise ValueError(f"k must lie in the grid range [{k0:g}, {k1:g}]")
+        return np.log(N), np.log(k)
+
+    def log_value(self, N, k, dN: int = 0, dk: int = 0) -> np.ndarray:
+        """``log L`` or its partial derivatives in ``(log N, log k)``."""
+        x, y = self._xy(N, k)
+        return self._spl.ev(x.ravel(), y.ravel(), dx=dN, dy=dk).reshape(x.shape)
+
+    def __call__(self, k, N) -> np.ndarray:
+        """:math:`\\mathcal L_{\\inf}(k; N)` (capped at 1)."""
+        return np.minimum(np.exp(self.log_value(N, k)), 1.0)
+
+    def beta_eff(self, N, k) -> np.ndarray:
+        r"""Pointwise local exponent :math:`-\partial \log L / \partial \log k`."""
+        return -self.log_value(N, k, dk=1)
+
+    def beta_eff_dN(self, N, k) -> np.ndarray:
+        r"""Discrete derivative :math:`\partial\beta_{\mathrm{eff}}/\partial N` at fixed ``k``
+        (central difference of :meth:`beta_eff` in ``log N``, one-sided at the grid ends)."""
+        N, k = np.broadcast_arrays(positive("N", N), positive("k", k))
+        n0, n1 = self.N_range
+        h = 1e-3
+        up = np.minimum(N * (1 + h), n1)
+        dn = np.maximum(N * (1 - h), n0)
+        return (self.beta_eff(up, k) - self.beta_eff(dn, k)) / (up - dn)
+
+    def dlog_dN(self, N, k) -> np.ndarray:
+        r""":math:`\partial \log \mathcal L_{\inf}/\partial N` at fixed ``k``."""
+        return self.log_value(N, k, dN=1) / positive("N", N)
+
+
+@dataclass(frozen=True)
+class PowerLawInference:
+    r"""Constant-exponent inference law :math:`\tilde P k^{-\beta}`, independent of ``N``.
+
+    The baseline of Eq. 25.  Values are *not* capped at 1 (the closed-form optimum of
+    Eq. 25 assumes the pure power law).
+    """
+
+    P: float
+    beta: float
+
+    def __post_init__(self) -> None:
+        positive("P", self.P)
+        positive("beta", self.beta)
+
+    def __call__(self, k, N=None) -> np.ndarray:
+        return self.P * positive("k", k) ** -self.beta
+
+    def beta_eff(self, N, k) -> np.ndarray:
+        return np.broadcast_to(self.beta, np.broadcast_shapes(np.shape(N), np.shape(k))).astype(float)
+
+    def beta_eff_dN(self, N, k) -> np.ndarray:
+        return np.zeros(np.broadcast_shapes(np.shape(N), np.shape(k)))
+
+    def dlog_dN(self, N, k) -> np.ndarray:
+        return np.zeros(np.broadcast_shapes(np.shape(N), np.shape(k)))
+
+    @classmethod
+    def fit(cls, ks, curve, window, beta: float | None = None) -> "PowerLawInference":
+        """Calibrate on one failure curve over ``window = (k1, k2)``.
+
+        With ``beta`` given only the prefactor is fitted (geometric mean of
+        ``L k^beta`` over the window); otherwise both by least squares in log-log.
+        """
+        k = positive("ks", ks).ravel()
+        L = positive("curve", curve).ravel()
+        k1, k2 = positive("window", window)
+        sel = (k >= k1) & (k <= k2)
+        if sel.sum() < 2:
+            raise ValueError("window must contain at least two of the ks")
+        if beta is None:
+            slope, icpt = np.polyfit(np.log(k[sel]), np.log(L[sel]), 1)
+            return cls(float(np.exp(icpt)), float(-slope))
+        b = float(positive("beta", beta))
+        return cls(float(np.exp(np.mean(np.log(L[sel]) + b * np.log(k[sel])))), b)
+
+
+# ------------------------------------------------------------------------ objective
+def _costs(budget, c_N, c_k) -> tuple[float, float, float]:
+    return float(positive("budget", budget)), float(positive("c_N", c_N)), float(positive("c_k", c_k))
+
+
+def attempts_left(N, budget: float, c_N: float = 1.0, c_k: float = 1.0) -> np.ndarray:
+    """``k = (C - N c_N) / c_k``, the attempts the rest of the budget buys (Eq. 21)."""
+    C, cN, ck = _costs(budget, c_N, c_k)
+    return (C - positive("N", N) * cN) / ck
+
+
+def total_loss(N, k, R, gen: Callable, inf: Callable) -> np.ndarray:
+    r"""Eq. 21: :math:`R\,\mathcal L_{gen}(N) + \mathcal L_{\inf}(k; N)` (broadcasts)."""
+    R = positive("R", R)
+    return R * np.asarray(gen(N), float) + np.asarray(inf(k, N), float)
+
+
+def loss_map(gen, inf, budget, shares, Rs, c_N: float = 1.0, c_k: float = 1.0) -> np.ndarray:
+    r"""Eq. 21 on a grid: rows are weights ``R``, columns training shares ``N c_N / C``.
+
+    Returns an array of shape ``(len(Rs), len(shares))`` (Figure 2 heat maps).
+    """
+    C, cN, ck = _costs(budget, c_N, c_k)
+    s = as_float_array("shares", shares).ravel()
+    if np.any((s <= 0) | (s >= 1)):
+        raise ValueError("shares must lie strictly between 0 and 1")
+    R = positive("Rs", Rs).ravel()
+    N, k = s * C / cN, (1.0 - s) * C / ck
+    return R[:, None] * np.asarray(gen(N), float)[None, :] + np.asarray(inf(k, N), float)[None, :]
+
+
+def feasible_range(gen, inf, budget, c_N=1.0, c_k=1.0, N_min=None, N_max=None, k_min=1.0) -> tuple[float, float]:
+    """The interval of ``N`` compatible with the budget and with the laws' domains.
+
+    Lower end: ``N_min`` (default: the smallest ``N`` the laws accept) and the ``N``
+    at which ``k`` would exceed the largest tabulated ``k``; upper end: ``N_max``, the
+    largest accepted ``N``, and ``k >= k_min``.  Raises ``ValueError`` if empty.
+    """
+    C, cN, ck = _costs(budget, c_N, c_k)
+    lo, hi = 0.0, np.inf
+    for law in (gen, inf):
+        if hasattr(law, "N_range"):
+            lo, hi = max(lo, law.N_range[0]), min(hi, law.N_range[1])
+    if hasattr(inf, "k_range"):
+        lo = max(lo, (C - inf.k_range[1] * ck) / cN)
+        k_min = max(float(k_min), inf.k_range[0])
+    if N_min is not None:
+        lo = max(lo, float(positive("N_min", N_min)))
+    if N_max is not None:
+        hi = min(hi, float(positive("N_max", N_max)))
+    hi = min(hi, (C - float(positive("k_min", k_min)) * ck) / cN)
+    if not lo > 0:
+        raise ValueError("N_min must be given when the laws do not bound N from below")
+    if lo >= hi:
+        raise ValueError(f"budget {C:g} leaves no feasible N (need {lo:g} < N < {hi:g})")
+    return float(lo), float(hi)
+
+
+def dtotal_dN(N, budget, R, gen, inf, c_N=1.0, c_k=1.0) -> np.ndarray:
+    r"""Exact :math:`d\mathcal L_{tot}/dN` along the budget line (``dk/dN = -c_N/c_k``).
+
+    :math:`R\,\mathcal L_{gen}'(N) + \mathcal L_{\inf}\,[\partial_N \log\mathcal L_{\inf}
+    + (c_N/c_k)\,\beta_{\mathrm{eff}}(N;k)/k]`; its sign at the ends of the feasible
+    range decides boundary optima (Sec. 4.3, regime iii).  Multiply by ``1/c_N`` for
+    the derivative in the training spend ``N c_N``.
+    """
+    C, cN, ck = _costs(budget, c_N, c_k)
+    N = positive("N", N)
+    k = (C - N * cN) / ck
+    L = np.asarray(inf(k, N), float)
+    return float(positive("R", R)) * _gen_derivative(gen, N) + L * (inf.dlog_dN(N, k) + (cN / ck) * inf.beta_eff(N, k) / k)
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Result of :func:`optimal_allocation`.
+
+    ``kind`` is ``"interior"``, ``"all-training"`` (``k = k_min``) or ``"all-inference"``
+    (``N = N_min``); ``slope_ends`` holds ``dL_tot/dN`` at the two ends of ``N_bounds``.
+    """
+
+    N: float
+    k: float
+    share: float  # training share N c_N / C
+    loss: float
+    loss_all_training: float
+    loss_all_inference: float
+    N_bounds: tuple[float, float]
+    kind: str
+    slope_ends: tuple[float, float]
+
+    @property
+    def gain_over_best_boundary(self) -> float:
+        """Ratio of the better boundary policy's loss to the optimal loss (>= 1)."""
+        return min(self.loss_all_training, self.loss_all_inference) / self.loss
+
+
+def optimal_allocation(
+    gen: Callable,
+    inf: Callable,
+    budget: float,
+    *,
+    R: float = 1.0,
+    c_N: float = 1.0,
+    c_k: float = 1.0,
+    N_min: float | None = None,
+    N_max: float | None = None,
+    k_min: float = 1.0,
+    n_scan: int = 48,
+    xatol: float = 1e-7,
+) -> Allocation:
+    r"""Minimise Eq. 21 over the training share under :math:`C = N c_N + k c_k`.
+
+    A scan of ``n_scan`` log-spaced training sizes brackets the best basin, then
+    :func:`scipy.optimize.minimize_scalar` (``method="bounded"``) refines it in
+    ``log N`` (equivalently, in the log training share ``N c_N / C``); the two
+    boundary policies are evaluated and kept if better.
+
+    Parameters
+    ----------
+    gen : callable
+        :math:`\mathcal L_{gen}(N)` (:class:`PowerLawLoss`, :class:`TabulatedLoss` or
+        any vectorised function).
+    inf : InferenceSurface or PowerLawInference
+        :math:`\mathcal L_{\inf}(k; N)`, called as ``inf(k, N)``.
+    budget, c_N, c_k : float
+        Budget ``C`` and unit costs.
+    R : float
+        Weight of the training loss.
+    N_min, N_max, k_min : float, optional
+        Admissible range (see :func:`feasible_range`).
+
+    Returns
+    -------
+    Allocation
+    """
+    C, cN, ck = _costs(budget, c_N, c_k)
+    R = float(positive("R", R))
+    if int(n_scan) < 3:
+        raise ValueError(f"n_scan must be >= 3, got {n_scan}")
+    lo, hi = feasible_range(gen, inf, C, cN, ck, N_min, N_max, k_min)
+
+    def f(logN):
+        N = np.exp(logN)
+        return float(total_loss(N, (C - N * cN) / ck, R, gen, inf))
+
+    x = np.linspace(np.log(lo), np.log(hi), int(n_scan))
+    Nx = np.exp(x)
+    vals = total_loss(Nx, (C - Nx * cN) / ck, R, gen, inf)
+    i = int(np.argmin(vals))
+    a, b = x[max(i - 1, 0)], x[min(i + 1, x.size - 1)]
+    res = optimize.minimize_scalar(f, bounds=(a, b), method="bounded", options={"xatol": xatol})
+    cands = [(float(res.fun), float(res.x)), (float(vals[i]), float(x[i])), (float(vals[0]), float(x[0])), (float(vals[-1]), float(x[-1]))]
+    best_val, best_x = min(cands)
+    N = float(np.exp(best_x))
+    span = x[-1] - x[0]
+    if abs(best_x - x[0]) <= 1e-6 * span + 1e-12:
+        kind = "all-inference"
+    elif abs(best_x - x[-1]) <= 1e-6 * span + 1e-12:
+        kind = "all-training"
+    else:
+        kind = "interior"
+    slopes = dtotal_dN(np.array([lo, hi]), C, R, gen, inf, cN, ck)
+    return Allocation(
+        N=N,
+        k=(C - N * cN) / ck,
+        share=N * cN / C,
+        loss=best_val,
+        loss_all_training=float(vals[-1]),
+        loss_all_inference=float(vals[0]),
+        N_bounds=(lo, hi),
+        kind=kind,
+        slope_ends=(float(slopes[0]), float(slopes[1])),
+    )
+
+
+# ---------------------------------------------------------------- first-order conditions
+def eq24_residual(N, budget, R, gen, inf, c_N=1.0, c_k=1.0) -> np.ndarray:
+    r"""Left minus right side of Eq. 24, written per unit of ``N`` (i.e. times ``c_N``).
+
+    .. math::
+
+        -R\,\mathcal L_{gen}'(N) \;-\; \mathcal L_{\inf}(k;N)\Bigl[\frac{c_N}{c_k}
+        \frac{\beta_{\mathrm{eff}}}{k} - \beta_{\mathrm{eff}}'(N)\ln k\Bigr],
+        \qquad k = (C - N c_N)/c_k,
+
+    with :math:`\beta_{\mathrm{eff}}` the local log-log slope of the inference law at
+    ``(N, k)`` and :math:`\beta_{\mathrm{eff}}'` its derivative in ``N`` at fixed ``k``;
+    the prefactor :math:`\tilde P(N)` is held fixed, as Proposition 4.3 assumes.  For
+    a power law :math:`P_N N^{-\gamma}` the first term is the left side of Eq. 24.
+    Positive: more training pays (according to Eq. 24).
+    """
+    C, cN, ck = _costs(budget, c_N, c_k)
+    N = positive("N", N)
+    k = (C - N * cN) / ck
+    L = np.asarray(inf(k, N), float)
+    rhs = L * ((cN / ck) * inf.beta_eff(N, k) / k - inf.beta_eff_dN(N, k) * np.log(k))
+    return -float(positive("R", R)) * _gen_derivative(gen, N) - rhs
+
+
+def _solve_sign_changes(g: Callable, lo: float, hi: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x = np.linspace(np.log(lo), np.log(hi), n)
+    vals = g(np.exp(x))
+    roots = []
+    for j in np.flatnonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0):
+        roots.append(optimize.brentq(lambda t: float(g(np.exp(t))), x[j], x[j + 1], xtol=1e-12))
+    return np.exp(np.array(roots)), np.exp(x), vals
+
+
+def solve_eq24(gen, inf, budget, *, R=1.0, c_N=1.0, c_k=1.0, N_min=None, N_max=None, k_min=1.0, n_scan=200) -> tuple[float, str]:
+    """Allocation predicted by Eq. 24: ``(N, kind)``.
+
+    Roots of :func:`eq24_residual` where it changes sign from + to - (a minimum of the
+    approximated objective); with several, the one with the lowest true Eq. 21 loss.
+    Without a root the sign decides the boundary: residual > 0 throughout gives
+    ``"all-training"``, < 0 ``"all-inference"``.
+    """
+    C, cN, ck = _costs(budget, c_N, c_k)
+    lo, hi = feasible_range(gen, inf, C, cN, ck, N_min, N_max, k_min)
+    roots, _, vals = _solve_sign_changes(lambda N: eq24_residual(N, C, R, gen, inf, cN, ck), lo, hi, n_scan)
+    minima = [r for r in roots if eq24_residual(r * (1 - 1e-6), C, R, gen, inf, cN, ck) > 0]
+    cands = [(float(total_loss(r, (C - r * cN) / ck, R, gen, inf)), float(r), "interior") for r in minima]
+    # ends that are local minima of the approximated objective
+    if vals[0] < 0:
+        cands.append((float(total_loss(lo, (C - lo * cN) / ck, R, gen, inf)), lo, "all-inference"))
+    if vals[-1] > 0:
+        cands.append((float(total_loss(hi, (C - hi * cN) / ck, R, gen, inf)), hi, "all-training"))
+    _, N, kind = min(cands)
+    return float(N), kind
+
+
+def solve_eq25(gen: PowerLawLoss, inf: PowerLawInference, budget, *, R=1.0, c_N=1.0, c_k=1.0, N_min=None, N_max=None, k_min=1.0) -> tuple[float, str]:
+    r"""Closed-form optimum of the constant-exponent problem (Eq. 25): ``(N, kind)``.
+
+    With :math:`\tilde N = N c_N`, Eq. 25 reads
+    :math:`R P_N c_N^{\gamma}\gamma\tilde N^{-(\gamma+1)} = \tilde P c_k^{\beta}\beta
+    (C-\tilde N)^{-(\beta+1)}`.  Its left side falls and its right side rises with
+    :math:`\tilde N`, so the root is unique; it is found by bisection in ``log N``
+    (``gamma = 1, beta`` generic has no elementary solution).  A root outside the
+    feasible range means a boundary optimum.
+    """
+    if not isinstance(gen, PowerLawLoss) or not isinstance(inf, PowerLawInference):
+        raise ValueError("solve_eq25 needs gen as PowerLawLoss and inf as PowerLawInference")
+    C, cN, ck = _costs(budget, c_N, c_k)
+    R = float(positive("R", R))
+    lo, hi = feasible_range(gen, inf, C, cN, ck, N_min, N_max, k_min)
+
+    def h(logN):  # log LHS - log RHS, decreasing in N
+        Nt = np.exp(logN) * cN
+        lhs = np.log(R * gen.P * gen.gamma) + gen.gamma * np.log(cN) - (gen.gamma + 1) * np.log(Nt)
+        rhs = np.log(inf.P * inf.beta) + inf.beta * np.log(ck) - (inf.beta + 1) * np.log(C - Nt)
+        return lhs - rhs
+
+    a, b = np.log(lo), np.log(hi)
+    if h(a) <= 0:
+        return lo, "all-inference"
+    if h(b) >= 0:
+        return hi, "all-training"
+    return float(np.exp(optimize.brentq(h, a, b, xtol=1e-13))), "interior"
+
+
+def marginal_training_share(gen, inf, budgets, *, R=1.0, c_N=1.0, c_k=1.0, N_min=None, N_max=None, k_min=1.0) -> tuple[np.ndarray, np.ndarray]:
+    r"""Optimal ``N`` along a sequence of budgets and the share of each *extra* unit
+    of budget spent on training, :math:`c_N\,\Delta N_\star/\Delta C` (between
+    consecutive budgets; the first entry is NaN).
+
+    Returns ``(N_star, marginal_share)``.  A marginal share above 1/2 means the next
+    unit of budget goes mostly to training; below 1/2, mostly to attempts.
+    """
+    Cs = positive("budgets", budgets).ravel()
+    if np.any(np.diff(Cs) <= 0):
+        raise ValueError("budgets must be strictly increasing")
+    Ns = np.array([optimal_allocation(gen, inf, C, R=R, c_N=c_N, c_k=c_k, N_min=N_min, N_max=N_max, k_min=k_min).N for C in Cs])
+    marg = np.full(Cs.size, np.nan)
+    marg[1:] = float(c_N) * np.diff(Ns) / np.diff(Cs)
+    return Ns, marg

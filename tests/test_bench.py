@@ -1,0 +1,24 @@
+import json
+
+import numpy as np
+
+from lidlib import bench
+
+
+def test_small_bench_reports_every_figure_and_checks_correctness(tmp_path):
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "_timings.json").write_text(json.dumps({"profile": "quick", "seed": 0, "seconds": {"a": 1.5, "b": 2.0}}))
+    r = bench.run_all(tmp_path, small=True)
+    for key in (
+        "passk_exact_vs_literal_speedup",
+        "passk_first_success_vs_literal_speedup",
+        "ridge_sweep_speedup",
+        "population_failure_curves_per_second",
+    ):
+        assert np.isfinite(r[key]) and r[key] > 0
+    assert r["machine"]["cores"] >= 1 and r["machine"]["numpy"]
+    assert r["book_quick_total_seconds"] == 3.5 and r["book_quick_a_seconds"] == 1.5
+    # the fast paths compute the same thing as the slow ones
+    assert r["ridge_max_rel_diff_loss"] < 1e-8
+    assert r["passk_literal_max_abs_z"] < 5 and r["passk_first_success_max_abs_z"] < 5
+    json.dumps(r)  # serialisable
