@@ -388,6 +388,11 @@ def _engine_inputs(ks, beta, delta, sigma_eta, bias_var) -> tuple[NDArray[np.flo
     return k, beta, delta, sigma, v
 
 
+def _engine_scales(k: NDArray[np.float64], beta: float, delta: float, sigma: float) -> tuple[float, float, float]:
+    """``(a = beta/2, c_delta, k_max)`` shared by the quadrature engines (``k`` non-empty)."""
+    return beta / 2.0, math.sqrt(2.0 / math.pi) * delta / sigma, float(k.max())
+
+
 def population_failure(
     ks: ArrayLike,
     beta: float,
@@ -452,9 +457,7 @@ def population_failure(
     k, beta, delta, sigma, v = _engine_inputs(ks, beta, delta, sigma_eta, bias_var)
     if k.size == 0:
         return k.copy()
-    a = beta / 2.0
-    c = math.sqrt(2.0 / math.pi) * delta / sigma
-    k_max = float(k.max())
+    a, c, k_max = _engine_scales(k, beta, delta, sigma)
 
     tau_lo = min((1e-8 / (k_max * c)) ** 2, 1e-3)
     tau, w_tau, floor = _gamma_nodes(a, tau_lo, panels_per_unit, order)  # floor: instances that always fail
@@ -839,9 +842,7 @@ def protocol_failure(
     k, beta, delta, sigma, v = _engine_inputs(ks, beta, delta, sigma_eta, bias_var)
     if k.size == 0:
         return k.copy()
-    a = beta / 2.0
-    c = math.sqrt(2.0 / math.pi) * delta / sigma
-    k_max = float(k.max())
+    a, c, k_max = _engine_scales(k, beta, delta, sigma)
     label = 1.0 if protocol.endswith("label") else 0.0
     if protocol == "model-fixed-mean":  # the success does not depend on tau at all
         h, sd_r = np.array([delta / sd_fixed]), np.array([math.sqrt(v) / sd_fixed])

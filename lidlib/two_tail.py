@@ -13,6 +13,7 @@ from lidlib._validation import nonnegative, positive, positive_int, rng_from
 from lidlib.model import LIDModel
 from lidlib.passk import _composite, _log_window_prob, population_failure, single_trial_success
 from lidlib.ridge import excess_risk, ridge_path
+from lidlib.slopes import local_slope
 from lidlib.tails import c_delta
 
 
@@ -105,6 +106,20 @@ def success_cdf(
         sd_r = np.sqrt(v * tau) / sigma
         out[idx] = float(np.sum(w * 2.0 * special.ndtr(-r_star / sd_r)))
     return out + intrinsic if part == "total" else out
+
+
+def window_exponents(ks, window, bias_vars, beta: float, delta: float, sigma_eta: float, *, excess: bool = False) -> np.ndarray:
+    r"""Local exponent of the exact failure in a fixed ``k``-window, for several bias variances.
+
+    For each ``v`` in ``bias_vars``: :func:`lidlib.slopes.local_slope` of
+    :func:`lidlib.passk.population_failure` evaluated on ``ks`` (``excess=True``: of the
+    failure caused by the bias alone), i.e. :math:`eta_{\mathrm{eff}}` of Eq. 19/55
+    computed without simulation noise.
+    """
+    v = nonnegative("bias_vars", bias_vars).ravel()
+    return np.array(
+        [local_slope(ks, population_failure(ks, beta, delta, sigma_eta, vi, excess=excess), window) for vi in v]
+    )
 
 
 def bias_exponent_saddle(ks, bias_var: float, delta: float, sigma_eta: float) -> np.ndarray:

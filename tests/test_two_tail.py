@@ -58,3 +58,12 @@ def test_ridge_passk_experiment_agrees_with_exact_prediction():
     z = r.z_scores()
     assert np.abs(z).max() < 5
     assert r.failure.shape == (2, 3, 5) and np.all(np.diff(r.l_gen, axis=1) < 0)
+
+
+def test_window_exponents_match_direct_slopes():
+    ks = np.logspace(1, 3, 9)
+    vs = [0.0, 0.1, 1.0]
+    got = two_tail.window_exponents(ks, (10, 1000), vs, 3.0, 0.1, 1.0)
+    direct = [lidlib.local_slope(ks, lidlib.population_failure(ks, 3.0, 0.1, 1.0, v), (10, 1000)) for v in vs]
+    np.testing.assert_allclose(got, direct, rtol=1e-12)
+    assert got[0] > got[1] > got[2]  # more bias, flatter curve
