@@ -135,11 +135,14 @@ def bench_population_failure(n_k: int = 60, seed: int = 0) -> dict[str, float]:
 
 
 def book_timings(root: Path | None) -> dict[str, float]:
-    """Per-chapter wall times of the last ``lidlib book`` runs (``results/_timings*.json``)."""
+    """Per-chapter wall times of the last ``lidlib book`` run at each profile.
+
+    Read from ``book/timings/<profile>.json``, written by :func:`lidlib.book.build_book`.
+    """
     out: dict[str, float] = {}
     if root is None:
         return out
-    for f in sorted((root / "results").glob("_timings*.json")):
+    for f in sorted((root / "book" / "timings").glob("*.json")):
         t = json.loads(f.read_text())
         for ch, sec in t["seconds"].items():
             out[f"book_{t['profile']}_{ch}_seconds"] = sec

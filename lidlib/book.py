@@ -77,6 +77,25 @@ def _check_profile(profile: str) -> None:
 CELL_TIMEOUT_ENV = "LIDLIB_CELL_TIMEOUT"
 
 
+def _hide_default_parameters(path: Path) -> None:
+    """Show readers only the parameters a chapter really ran with.
+
+    papermill keeps the notebook's own ``parameters`` cell (the defaults) and adds an
+    ``injected-parameters`` cell after it; both would be rendered.  Tag the defaults
+    ``remove-cell`` so the page shows the injected values alone.
+    """
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    if not any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells):
+        return
+    for c in nb.cells:
+        tags = c.metadata.get("tags", [])
+        if "parameters" in tags and "remove-cell" not in tags:
+            c.metadata["tags"] = [*tags, "remove-cell"]
+    nbformat.write(nb, path)
+
+
 def run_chapter(
     chapter: str, profile: str = "quick", seed: int = DEFAULT_SEED, root: Path | None = None, *, retries: int = 1
 ) -> ChapterRun:
@@ -161,6 +180,7 @@ def run_chapter(
             else:
                 os.environ[k] = v
     seconds = time.perf_counter() - t0
+    _hide_default_parameters(out)
     if not res.is_file():
         raise ChapterError(f"chapter {chapter!r} ran but wrote no {res} (call ledger.save())")
     return ChapterRun(chapter, seconds, out, res)
@@ -190,25 +210,88 @@ def write_generated_pages(root: Path) -> None:
         lines.append("")
     (out / "profiles.md").write_text("\n".join(lines))
 
-    tfile = root / "results" / "_timings.json"
-    if tfile.is_file():
-        t = json.loads(tfile.read_text())
-        rows = [f"| {ch} | {sec:.1f} |" for ch, sec in t["seconds"].items()]
-        total = sum(t["seconds"].values())
-        text = "\n".join(
-            [
-                f"Wall time of each chapter in the last `lidlib book` run (profile `{t['profile']}`, "
-                f"seed {t['seed']}, {t.get('machine', 'this machine')}); generated, not typed.",
-                "",
-                "| chapter | seconds |",
-                "|---|---|",
-                *rows,
-                f"| **all chapters** | **{total:.1f}** |",
-            ]
+    (out / "timings.md").write_text(timings_markdown(root) + "\n")
+
+
+#: Wall-time budgets of a whole book build on the reference machine (2 cores), install excluded.
+BUDGET_SECONDS = {"quick": 180.0, "paper": 900.0}
+TIMINGS_DIR = Path("book") / "timings"
+
+
+def timings_markdown(root: Path) -> str:
+    """The per-chapter wall times of the last build at each profile, against the budgets.
+
+    Reads ``book/timings/<profile>.json``, which :func:`build_book` writes after executing
+    every chapter.  The files are committed, so the page shows the last measured paper
+    build even when CI renders the site at the quick profile.
+    """
+    runs = {}
+    for prof in BUDGET_SECONDS:
+        f = root / TIMINGS_DIR / f"{prof}.json"
+        if f.is_file():
+            runs[prof] = json.loads(f.read_text())
+    if not runs:
+        return "No timings recorded: the site was rendered without executing the chapters.\n\n" + bench_markdown(root)
+    chapters: list[str] = []
+    for t in runs.values():
+        chapters += [ch for ch in t["seconds"] if ch not in chapters]
+    head = "| chapter | " + " | ".join(f"{p} (s)" for p in runs) + " |"
+    lines = [head, "|---|" + "---|" * len(runs)]
+    for ch in chapters:
+        cells = [f"{runs[p]['seconds'][ch]:.1f}" if ch in runs[p]["seconds"] else "-" for p in runs]
+        lines.append(f"| {ch} | " + " | ".join(cells) + " |")
+    totals = {p: float(sum(t["seconds"].values())) for p, t in runs.items()}
+    lines.append("| **all chapters** | " + " | ".join(f"**{totals[p]:.1f}**" for p in runs) + " |")
+    lines.append("| budget | " + " | ".join(f"{BUDGET_SECONDS[p]:.0f}" for p in runs) + " |")
+    notes = []
+    for p, t in runs.items():
+        verdict = "within" if totals[p] <= BUDGET_SECONDS[p] else "**over**"
+        notes.append(
+            f"- `{p}`: {totals[p] / 60:.1f} min of execution, {verdict} the {BUDGET_SECONDS[p] / 60:.0f}-minute budget; "
+            f"measured {t.get('date', 'at an unrecorded date')} on {t.get('machine', 'this machine')}, "
+            f"seed {t['seed']}{', commit ' + t['commit'] if t.get('commit') else ''}."
         )
-    else:
-        text = "No timings recorded: the site was rendered without executing the chapters."
-    (out / "timings.md").write_text(text + "\n")
+    intro = (
+        "Wall time of each chapter in the last `lidlib book` run at each profile (execution only; "
+        "rendering the site adds about half a minute). Generated from `book/timings/*.json`, not typed."
+    )
+    return "\n".join([intro, "", *lines, "", *notes, "", bench_markdown(root)])
+
+
+def bench_markdown(root: Path) -> str:
+    """The headline figures of the last saved ``lidlib bench --save`` run."""
+    f = root / TIMINGS_DIR / "bench.json"
+    if not f.is_file():
+        return "No benchmark saved yet (`lidlib bench --save`)."
+    b = json.loads(f.read_text())
+    m = b.get("machine", {})
+    rows = [
+        ("pass@k curve, exact probabilities vs the literal protocol (speed-up)", b.get("passk_exact_vs_literal_speedup"), "x"),
+        ("pass@k curve, first-success simulation vs the literal protocol (speed-up)",
+         b.get("passk_first_success_vs_literal_speedup"), "x"),
+        ("nested-N ridge sweep vs refitting at every N (speed-up)", b.get("ridge_sweep_speedup"), "x"),
+        ("largest relative difference of the two ridge sweeps", b.get("ridge_max_rel_diff_loss"), ""),
+        ("`population_failure` curves per second (60 k, with bias)", b.get("population_failure_curves_per_second"), "/s"),
+        ("`population_failure` curves per second (60 k, no bias)",
+         b.get("population_failure_bias_free_curves_per_second"), "/s"),
+    ]
+    lines = [
+        f"Benchmarks (`lidlib bench --save`, {m.get('cores', '?')} cores, Python {m.get('python', '?')}, "
+        f"NumPy {m.get('numpy', '?')}):",
+        "",
+        "| benchmark | value |",
+        "|---|---|",
+    ]
+    lines += [f"| {name} | {val:.3g}{unit} |" for name, val, unit in rows if val is not None]
+    return "\n".join(lines)
+
+
+def _git_commit(root: Path) -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
 
 
 def build_site(root: Path) -> Path:
@@ -238,11 +321,16 @@ def build_book(profile: str = "paper", seed: int = DEFAULT_SEED, root: Path | No
             timings[ch] = round(run.seconds, 2)
             log(f"[lidlib book]   done in {run.seconds:.1f} s")
         res_dir.mkdir(exist_ok=True)
-        machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
-        (res_dir / "_timings.json").write_text(
-            json.dumps({"profile": profile, "seed": seed, "machine": machine, "seconds": timings}, indent=1)
-            + "\n"
-        )
+        record = {
+            "profile": profile,
+            "seed": seed,
+            "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
+            "date": time.strftime("%Y-%m-%d"),
+            "commit": _git_commit(root),
+            "seconds": timings,
+        }
+        (root / TIMINGS_DIR).mkdir(parents=True, exist_ok=True)
+        (root / TIMINGS_DIR / f"{profile}.json").write_text(json.dumps(record, indent=1) + "\n")
     missing = [ch for ch in chapters if not (root / GENERATED / f"{ch}.ipynb").is_file()]
     if missing:
         raise ChapterError(f"not executed yet: {', '.join(missing)} (run without --no-execute)")

@@ -6,8 +6,8 @@ from lidlib import bench
 
 
 def test_small_bench_reports_every_figure_and_checks_correctness(tmp_path):
-    (tmp_path / "results").mkdir()
-    (tmp_path / "results" / "_timings.json").write_text(json.dumps({"profile": "quick", "seed": 0, "seconds": {"a": 1.5, "b": 2.0}}))
+    (tmp_path / "book" / "timings").mkdir(parents=True)
+    (tmp_path / "book" / "timings" / "quick.json").write_text(json.dumps({"profile": "quick", "seed": 0, "seconds": {"a": 1.5, "b": 2.0}}))
     r = bench.run_all(tmp_path, small=True)
     for key in (
         "passk_exact_vs_literal_speedup",

@@ -53,6 +53,15 @@ led.save()
     assert data["profile"] == "paper" and data["seed"] == 7
     assert data["claims"][0]["passed"] is True
     assert run.notebook == tmp_path / "book" / "_generated" / "mini.ipynb" and run.notebook.is_file()
+    # the page shows the values the chapter ran with, not the defaults
+    import nbformat
+
+    cells = nbformat.read(run.notebook, as_version=4).cells
+    tags = {i: c.metadata.get("tags", []) for i, c in enumerate(cells) if c.cell_type == "code"}
+    default = [i for i, t in tags.items() if "parameters" in t]
+    injected = [i for i, t in tags.items() if "injected-parameters" in t]
+    assert len(default) == 1 and "remove-cell" in tags[default[0]]
+    assert len(injected) == 1 and "remove-cell" not in tags[injected[0]] and "paper" in cells[injected[0]].source
     page = book.write_claims(tmp_path)
     assert "1 of 1 claims pass" in page.read_text()
 
@@ -121,3 +130,21 @@ time.sleep(30)
     )
     with pytest.raises(book.ChapterError, match="'stall' stalled: CellTimeoutError after 2 attempt"):
         book.run_chapter("stall", "quick", 0, root=tmp_path, retries=1)
+
+
+def test_timings_page_shows_both_profiles_against_budgets(tmp_path):
+    import json
+
+    from lidlib import book
+
+    d = tmp_path / "book" / "timings"
+    d.mkdir(parents=True)
+    (d / "quick.json").write_text(json.dumps({"profile": "quick", "seed": 0, "date": "2026-12-04",
+                                              "seconds": {"a": 10.0, "b": 20.0}}))
+    (d / "paper.json").write_text(json.dumps({"profile": "paper", "seed": 0, "seconds": {"a": 500.0, "b": 600.0}}))
+    (d / "bench.json").write_text(json.dumps({"machine": {"cores": 2}, "passk_exact_vs_literal_speedup": 3800.0}))
+    text = book.timings_markdown(tmp_path)
+    assert "| a | 10.0 | 500.0 |" in text and "**30.0**" in text and "**1100.0**" in text
+    assert "`quick`: 0.5 min of execution, within the 3-minute budget" in text
+    assert "`paper`: 18.3 min of execution, **over** the 15-minute budget" in text
+    assert "| 3.8e+03x |" in text
