@@ -1,6 +1,8 @@
-"""Same seed, same numbers: two chapters executed twice give identical claims and values."""
+"""Same seed, same numbers: two chapters executed twice give identical claims and values.
+A different seed gives different but statistically consistent numbers."""
 
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import pytest
 from lidlib import book
 
 ROOT = Path(__file__).resolve().parents[1]
+_RUNS: dict = {}
 
 
 def _copy_book(dst: Path, chapters) -> None:
@@ -18,15 +21,39 @@ def _copy_book(dst: Path, chapters) -> None:
         shutil.copy(ROOT / "notebooks" / f"{ch}.md", dst / "notebooks" / f"{ch}.md")
 
 
+@pytest.fixture
+def run(tmp_path_factory, monkeypatch):
+    """Execute ``chapter`` at ``seed`` in a fresh copy (run ``rep`` of it); memoised."""
+    monkeypatch.delenv("LIDLIB_RESULTS_DIR", raising=False)
+
+    def _run(chapter: str, seed: int, rep: int = 0) -> dict:
+        key = (chapter, seed, rep)
+        if key not in _RUNS:
+            root = tmp_path_factory.mktemp(f"{chapter}-{seed}-{rep}")
+            _copy_book(root, [chapter])
+            book.run_chapter(chapter, "quick", seed, root=root)
+            _RUNS[key] = json.loads((root / "results" / f"{chapter}.json").read_text())
+        return _RUNS[key]
+
+    return _run
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("chapter", ["lid_model", "two_tail_law"])
-def test_same_seed_same_results(tmp_path, monkeypatch, chapter):
-    monkeypatch.delenv("LIDLIB_RESULTS_DIR", raising=False)
-    runs = []
-    for i in range(2):
-        root = tmp_path / f"run{i}"
-        _copy_book(root, [chapter])
-        book.run_chapter(chapter, "quick", 3, root=root)
-        runs.append(json.loads((root / "results" / f"{chapter}.json").read_text()))
-    assert runs[0]["claims"] == runs[1]["claims"]
-    assert runs[0]["values"] == runs[1]["values"]
+def test_same_seed_same_results(run, chapter):
+    a, b = run(chapter, 3, 0), run(chapter, 3, 1)
+    assert a["claims"] == b["claims"]
+    assert a["values"] == b["values"]
+
+
+@pytest.mark.slow
+def test_different_seeds_statistically_consistent(run):
+    """The label-noise variance of the LID model chapter, a Monte Carlo mean whose
+    tolerance is 3 standard errors: two seeds differ, by less than 4 combined s.e."""
+    claims = [{c["id"]: c for c in run("lid_model", s)["claims"]} for s in (3, 4)]
+    a, b = (c["label-noise-variance"] for c in claims)
+    se_a, se_b = a["tolerance"] / 3, b["tolerance"] / 3
+    assert a["measured"] != b["measured"]  # the seed reaches the sampler
+    assert abs(a["measured"] - b["measured"]) <= 4 * math.hypot(se_a, se_b)
+    # and both agree with the exact value the chapter checks against
+    assert abs(a["measured"] - a["expected"]) <= 4 * se_a and abs(b["measured"] - b["expected"]) <= 4 * se_b
