@@ -4,13 +4,15 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 SEED   ?= 0
+# extras installed into the venv (CI adds "features" for the torch feature tests)
+EXTRAS ?= book,test
 
 .PHONY: book quick test lab clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[book,test]"
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $@
 
 ## make book: execute every chapter at the paper profile and render _build/html

@@ -7,6 +7,7 @@ Science modules never import the infrastructure modules (``data``, ``claims``,
 
 from lidlib.allocation import optimal_allocation
 from lidlib.beta_model import beta_model_failure, fit_passk_curve
+from lidlib.counts import fit_passk_counts
 from lidlib.passk import failure_curve, pass_at_k_unbiased, population_failure, single_trial_success
 from lidlib.slopes import fit_saturating, local_slope
 from lidlib.tails import bias_free_constant
@@ -21,6 +22,7 @@ __all__ = [
     "fit_saturating",
     "beta_model_failure",
     "fit_passk_curve",
+    "fit_passk_counts",
     "optimal_allocation",
 ]
 

@@ -28,22 +28,36 @@ def _parser() -> argparse.ArgumentParser:
     f = sub.add_parser("fit", help="fit pass@k laws to a coverage curve or per-problem counts", add_help=False)
     f.add_argument("rest", nargs=argparse.REMAINDER)
 
+    fe = sub.add_parser("features", help="frozen-backbone feature extraction (needs the features extra)",
+                        add_help=False)
+    fe.add_argument("rest", nargs=argparse.REMAINDER)
+
     be = sub.add_parser("bench", help="the performance suite")
     be.add_argument("--json", action="store_true", help="print the results as JSON")
     be.add_argument("--small", action="store_true", help="tiny sizes (a smoke test, not a measurement)")
+    be.add_argument("--save", action="store_true",
+                    help="also write book/timings/bench.json, shown on the reproducibility page")
     return p
 
 
 # subcommands with their own argument parsers (they also handle --help themselves)
-_DELEGATED = {"data": ("lidlib.data", "cli_data"), "fit": ("lidlib.fit_cli", "cli_fit")}
+_DELEGATED = {"data": ("lidlib.data", "cli_data"), "fit": ("lidlib.fit_cli", "cli_fit"),
+              "features": ("lidlib.features", "cli_features")}
 
 
-def _bench(as_json: bool, small: bool) -> int:
+def _bench(as_json: bool, small: bool, save: bool = False) -> int:
     import json
 
     from lidlib import bench, claims
 
-    res = bench.run_all(claims.project_root(), small=small)
+    root = claims.project_root()
+    res = bench.run_all(root, small=small)
+    if save:
+        if small or root is None:
+            raise ValueError("--save needs a full run (no --small) inside the project checkout")
+        out = root / "book" / "timings" / "bench.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(res, indent=1) + "\n")
     if as_json:
         print(json.dumps(res, indent=1))
     else:
@@ -72,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             write_claims(find_root())
             print(f"{args.chapter}: {run.seconds:.1f} s -> {run.results}")
         elif args.command == "bench":
-            return _bench(args.json, args.small)
+            return _bench(args.json, args.small, args.save)
     except (ValueError, RuntimeError) as exc:  # ChapterError is a RuntimeError
         print(f"lidlib {args.command}: error: {exc}", file=sys.stderr)
         return 1

@@ -346,3 +346,185 @@ def cli_data(argv: list[str]) -> int:
             print(f"lidlib data: error: {exc}", file=sys.stderr)
             status = 2
     return status
+
+
+# --------------------------------------------------------------------------- loaders
+#: Committed derived artifacts (not in the registry: they live in the repository's
+#: ``data/`` folder, not in the mirror). backbone -> (path relative to the repository
+#: root, sha256). The provenance of each file is in ``data/cifar10h/PROVENANCE.md``.
+COMMITTED_FEATURES: dict[str, tuple[str, str]] = {
+    "efficientnet-lite0": ("data/cifar10h/efficientnet_lite0_features.npy",
+                           "8747819b31109edbb5214e97be209959d017de486d569ef9984dfb45146c013e"),
+}
+_REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _read_npy(path: Path) -> Any:
+    import numpy as np
+
+    return np.load(path, allow_pickle=False)
+
+
+def load_cifar10h() -> tuple[Any, dict]:
+    """CIFAR-10H human label counts, in CIFAR-10 test order.
+
+    Returns
+    -------
+    counts : ndarray of shape (10000, 10), int64
+        Number of annotators who chose class ``c`` for test image ``i``
+        (Peterson et al. 2019; about 50 annotators per image).
+    provenance : dict
+        Registry record (URL, licence, resolved path, checksum that was verified).
+
+    Raises
+    ------
+    DataUnavailableError, DataIntegrityError
+        As :func:`fetch`.
+    """
+    import numpy as np
+
+    name = "cifar10h/cifar10h-counts.npy"
+    prov = provenance(name)
+    counts = _read_npy(Path(prov["path"]))
+    if counts.shape != (10000, 10) or (counts < 0).any():
+        raise DataIntegrityError(f"{name}: expected non-negative counts of shape (10000, 10), "
+                                 f"got shape {counts.shape}")
+    return np.rint(counts).astype(np.int64), prov
+
+
+def load_cifar10_test() -> tuple[Any, Any, dict]:
+    """The 10000 CIFAR-10 test images and labels, parsed from the binary records.
+
+    Each record of ``test_batch.bin`` is 1 label byte followed by the 1024 red, 1024
+    green and 1024 blue bytes of a row-major 32x32 image (CIFAR-10 binary layout).
+    Nothing is unpickled. The offline mirror's copy is a JPEG round-trip of the
+    original (about 5.6/255 per pixel); ``provenance["origin"]`` says which copy was read.
+
+    Returns
+    -------
+    images : ndarray of shape (10000, 32, 32, 3), uint8 (RGB, HWC)
+    labels : ndarray of shape (10000,), int64 in 0..9
+    provenance : dict
+    """
+    import numpy as np
+
+    name = "cifar10-test/test_batch.bin"
+    prov = provenance(name)
+    raw = np.fromfile(prov["path"], dtype=np.uint8)
+    if raw.size != 10000 * 3073:
+        raise DataIntegrityError(f"{name}: expected 10000 records of 3073 bytes, got {raw.size} bytes")
+    rec = raw.reshape(10000, 3073)
+    images = rec[:, 1:].reshape(10000, 3, 32, 32).transpose(0, 2, 3, 1).copy()
+    prov = {**prov, "jpeg_roundtrip": prov["origin"] == "mirror"}
+    return images, rec[:, 0].astype(np.int64), prov
+
+
+def load_cifar10h_features(backbone: str = "efficientnet-lite0", root: Path | None = None) -> tuple[Any, dict]:
+    """The committed frozen-backbone features of the 10000 CIFAR-10 test images.
+
+    Parameters
+    ----------
+    backbone : str
+        Key of :data:`COMMITTED_FEATURES`.
+    root : path, optional
+        Repository root (default: the checkout this module lives in).
+
+    Returns
+    -------
+    features : ndarray of shape (10000, d), float32
+        Stored as float16; returned as float32 (CIFAR-10 test order).
+    provenance : dict
+        ``path``, ``sha256``, ``backbone`` and the ``PROVENANCE.md`` beside the file.
+
+    Raises
+    ------
+    ValueError
+        Unknown backbone.
+    DataUnavailableError
+        The file is missing (extract it with ``lidlib features extract``).
+    DataIntegrityError
+        The file's sha256 differs from the registered one (the message names the file).
+    """
+    import numpy as np
+
+    if backbone not in COMMITTED_FEATURES:
+        raise ValueError(f"backbone must be one of {sorted(COMMITTED_FEATURES)}, got {backbone!r}")
+    rel, expected = COMMITTED_FEATURES[backbone]
+    path = Path(root or _REPO_ROOT) / rel
+    if not path.is_file():
+        raise DataUnavailableError(
+            f"feature file {path} is missing; re-create it with `lidlib features extract "
+            f"--backbone {backbone}` (needs the 'features' extra: pip install -e '.[features]')")
+    actual = pooch.file_hash(str(path))
+    if actual != expected:
+        raise DataIntegrityError(
+            f"feature file {path} is corrupt or was changed: expected sha256:{expected}, got "
+            f"sha256:{actual}. Restore it from git, or re-extract it and update "
+            f"lidlib.data.COMMITTED_FEATURES and data/cifar10h/PROVENANCE.md.")
+    feats = _read_npy(path)
+    if feats.ndim != 2 or feats.shape[0] != 10000:
+        raise DataIntegrityError(f"feature file {path}: expected shape (10000, d), got {feats.shape}")
+    return feats.astype(np.float32), {"path": str(path), "sha256": actual, "backbone": backbone,
+                                      "provenance_file": str(path.parent / "PROVENANCE.md")}
+
+
+def load_pass_counts(name: str = "llm-passk/pythia_math_counts.csv") -> dict[str, dict[str, Any]]:
+    """Per-problem counts of a registered counts file, grouped by model (file order).
+
+    Parameters
+    ----------
+    name : str
+        Registry name of a CSV with columns ``model, benchmark, problem_idx, n, c``.
+
+    Returns
+    -------
+    dict
+        ``model -> {"n", "c", "problem_idx"}`` (float arrays), models in order of
+        first appearance; ``"_path"`` and ``"_sha256"`` are not included (use
+        :func:`provenance`).
+
+    Notes
+    -----
+    The file is taken from the mirror or cache (:func:`fetch`); if it is not available
+    there, the copy committed in the repository's ``data/`` folder (same name) is used
+    after checking it against the same registry sha256 (its provenance is in the
+    ``PROVENANCE.md`` beside it). Either way the bytes read are the registered ones.
+    """
+    import csv
+
+    import numpy as np
+
+    path = committed_or_fetch(name)
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    need = {"model", "problem_idx", "n", "c"}
+    if not rows or not need <= set(rows[0]):
+        raise DataIntegrityError(f"{path}: expected columns {sorted(need)}")
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        d = out.setdefault(r["model"], {"n": [], "c": [], "problem_idx": []})
+        for key in ("n", "c", "problem_idx"):
+            d[key].append(float(r[key]))
+    return {m: {k: np.array(v) for k, v in d.items()} for m, d in out.items()}
+
+
+def committed_or_fetch(name: str, root: Path | None = None) -> Path:
+    """Verified path of registered file ``name``: mirror/cache first, else the committed copy.
+
+    The committed copy is ``<repository>/data/<name>``; it is accepted only if its sha256
+    equals the registry hash. Raises :class:`DataIntegrityError` if it differs, and the
+    original :class:`DataUnavailableError` if there is no committed copy either.
+    """
+    entry = _entry(name)
+    try:
+        return fetch(name)
+    except DataUnavailableError:
+        local = Path(root or _REPO_ROOT) / "data" / name
+        if not local.is_file():
+            raise
+    actual = pooch.file_hash(str(local))
+    if actual != entry.sha256:
+        raise DataIntegrityError(
+            f"committed data file {local} is corrupt or was changed: expected sha256:{entry.sha256}, "
+            f"got sha256:{actual}. Restore it from git (see PROVENANCE.md beside it).")
+    return local

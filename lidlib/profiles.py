@@ -274,6 +274,132 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "rule_n_budget": 80,
         },
     },
+    "llm_hard_tail": {
+        "quick": {
+            "n_boot": 200,  # two-level bootstrap replicates (problems, then counts)
+            "n_k_grid": 40,  # log-spaced k of the plotted curves and bootstrap
+            "windows": ((1.0, 10.0), (10.0, 100.0), (100.0, 1000.0)),  # k-windows of beta_eff
+            "backtest_m": (32, 100, 320),  # samples per problem kept by the thinning
+            "backtest_k": (1000, 3000),  # k at which the thinned fits are scored
+            "backtest_seeds": 3,
+            "budgets": (1e10, 1e11, 1e12, 1e13),  # inference budgets (parameter-samples)
+        },
+        "paper": {
+            "n_boot": 1000,
+            "n_k_grid": 60,
+            "windows": ((1.0, 10.0), (10.0, 100.0), (100.0, 1000.0)),
+            "backtest_m": (32, 100, 320),
+            "backtest_k": (1000, 3000),
+            "backtest_seeds": 20,
+            "budgets": (1e10, 1e11, 1e12, 1e13),
+        },
+    },
+    "distillation": {
+        "quick": {
+            "d": 32,  # item kinds = student features
+            "beta": 3.0,  # P(L >= l) = l^(-beta/2)
+            "mu": 12.5,  # Poisson rate of over-/under-counts per step: sigma_eta^2 = 25, delta / sigma_eta = 0.1
+            "alpha": 0.5,
+            "q_scale": 40.0,
+            "price_max": 20,
+            "n_problems": 50_000,  # problems answered many times by the teacher (difficulty census)
+            "n_teacher": 32,  # teacher answers per problem in the census
+            "tail_fraction": 0.01,  # share of smallest measured precisions used by the tail estimator
+            "pmf_check_steps": (1, 4, 16, 64, 256),  # strata checking the exact answer law
+            "pmf_check_n": 4_000,  # problems per stratum x n_teacher answers
+            "N_over_d": (2.0, 128.0),  # range of training sizes
+            "n_N": 25,
+            "n_seeds": 16,  # independent training sets
+            "n_test": 5_000,  # test problems (L is summed out exactly)
+            "k_max": 1e5,
+            "n_k": 61,
+            "slope_tol": 0.02,  # window starts where the bias-free slope reaches (1 - this) beta
+            "mid_window": (20.0, 500.0),  # the mid-range window of the two-tail chapter
+            "show_N_over_d": (2, 4, 8, 16, 32, 128),
+            "sim_n": 3_000,  # literal pass@k simulation (both protocols)
+            "sim_k": 200,
+            "sim_N_over_d": 8,
+            "alloc_stride": 3,  # the tool sees every 3rd N of the grid
+            "alloc_n_dense": 81,  # brute force: students trained on this many N values
+            "alloc_R": (1e-4, 1e-3, 1e-2),
+            "alloc_settings": ((1.0, 500.0), (1.0, 1000.0), (1.0, 2000.0), (1.0, 4000.0), (10.0, 10000.0), (10.0, 30000.0)),
+        },
+        "paper": {
+            "d": 32,
+            "beta": 3.0,
+            "mu": 12.5,
+            "alpha": 0.5,
+            "q_scale": 40.0,
+            "price_max": 20,
+            "n_problems": 400_000,
+            "n_teacher": 64,
+            "tail_fraction": 0.005,
+            "pmf_check_steps": (1, 4, 16, 64, 256),
+            "pmf_check_n": 20_000,
+            "N_over_d": (2.0, 128.0),
+            "n_N": 49,
+            "n_seeds": 64,
+            "n_test": 20_000,
+            "k_max": 1e5,
+            "n_k": 81,
+            "slope_tol": 0.02,
+            "mid_window": (20.0, 500.0),
+            "show_N_over_d": (2, 4, 8, 16, 32, 128),
+            "sim_n": 20_000,
+            "sim_k": 500,
+            "sim_N_over_d": 8,
+            "alloc_stride": 3,
+            "alloc_n_dense": 193,
+            "alloc_R": (1e-4, 1e-3, 1e-2),
+            "alloc_settings": ((1.0, 500.0), (1.0, 1000.0), (1.0, 2000.0), (1.0, 4000.0), (10.0, 10000.0), (10.0, 30000.0)),
+        },
+    },
+    "cifar10h": {
+        "quick": {
+            "backbone": "efficientnet-lite0",
+            "s": 32.0,  # scale of Eq. 26 (the paper's Fig. 3 value)
+            "delta": 0.05,  # tolerance in label units; delta / s is used (Sec. 5.1)
+            "eps_v": 1e-6,  # variance floor of Eq. 27 (the paper's example value)
+            "lam_rel": 1e-3,  # ridge lambda / mean feature variance
+            "d": 512,  # PCA dimension (the paper's ResNet-18 width)
+            "n_test": 2000,  # held-out images; the other 8000 form the training pool
+            "Ns": (32, 64, 128, 256, 384, 640, 1024, 2048, 4096, 8000),
+            "ks": (1.0, 1e6, 49),  # geomspace(start, stop, num) of attempts
+            "window": (1e2, 1e4),  # central k-window of beta_eff
+            "reps": 4,  # random splits x training draws
+            "tail_fractions": (0.02, 0.05, 0.1, 0.2),
+            "tail_fraction": 0.05,  # the one compared with the beta_eff plateau
+            "eps_vs": (1e-6, 1e-3, 1e-1),
+            "robust_s": (8.0, 32.0, 128.0),
+            "robust_delta": (0.02, 0.05, 0.2),
+            "robust_d": (128, 512, 1280),
+            "robust_Ns": (128, 640, 2048, 8000),
+            "robust_reps": 1,
+            "n_examples": 4,
+        },
+        "paper": {
+            "backbone": "efficientnet-lite0",
+            "s": 32.0,
+            "delta": 0.05,
+            "eps_v": 1e-6,
+            "lam_rel": 1e-3,
+            "d": 512,
+            "n_test": 2000,
+            "Ns": (32, 48, 64, 96, 128, 192, 256, 384, 512, 640, 768, 1024, 1536, 2048, 3072, 4096, 6000, 8000),
+            "ks": (1.0, 1e6, 73),
+            "window": (1e2, 1e4),
+            "reps": 10,
+            "tail_fractions": (0.02, 0.05, 0.1, 0.2),
+            "tail_fraction": 0.05,
+            "eps_vs": (1e-6, 1e-3, 1e-1),
+            "robust_s": (8.0, 32.0, 128.0),
+            "robust_delta": (0.02, 0.05, 0.2),
+            "robust_d": (128, 512, 1280),
+            "robust_Ns": (128, 256, 640, 1024, 2048, 4096, 8000),
+            "robust_reps": 3,
+            "n_examples": 6,
+        },
+    },
 }
 
 

@@ -1,0 +1,415 @@
+"""CIFAR-10H as a real-data LID test case (main paper, Sec. 5, Figs. 3-4).
+
+Every CIFAR-10 test image ``i`` has a frozen-backbone feature vector ``z_i`` and a
+human label histogram (CIFAR-10H). Sec. 5.1 turns the histogram into a stochastic
+regression target:
+
+* labels are class indices ``c = 0..9``; with ``P_i(c)`` the share of annotators who
+  chose ``c``, the mean is ``m_i = sum_c c P_i(c)`` and the variance
+  ``v_i = sum_c (c - m_i)^2 P_i(c)`` (:func:`label_moments`);
+* with a scale ``s`` the features are ``z_i / s`` and the mean target ``m_i / s``
+  (Eq. 26); each target draw is ``y ~ N(m_i / s, v_i + eps_v)`` (Eq. 27), so the
+  instance precision is ``tau_i = 1 / (v_i + eps_v)`` (:func:`target_precision`);
+* a ridge head ``theta = (Z^T Z / N + lam_eff I)^-1 Z^T y / N`` with
+  ``lam_eff = lam / s^2`` (Eq. 28) is fitted on N training images;
+* on held-out images ``L_gen`` is the mean squared error against ``m / s`` (times
+  ``s^2`` to compare scales) and pass@k succeeds when one of k draws lands within
+  ``delta / s`` of the prediction.
+
+Because the target draw is Gaussian, the single-try success of a held-out image is
+known exactly given the prediction: :func:`lidlib.passk.single_trial_success` with
+bias ``yhat - m/s``, precision ``tau_i`` and ``sigma_eta = 1``. The pass@k failure is
+then the exact average :func:`lidlib.passk.failure_curve`, with no Monte-Carlo noise
+from the k inference draws (only the training draw and the split are random).
+
+Two choices not fixed by the paper are explicit parameters here: an optional PCA to
+``d`` components (fitted on the training pool; the paper's ResNet-18 gives
+``d = 512`` directly) and an unpenalised intercept (features centred on the training
+pool and the training targets centred on their training mean; without it the
+centred PCA features could not represent the mean label ``~ 4.5``). ``lam`` is given
+relative to the mean feature variance, ``lam = lam_rel * tr(Sigma) / d``.
+
+Science module: imports NumPy and lidlib science modules only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lidlib._validation import as_float_array, nonnegative, positive, positive_int, rng_from
+from lidlib.passk import failure_curve, single_trial_success
+from lidlib.ridge import ridge_path
+from lidlib.slopes import local_slope
+from lidlib.tails import lower_tail_index
+
+__all__ = [
+    "label_moments",
+    "target_precision",
+    "pca_basis",
+    "pca_project",
+    "ScalingResult",
+    "scaling_experiment",
+    "precision_tail_table",
+    "variance_examples",
+    "ols_variance_law",
+    "robustness_table",
+]
+
+
+def label_moments(counts) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and variance of each image's human label distribution (Sec. 5.1).
+
+    Parameters
+    ----------
+    counts : array of shape (n, C)
+        Annotator counts (or probabilities) per class ``c = 0..C-1``.
+
+    Returns
+    -------
+    m, v : ndarray of shape (n,)
+        ``m_i = sum_c c P_i(c)`` and ``v_i = sum_c (c - m_i)^2 P_i(c)`` with the class
+        index as the label value; ``v_i = 0`` exactly for unanimous images.
+    """
+    c = nonnegative("counts", counts)
+    if c.ndim != 2 or c.shape[1] < 2:
+        raise ValueError(f"counts must have shape (n, C) with C >= 2, got {c.shape}")
+    tot = c.sum(axis=1, keepdims=True)
+    if (tot <= 0).any():
+        raise ValueError("counts must have a positive total in every row")
+    p = c / tot
+    cls = np.arange(c.shape[1], dtype=float)
+    m = p @ cls
+    v = np.einsum("ic,ic->i", p, (cls[None, :] - m[:, None]) ** 2)
+    v[(p.max(axis=1) == 1.0)] = 0.0  # exact zero for unanimous rows (no rounding residue)
+    return m, v
+
+
+def target_precision(v, eps_v: float) -> np.ndarray:
+    """Instance precision ``tau_i = 1 / (v_i + eps_v)`` of the targets of Eq. 27."""
+    v = nonnegative("v", v)
+    eps_v = float(positive("eps_v", eps_v))
+    return 1.0 / (v + eps_v)
+
+
+def pca_basis(Z, d: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and top-``d`` principal directions of ``Z`` (rows are samples).
+
+    Returns
+    -------
+    mu : ndarray of shape (D,)
+    V : ndarray of shape (D, d)
+        Orthonormal columns, by decreasing variance; project with ``(Z - mu) @ V``.
+    """
+    Z = as_float_array("Z", Z)
+    if Z.ndim != 2:
+        raise ValueError(f"Z must be 2-D, got shape {Z.shape}")
+    d = positive_int("d", d)
+    if d > Z.shape[1]:
+        raise ValueError(f"d must be at most the feature dimension {Z.shape[1]}, got {d}")
+    mu = Z.mean(axis=0)
+    Zc = Z - mu
+    w, U = np.linalg.eigh(Zc.T @ Zc / Z.shape[0])
+    return mu, U[:, ::-1][:, :d]
+
+
+def pca_project(Z, d: int) -> np.ndarray:
+    """Centred projection of all rows of ``Z`` on its top-``d`` principal directions.
+
+    The basis is fitted on every row (label-free, so no target information of a
+    later held-out split enters); use ``d=None`` in :func:`scaling_experiment` with
+    the result to avoid refitting the basis for every split.
+    """
+    mu, V = pca_basis(Z, d)
+    return (as_float_array("Z", Z) - mu) @ V
+
+
+@dataclass(frozen=True)
+class ScalingResult:
+    """Output of :func:`scaling_experiment` (averages over ``reps`` replicates).
+
+    Attributes
+    ----------
+    Ns, ks : ndarray
+        Training sizes and numbers of inference attempts.
+    L_gen : ndarray (len(Ns),)
+        Held-out ``MSE(yhat, m/s) * s^2`` (original label units), replicate mean.
+    L_gen_reps : ndarray (reps, len(Ns))
+    failure : ndarray (len(Ns), len(ks))
+        Exact pass@k failure, replicate mean.
+    failure_reps : ndarray (reps, len(Ns), len(ks))
+    beta_eff : ndarray (len(Ns),)
+        Local slope of the mean failure curve over ``window``.
+    beta_eff_reps : ndarray (reps, len(Ns))
+    window : (k1, k2)
+    d : int
+        Feature dimension used by the head.
+    floor : ndarray (len(Ns),)
+        Share of held-out images whose single-try success is below ``1 / k_max``
+        (these keep the failure curve from decaying inside the k range).
+    failure_noisy, beta_eff_noisy : ndarray
+        The same restricted to held-out images with ``v > 0`` (annotators disagreed),
+        replicate mean and its local slope.
+    beta_eff_noisy_reps : ndarray (reps, len(Ns))
+        Local slope of each replicate's failure curve on the disputed images.
+    """
+
+    Ns: np.ndarray
+    ks: np.ndarray
+    L_gen: np.ndarray
+    L_gen_reps: np.ndarray
+    failure: np.ndarray
+    failure_reps: np.ndarray
+    beta_eff: np.ndarray
+    beta_eff_reps: np.ndarray
+    window: tuple[float, float]
+    d: int
+    floor: np.ndarray
+    failure_noisy: np.ndarray
+    beta_eff_noisy: np.ndarray
+    beta_eff_noisy_reps: np.ndarray
+
+
+def scaling_experiment(
+    Z,
+    counts,
+    Ns,
+    ks,
+    *,
+    s: float,
+    delta: float,
+    eps_v: float,
+    lam_rel: float,
+    n_test: int,
+    reps: int,
+    window: tuple[float, float],
+    rng,
+    d: int | None = None,
+) -> ScalingResult:
+    r"""Training and inference scaling of a ridge head on frozen features (Sec. 5.1).
+
+    For each replicate: a random split into a held-out set of ``n_test`` images and a
+    training pool (random order, so the training sets ``pool[:N]`` are nested); one
+    draw of the training targets ``y ~ N(m/s, v + eps_v)`` (Eq. 27); ridge fits on
+    ``z/s`` for every N with ``lam_eff = lam / s^2`` (Eq. 28) by
+    :func:`lidlib.ridge.ridge_path`; held-out ``L_gen`` against ``m/s`` and the exact
+    pass@k failure
+
+    .. math::
+
+        \mathcal L_{inf}(k; N) = \frac1{n_{test}} \sum_j \big(1 - s_j(N)\big)^k,\quad
+        s_j = \Pr\big(|\hat y_j - y| \le \delta/s\big),\ y \sim \mathcal N(m_j/s, v_j + \epsilon_v),
+
+    and its local slope :math:`\beta_{eff}(N)` over ``window`` (Prop. 4.2, Eq. 19).
+
+    Parameters
+    ----------
+    Z : array (n, D)
+        Frozen features (rows in the order of ``counts``).
+    counts : array (n, C)
+        Human label counts.
+    Ns : increasing sequence of int
+        Training sizes (at most ``n - n_test``).
+    ks : increasing 1-D array
+        Numbers of attempts (``>= 1``); ``window`` must contain two of them.
+    s, delta, eps_v : float
+        Scale of Eq. 26, tolerance (in original label units; ``delta/s`` is used) and
+        the variance floor of Eq. 27.
+    lam_rel : float
+        Ridge parameter relative to the mean feature variance (``>= 0``).
+    n_test, reps : int
+        Held-out size and number of replicates (split + training draw).
+    window : (k1, k2)
+        k-window of the local slope.
+    rng : numpy.random.Generator or int
+    d : int, optional
+        PCA dimension (``None``: all centred features).
+
+    Returns
+    -------
+    ScalingResult
+    """
+    Z = as_float_array("Z", Z)
+    m, v = label_moments(counts)
+    if Z.ndim != 2 or Z.shape[0] != m.size:
+        raise ValueError(f"Z must have shape (n, D) with n = {m.size} rows, got {Z.shape}")
+    s = float(positive("s", s))
+    delta = float(positive("delta", delta))
+    tau = target_precision(v, eps_v)
+    lam_rel = float(nonnegative("lam_rel", lam_rel))
+    n = m.size
+    n_test = positive_int("n_test", n_test)
+    reps = positive_int("reps", reps)
+    if n_test >= n:
+        raise ValueError(f"n_test must be smaller than the number of images {n}, got {n_test}")
+    Ns = np.asarray(Ns, dtype=int)
+    if Ns.ndim != 1 or Ns.size == 0 or Ns.min() < 1 or Ns.max() > n - n_test or np.any(np.diff(Ns) <= 0):
+        raise ValueError(f"Ns must be increasing integers in [1, {n - n_test}], got {Ns}")
+    ks = positive("ks", ks)
+    rng = rng_from(rng)
+
+    L = np.empty((reps, Ns.size))
+    F = np.empty((reps, Ns.size, ks.size))
+    B = np.empty((reps, Ns.size))
+    Bn = np.empty((reps, Ns.size))
+    floor = np.zeros(Ns.size)
+    Fn = np.empty((reps, Ns.size, ks.size))
+    for r in range(reps):
+        perm = rng.permutation(n)
+        test, pool = perm[:n_test], perm[n_test:]
+        Zp = Z[pool]
+        if d is None:
+            mu, V = Zp.mean(axis=0), None
+        else:
+            mu, V = pca_basis(Zp, d)
+        Xp = (Zp - mu) if V is None else (Zp - mu) @ V
+        Xt = (Z[test] - mu) if V is None else (Z[test] - mu) @ V
+        dim = Xp.shape[1]
+        lam = lam_rel * float(np.mean(np.sum(Xp**2, axis=0) / Xp.shape[0]))
+        y = m[pool] / s + np.sqrt(v[pool] + eps_v) * rng.standard_normal(pool.size)
+        # unpenalised intercept: centre the training targets of each nested set
+        csum = np.cumsum(y)
+        ybar = csum[Ns - 1] / Ns
+        # ridge_path fits uncentred targets; with u_N the ridge fit of the constant 1 on the
+        # same nested set, the centred fit is theta - ybar_N u_N (one factorisation for both)
+        both = ridge_path(Xp / s, np.column_stack([y, np.ones(pool.size)]), Ns, lam / s**2)[:, 0]
+        theta, theta1 = both[:, 0, :], both[:, 1, :]
+        theta_c = theta - ybar[:, None] * theta1
+        pred = (Xt / s) @ theta_c.T + ybar[None, :]  # (n_test, nN)
+        bias = pred - (m[test] / s)[:, None]
+        L[r] = np.mean(bias**2, axis=0) * s**2
+        succ = single_trial_success(bias.T, tau[test][None, :], delta / s, 1.0)  # (nN, n_test)
+        F[r] = failure_curve(succ, ks)
+        Fn[r] = failure_curve(succ[:, v[test] > 0], ks)
+        floor += np.mean(succ < 1.0 / ks[-1], axis=1) / reps
+        B[r] = [local_slope(ks, np.maximum(f, 1e-300), window) for f in F[r]]
+        Bn[r] = [local_slope(ks, np.maximum(f, 1e-300), window) for f in Fn[r]]
+    Fm = F.mean(axis=0)
+    Fnm = Fn.mean(axis=0)
+    beta = np.array([local_slope(ks, np.maximum(f, 1e-300), window) for f in Fm])
+    beta_n = np.array([local_slope(ks, np.maximum(f, 1e-300), window) for f in Fnm])
+    return ScalingResult(Ns=Ns, ks=ks, L_gen=L.mean(axis=0), L_gen_reps=L, failure=Fm, failure_reps=F,
+                         beta_eff=beta, beta_eff_reps=B, window=tuple(map(float, window)), d=dim,
+                         floor=floor, failure_noisy=Fnm, beta_eff_noisy=beta_n,
+                         beta_eff_noisy_reps=Bn)
+
+
+def precision_tail_table(v, eps_vs, fractions, *, drop_unanimous: bool = False) -> dict[str, np.ndarray]:
+    r"""Lower-tail index of the precision ``tau = 1/(v + eps_v)``, as ``beta = 2a``.
+
+    In the LID model ``P(tau <= t) ~ C t^{beta/2}`` as ``t -> 0`` (Definition 3.1) and
+    the bias-free pass@k failure decays as ``k^{-beta}`` (Eq. 15). Here the corrected
+    Hill estimator :func:`lidlib.tails.lower_tail_index` is applied to the smallest
+    ``k = fraction * n`` precisions, i.e. the images with the largest label variance.
+
+    Parameters
+    ----------
+    v : array
+        Label variances.
+    eps_vs : sequence of float
+        Variance floors.
+    fractions : sequence of float in (0, 1)
+        Share of the sample used as the tail.
+    drop_unanimous : bool
+        Remove the images with ``v = 0`` first (then ``n`` counts only the others).
+
+    Returns
+    -------
+    dict of arrays (one row per (eps_v, fraction) pair)
+        ``eps_v``, ``fraction``, ``k``, ``beta`` (= 2 a_hat), ``se`` (= 2 se_a),
+        ``lo``, ``hi`` (95 % normal interval) and ``threshold_v`` (the label variance
+        at the tail threshold).
+    """
+    v = nonnegative("v", v)
+    if drop_unanimous:
+        v = v[v > 0]
+    rows = []
+    for eps in np.atleast_1d(positive("eps_vs", eps_vs)):
+        tau = target_precision(v, float(eps))
+        srt = np.sort(tau)
+        for f in np.atleast_1d(positive("fractions", fractions)):
+            if f >= 1:
+                raise ValueError(f"fractions must lie in (0, 1), got {f}")
+            k = max(2, int(round(f * v.size)))
+            a, se = lower_tail_index(tau, k)
+            rows.append((eps, f, k, 2 * a, 2 * se, 1.0 / srt[k] - eps))
+    arr = np.array(rows, dtype=float)
+    out = {key: arr[:, i] for i, key in enumerate(("eps_v", "fraction", "k", "beta", "se", "threshold_v"))}
+    out["lo"] = out["beta"] - 1.96 * out["se"]
+    out["hi"] = out["beta"] + 1.96 * out["se"]
+    return out
+
+
+def variance_examples(v, n: int, rng, *, low_max: float = 0.0, high_quantile: float = 0.99):
+    """Indices of ``n`` low-variance (``v <= low_max``) and ``n`` high-variance images.
+
+    High variance means ``v`` at or above its ``high_quantile``; both sets are drawn
+    at random with ``rng`` (for the Fig. 4 gallery).
+    """
+    v = nonnegative("v", v)
+    n = positive_int("n", n)
+    rng = rng_from(rng)
+    low = np.flatnonzero(v <= low_max)
+    high = np.flatnonzero(v >= np.quantile(v, high_quantile))
+    if low.size < n or high.size < n:
+        raise ValueError(f"n must be at most the size of both groups ({low.size}, {high.size}), got {n}")
+    return np.sort(rng.choice(low, n, replace=False)), np.sort(rng.choice(high, n, replace=False))
+
+
+def ols_variance_law(Ns, d: int, mean_noise_var: float, s: float) -> np.ndarray:
+    r"""Noise part of the ridgeless ``L_gen`` for ``N > d + 1`` in original label units.
+
+    With target noise of mean variance :math:`\bar v` (here ``E[v + eps_v]``) in scaled
+    units, OLS on ``d`` Gaussian features has
+    :math:`\mathbb E\,\mathcal L_{gen} = \bar v\, d / (N - d - 1)` (inverse-Wishart mean;
+    the large-N form ``d/N`` is the 1/N tail of Sec. 4.1, Eq. 10); times ``s^2`` to
+    return to label units (Sec. 5.1). Heteroscedastic noise and non-Gaussian
+    features make this an approximation here; NaN for ``N <= d + 1``.
+    """
+    N = positive("Ns", Ns)
+    d = positive_int("d", d)
+    mean_noise_var = float(positive("mean_noise_var", mean_noise_var))
+    s = float(positive("s", s))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = s**2 * mean_noise_var * d / (N - d - 1.0)
+    return np.where(N > d + 1, out, np.nan)
+
+
+def robustness_table(features: dict, counts, variants, *, Ns, ks, rng, **base) -> dict[str, np.ndarray]:
+    """Rerun :func:`scaling_experiment` for variants of ``s``, ``delta`` and ``d``.
+
+    Parameters
+    ----------
+    features : dict
+        ``d -> Z`` (features already projected to ``d`` components).
+    counts : array
+        Human label counts.
+    variants : sequence of dict
+        Each with keys ``s``, ``delta``, ``d`` (the rest comes from ``base``).
+    Ns, ks : arrays
+        Training sizes and attempts of every rerun.
+    rng : Generator or int
+        One generator shared by the reruns, in order.
+    **base
+        Remaining keyword arguments of :func:`scaling_experiment` (``eps_v``,
+        ``lam_rel``, ``n_test``, ``reps``, ``window``).
+
+    Returns
+    -------
+    dict of arrays, one row per variant
+        ``s``, ``delta``, ``d``, ``beta_eff`` (shape (rows, len(Ns))), ``L_gen_last``
+        and ``rise`` (``beta_eff`` at the largest N minus at the smallest).
+    """
+    rng = rng_from(rng)
+    rows = []
+    for var in variants:
+        if var["d"] not in features:
+            raise ValueError(f"features has no entry for d = {var['d']}")
+        r = scaling_experiment(features[var["d"]], counts, Ns, ks, s=var["s"], delta=var["delta"],
+                               rng=rng, **base)
+        rows.append((var["s"], var["delta"], var["d"], r.beta_eff, r.L_gen[-1]))
+    beta = np.array([r[3] for r in rows])
+    return {"s": np.array([r[0] for r in rows]), "delta": np.array([r[1] for r in rows]),
+            "d": np.array([r[2] for r in rows]), "beta_eff": beta,
+            "L_gen_last": np.array([r[4] for r in rows]), "rise": beta[:, -1] - beta[:, 0]}

@@ -1,0 +1,674 @@
+r"""Pass@k from per-problem counts: estimators, bootstrap, count likelihoods, backtests.
+
+The data are, for each problem ``i`` of a benchmark, ``n_i`` independent samples of which
+``c_i`` are correct. Everything here works from these counts, never from a
+pre-averaged coverage curve.
+
+* :func:`failure_all_k` / :func:`dataset_failure`: the unbiased estimator of
+  ``1 - pass@k`` (Chen et al. 2021), per problem
+  ``prod_{j<k} (n-c-j)/(n-j)``, for every ``k <= n`` at once by a cumulative sum of
+  logs (``O(n)`` per problem).
+* :func:`bootstrap_failure`: a two-level bootstrap (problems, then counts).
+* :func:`fit_passk_counts`: maximum likelihood for a difficulty law on the counts:
+  the Beta law of the predecessor paper (its Eq. 7-9) turned into a beta-binomial,
+  and its zero-inflated version (a point mass of never-solved problems, the ceiling
+  ``A`` of Eq. 8), with profile-likelihood intervals and AIC/BIC.
+* :func:`thin_counts` and :func:`power_law_baseline`: the pieces of an
+  extrapolation backtest in the spirit of Schaeffer et al. (2025).
+
+Conventions follow :mod:`lidlib.beta_model`: the per-attempt *failure* probability
+is ``p ~ Beta(a, b)``, so the success probability ``s = 1 - p ~ Beta(b, a)`` and
+``E[p^k] = B(a+k, b)/B(a, b) ~ Gamma(b)/B(a, b) k^-b``; ``b`` is the tail exponent.
+
+Policy for ``k > n``: the unbiased estimator does not exist (``n`` samples cannot tell
+what ``k > n`` samples would do). The functions here raise ``ValueError`` by default;
+with ``beyond_n="nan"`` they return NaN at those ``k`` instead. They never return
+1.0 or silently drop a ``k``.
+
+A science module: imports NumPy, SciPy and :mod:`lidlib` leaf modules only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import optimize, special, stats
+
+from lidlib._validation import as_float_array, positive_int, rng_from
+from lidlib.beta_model import beta_model_failure
+
+__all__ = [
+    "check_counts",
+    "failure_all_k",
+    "dataset_failure",
+    "failure_at",
+    "bootstrap_failure",
+    "window_slopes",
+    "CountFit",
+    "fit_passk_counts",
+    "count_loglik",
+    "thin_counts",
+    "power_law_baseline",
+]
+
+_MODELS = ("beta_binomial", "zero_inflated")
+
+
+# ----------------------------------------------------------------------------- input
+def check_counts(n: ArrayLike, c: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Validate per-problem counts; return them as 1-D float arrays.
+
+    ``n`` must hold integers ``>= 1``, ``c`` integers with ``0 <= c <= n``, both 1-D of the
+    same length (a scalar ``n`` is broadcast to ``c``). ``ValueError`` names the argument.
+    """
+    n_a = as_float_array("n", n)
+    c_a = as_float_array("c", c)
+    if c_a.ndim != 1 or c_a.size == 0:
+        raise ValueError(f"c must be a non-empty 1-D array of counts, got shape {c_a.shape}")
+    if n_a.ndim == 0:
+        n_a = np.full(c_a.shape, float(n_a))
+    if n_a.shape != c_a.shape:
+        raise ValueError(f"n and c must have the same shape, got n {n_a.shape} and c {c_a.shape}")
+    if (n_a < 1).any() or (n_a != np.floor(n_a)).any():
+        raise ValueError(f"n must hold integers >= 1, got {n_a[(n_a < 1) | (n_a != np.floor(n_a))][0]:g}")
+    if (c_a < 0).any() or (c_a != np.floor(c_a)).any():
+        raise ValueError(f"c must hold integers >= 0, got {c_a[(c_a < 0) | (c_a != np.floor(c_a))][0]:g}")
+    if (c_a > n_a).any():
+        i = int(np.argmax(c_a > n_a))
+        raise ValueError(f"c must satisfy c <= n, got c={c_a[i]:g} > n={n_a[i]:g} (problem {i})")
+    return n_a, c_a
+
+
+def _check_ks(ks: ArrayLike, n_min: float, beyond_n: str) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    if beyond_n not in ("raise", "nan"):
+        raise ValueError(f"beyond_n must be 'raise' or 'nan', got {beyond_n!r}")
+    k = as_float_array("ks", ks)
+    if k.ndim > 1:
+        raise ValueError(f"ks must be a scalar or 1-D, got shape {k.shape}")
+    if (k < 1).any() or (k != np.floor(k)).any():
+        raise ValueError(f"ks must hold integers >= 1, got {k[(k < 1) | (k != np.floor(k))][0]:g}")
+    over = k > n_min
+    if over.any() and beyond_n == "raise":
+        raise ValueError(
+            f"ks must be <= min(n) = {n_min:g}: the unbiased estimator is undefined for k > n "
+            f"(got k = {k[over][0]:g}; pass beyond_n='nan' to get NaN there)"
+        )
+    return k, over
+
+
+# ------------------------------------------------------------------ estimators
+def failure_all_k(n: ArrayLike, c: ArrayLike, k_max: int | None = None) -> NDArray[np.float64]:
+    r"""Unbiased per-problem failure ``1 - pass@k`` for every ``k = 1 .. k_max``.
+
+    .. math::
+
+        \widehat{F}_i(k) = \binom{n_i - c_i}{k}\Big/\binom{n_i}{k}
+                         = \prod_{j=0}^{k-1} \frac{n_i - c_i - j}{n_i - j}
+                         = \exp \sum_{j=0}^{k-1} \mathrm{log1p}\!\Big(-\frac{c_i}{n_i - j}\Big),
+
+    the complement of Chen et al.'s estimator (as :func:`lidlib.pass_at_k_unbiased`),
+    evaluated for all ``k`` by one cumulative sum of logs per problem: ``O(k_max)``
+    work per problem instead of ``O(k_max^2)``. The factor is exactly 0 once
+    ``j >= n - c`` (then ``-inf`` in the log). The cumulative sum has a relative error
+    of about ``k * 1e-16``.
+
+    Parameters
+    ----------
+    n, c : array_like
+        Samples and correct samples per problem (see :func:`check_counts`).
+    k_max : int, optional
+        Largest ``k``; default and maximum ``min(n)`` (``k > n`` raises, see module).
+
+    Returns
+    -------
+    ndarray, shape (n_problems, k_max)
+        Column ``k - 1`` holds the estimate at ``k``.
+    """
+    n_a, c_a = check_counts(n, c)
+    n_min = int(n_a.min())
+    K = n_min if k_max is None else positive_int("k_max", k_max)
+    if K > n_min:
+        raise ValueError(f"k_max must be <= min(n) = {n_min} (the estimator is undefined for k > n), got {K}")
+    j = np.arange(K, dtype=float)
+    denom = n_a[:, None] - j[None, :]
+    alive = j[None, :] < (n_a - c_a)[:, None]  # factor (n-c-j)/(n-j) > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logf = np.where(alive, np.log1p(-c_a[:, None] / denom), -np.inf)
+    np.cumsum(logf, axis=1, out=logf)
+    return np.exp(logf)
+
+
+def failure_at(n: ArrayLike, c: ArrayLike, ks: ArrayLike, *, beyond_n: str = "raise") -> NDArray[np.float64]:
+    r"""Unbiased per-problem failure at selected ``ks`` (any shape of ``n, c`` batches).
+
+    ``log F = lgamma(n-c+1) - lgamma(n-c-k+1) - lgamma(n+1) + lgamma(n-k+1)``, 0 when
+    ``n - c < k``. Absolute error of the log about ``n log(n) 1e-16`` (5e-11 at
+    ``n = 10^4``), i.e. a negligible relative error on ``F``. ``n`` and ``c`` may be
+    arrays of any common shape (e.g. bootstrap replicates x problems); the result has
+    that shape plus ``ks.shape``. For validated input only: use :func:`dataset_failure`
+    at the public boundary.
+    """
+    n_a = np.asarray(n, dtype=float)[..., None]
+    c_a = np.asarray(c, dtype=float)[..., None]
+    k, over = _check_ks(ks, float(np.min(n)), beyond_n)
+    k1 = np.atleast_1d(k)
+    kk = np.minimum(k1, np.min(n))  # evaluate NaN-flagged k at a valid k, overwrite below
+    ok = n_a - c_a >= kk
+    m = np.where(ok, n_a - c_a, kk)  # keep lgamma arguments >= 1 where F = 0
+    logf = special.gammaln(m + 1) - special.gammaln(m - kk + 1) - special.gammaln(n_a + 1) + special.gammaln(n_a - kk + 1)
+    out = np.where(ok, np.exp(logf), 0.0)
+    out[..., np.atleast_1d(over)] = np.nan
+    return out.reshape(out.shape[:-1] + k.shape)
+
+
+def dataset_failure(
+    n: ArrayLike, c: ArrayLike, ks: ArrayLike | None = None, *, beyond_n: str = "raise"
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    r"""Dataset failure ``1 - coverage(k)``: the mean over problems of :func:`failure_all_k`.
+
+    Parameters
+    ----------
+    n, c : array_like
+        Per-problem counts.
+    ks : array_like, optional
+        Integer budgets (any order). Default: every ``k = 1 .. min(n)``.
+    beyond_n : {"raise", "nan"}
+        Policy for ``k > min(n)``: ``ValueError`` (default) or NaN at those ``k``.
+
+    Returns
+    -------
+    ks, failure : ndarray
+    """
+    n_a, c_a = check_counts(n, c)
+    n_min = int(n_a.min())
+    if ks is None:
+        return np.arange(1.0, n_min + 1), failure_all_k(n_a, c_a).mean(axis=0)
+    k, over = _check_ks(ks, n_min, beyond_n)
+    k1 = np.atleast_1d(k)
+    full = failure_all_k(n_a, c_a, int(min(k1.max(), n_min))).mean(axis=0)
+    out = np.full(k1.shape, np.nan)
+    out[~np.atleast_1d(over)] = full[k1[~np.atleast_1d(over)].astype(int) - 1]
+    return k, out.reshape(k.shape)
+
+
+def bootstrap_failure(
+    n: ArrayLike,
+    c: ArrayLike,
+    ks: ArrayLike,
+    n_boot: int,
+    rng,
+    *,
+    within: str = "binomial",
+    problems: bool = True,
+) -> NDArray[np.float64]:
+    r"""Two-level bootstrap replicates of the dataset failure ``1 - coverage(k)``.
+
+    Level 1 resamples the problems with replacement: the benchmark is one draw of
+    problems from a population, and which problems were drawn is usually the largest
+    source of uncertainty. Level 2 redraws each resampled problem's count:
+
+    * ``within="binomial"``: ``c' ~ Binomial(n, c/n)`` (parametric bootstrap at the
+      plug-in rate; a problem with ``c = 0`` stays at 0);
+    * ``within="beta"``: ``s' ~ Beta(c + 1/2, n - c + 1/2)`` (Jeffreys posterior), then
+      ``c' ~ Binomial(n, s')``; unsolved problems may then turn out solvable, which
+      widens the band where the failure is set by the hardest problems;
+    * ``within="none"``: problems only.
+
+    Parameters
+    ----------
+    n, c : array_like
+        Per-problem counts.
+    ks : array_like
+        Integer budgets ``<= min(n)`` (``k > n`` raises).
+    n_boot : int
+        Number of replicates.
+    rng : numpy.random.Generator or int
+        Source of randomness (same seed, same replicates).
+    within : {"binomial", "beta", "none"}
+    problems : bool
+        Resample the problems (level 1). ``False`` keeps the benchmark fixed and
+        redraws counts only: the error bar that ignores problem choice.
+
+    Returns
+    -------
+    ndarray, shape (n_boot, len(ks))
+    """
+    n_a, c_a = check_counts(n, c)
+    B = positive_int("n_boot", n_boot)
+    g = rng_from(rng)
+    if within not in ("binomial", "beta", "none"):
+        raise ValueError(f"within must be 'binomial', 'beta' or 'none', got {within!r}")
+    k, _ = _check_ks(ks, float(n_a.min()), "raise")
+    if within == "none" and not problems:
+        raise ValueError("within='none' with problems=False resamples nothing")
+    if problems:
+        idx = g.integers(0, n_a.size, size=(B, n_a.size))
+    else:
+        idx = np.broadcast_to(np.arange(n_a.size), (B, n_a.size))
+    nb, cb = n_a[idx], c_a[idx]
+    if within == "binomial":
+        cb = g.binomial(nb.astype(np.int64), cb / nb).astype(float)
+    elif within == "beta":
+        cb = g.binomial(nb.astype(np.int64), g.beta(cb + 0.5, nb - cb + 0.5)).astype(float)
+    return failure_at(nb, cb, np.atleast_1d(k)).mean(axis=1)
+
+
+def window_slopes(ks: ArrayLike, curves: ArrayLike, windows: ArrayLike) -> NDArray[np.float64]:
+    r"""Least-squares ``-d log L / d log k`` in fixed ``k``-windows, for many curves at once.
+
+    The vectorised counterpart of :func:`lidlib.local_slope` (Eq. 19): same estimator,
+    applied to every row of ``curves`` (e.g. bootstrap replicates).
+
+    Parameters
+    ----------
+    ks : array_like, shape (m,)
+        Positive, strictly increasing.
+    curves : array_like, shape (..., m)
+        Positive values.
+    windows : array_like, shape (w, 2)
+        ``(k1, k2)`` pairs, each containing at least two ``ks``.
+
+    Returns
+    -------
+    ndarray, shape (..., w)
+    """
+    k = as_float_array("ks", ks).ravel()
+    L = as_float_array("curves", curves)
+    w = np.atleast_2d(as_float_array("windows", windows))
+    if (k <= 0).any() or np.any(np.diff(k) <= 0):
+        raise ValueError("ks must be positive and strictly increasing")
+    if L.shape[-1] != k.size:
+        raise ValueError(f"curves must have last axis of length len(ks) = {k.size}, got {L.shape}")
+    if (L <= 0).any():
+        raise ValueError("curves must be positive")
+    if w.shape[-1] != 2:
+        raise ValueError(f"windows must have shape (w, 2), got {w.shape}")
+    lk, lL = np.log(k), np.log(L)
+    out = np.empty(L.shape[:-1] + (w.shape[0],))
+    for i, (k1, k2) in enumerate(w):
+        sel = (k >= k1) & (k <= k2)
+        if sel.sum() < 2:
+            raise ValueError(f"window ({k1:g}, {k2:g}) must contain at least two of the ks")
+        x = lk[sel] - lk[sel].mean()
+        y = lL[..., sel] - lL[..., sel].mean(axis=-1, keepdims=True)
+        out[..., i] = -(y @ x) / (x @ x)
+    return out
+
+
+# --------------------------------------------------------------- count likelihoods
+def _bb_logpmf(c: NDArray, n: NDArray, a: float, b: float) -> NDArray:
+    """log P(c | n) for c ~ BetaBinomial(n, b, a): success ``s ~ Beta(b, a)``."""
+    log_choose = special.gammaln(n + 1) - special.gammaln(c + 1) - special.gammaln(n - c + 1)
+    return log_choose + special.betaln(c + b, n - c + a) - special.betaln(b, a)
+
+
+def count_loglik(n: ArrayLike, c: ArrayLike, a: float, b: float, A: float = 1.0) -> float:
+    r"""Log-likelihood of counts under the (zero-inflated) beta-binomial.
+
+    With probability ``1 - A`` a problem is never solved (``c = 0``); otherwise its
+    success probability is ``s ~ Beta(b, a)`` (failure ``p = 1 - s ~ Beta(a, b)``, Eq. 7
+    of the predecessor paper) and ``c ~ Binomial(n, s)``:
+
+    .. math::
+
+        \log P(c) = \log\Big[(1-A)\,\mathbf 1\{c=0\} + A \binom{n}{c}
+                    \frac{B(c+b,\ n-c+a)}{B(b, a)}\Big],
+
+    evaluated with ``betaln``/``gammaln`` and ``logaddexp`` (no underflow for any ``n``).
+    """
+    n_a, c_a = check_counts(n, c)
+    return float(_loglik(n_a, c_a, np.array([np.log(a), np.log(b), special.logit(A) if A < 1 else np.inf])))
+
+
+def _loglik(n: NDArray, c: NDArray, th: NDArray) -> float:
+    a, b = np.exp(th[0]), np.exp(th[1])
+    lbb = _bb_logpmf(c, n, a, b)
+    if len(th) < 3 or not np.isfinite(th[2]) or th[2] > 40:
+        return float(lbb.sum())
+    log_A = -np.logaddexp(0.0, -th[2])  # log sigmoid
+    log_1mA = -np.logaddexp(0.0, th[2])
+    ll = np.where(c == 0, np.logaddexp(log_1mA, log_A + lbb), log_A + lbb)
+    return float(ll.sum())
+
+
+@dataclass
+class CountFit:
+    r"""Maximum-likelihood difficulty law fitted to per-problem counts.
+
+    Attributes
+    ----------
+    model : {"beta_binomial", "zero_inflated"}
+    params : dict
+        ``a``, ``b`` (failure ``p ~ Beta(a, b)``) and ``A`` (share of solvable problems;
+        1 for the plain beta-binomial). ``b`` is the tail exponent: the fitted dataset
+        failure falls like ``k^-b`` down to the floor ``1 - A``.
+    ci : dict
+        95% intervals ``(lo, hi)`` per parameter (see ``ci_method``).
+    loglik, aic, bic : float
+        Maximised log-likelihood and the information criteria
+        (``2q - 2 logL``, ``q log(P) - 2 logL`` with ``P`` problems, ``q`` parameters).
+    n_problems, n_params : int
+    ci_method : str
+    """
+
+    model: str
+    params: dict[str, float]
+    ci: dict[str, tuple[float, float]]
+    loglik: float
+    aic: float
+    bic: float
+    n_problems: int
+    n_params: int
+    ci_method: str = "profile likelihood (chi^2_1, 95%)"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tail_exponent(self) -> float:
+        """The exponent ``b`` of ``E[p^k] ~ k^-b`` (Eq. 9 of the predecessor paper)."""
+        return self.params["b"]
+
+    def failure(self, ks: ArrayLike) -> float | NDArray[np.float64]:
+        """Dataset failure ``1 - A + A B(a+k, b)/B(a, b)`` of the fitted law (any real ``k >= 1``)."""
+        p = self.params
+        return (1.0 - p["A"]) + p["A"] * np.asarray(beta_model_failure(ks, p["a"], p["b"]))
+
+    def predict(self, ks: ArrayLike) -> float | NDArray[np.float64]:
+        """Dataset pass@k (coverage) ``A (1 - B(a+k, b)/B(a, b))`` of the fitted law (Eq. 8)."""
+        out = 1.0 - np.asarray(self.failure(ks))
+        return float(out) if out.ndim == 0 else out
+
+    def success_density(self, s: ArrayLike) -> NDArray[np.float64]:
+        """Density of the single-attempt success ``s`` among solvable problems, ``Beta(b, a)``, times ``A``."""
+        p = self.params
+        return p["A"] * stats.beta.pdf(np.asarray(s, dtype=float), p["b"], p["a"])
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain-JSON summary."""
+        return {"model": self.model, "params": dict(self.params), "ci": {k: list(v) for k, v in self.ci.items()},
+                "loglik": self.loglik, "aic": self.aic, "bic": self.bic, "n_problems": self.n_problems,
+                "ci_method": self.ci_method}
+
+
+def _names(model: str) -> tuple[str, ...]:
+    return ("a", "b") if model == "beta_binomial" else ("a", "b", "A")
+
+
+def _to_params(th: NDArray, model: str) -> dict[str, float]:
+    out = {"a": float(np.exp(th[0])), "b": float(np.exp(th[1]))}
+    out["A"] = float(special.expit(th[2])) if model == "zero_inflated" else 1.0
+    return out
+
+
+_METHOD = "TNC"  # bounded quasi-Newton without LAPACK calls (L-BFGS-B stalls on BLAS threads)
+_BOUNDS = [(-12.0, 14.0), (-12.0, 6.0), (-12.0, 25.0)]
+
+
+def _bb_only(nll, th, q):
+    """The plain beta-binomial part of ``nll`` (``A = 1``), for the first stage of a fit."""
+    if q == 2:
+        return nll(th)
+    f, g = nll(np.append(th, np.inf))
+    return f, g[:2]
+
+
+def _maximise(nll, starts, bounds):
+    best = None
+    for x0 in starts:
+        r = optimize.minimize(nll, x0, method=_METHOD, jac=True, bounds=bounds)
+        if best is None or r.fun < best.fun:
+            best = r
+    return best
+
+
+def _profile_ci(nll, th_hat: NDArray, f_hat: float, i: int, bounds, level: float) -> tuple[float, float]:
+    """95% profile-likelihood interval of parameter ``i`` (on the internal scale)."""
+    crit = 0.5 * stats.chi2.ppf(level, 1)
+    others = [j for j in range(len(th_hat)) if j != i]
+
+    def prof(v: float) -> float:
+        def sub(x):
+            th = th_hat.copy()
+            th[others] = x
+            th[i] = v
+            f, g = nll(th)
+            return f, g[others]
+
+        r = optimize.minimize(sub, th_hat[others], method=_METHOD, jac=True, bounds=[bounds[j] for j in others])
+        return r.fun - f_hat - crit
+
+    ends = []
+    for direction, edge in ((-1, bounds[i][0]), (1, bounds[i][1])):
+        step, v_prev, v = 0.25, th_hat[i], th_hat[i]
+        found = None
+        while True:
+            v = th_hat[i] + direction * step
+            at_edge = (direction < 0 and v <= edge) or (direction > 0 and v >= edge)
+            if at_edge:
+                v = edge
+            if v != v_prev and prof(v) > 0:
+                found = optimize.brentq(prof, min(v_prev, v), max(v_prev, v), xtol=1e-4)
+                break
+            if at_edge:
+                break
+            v_prev, step = v, step * 2
+        ends.append(found if found is not None else edge)
+    return ends[0], ends[1]
+
+
+def fit_passk_counts(
+    n: ArrayLike,
+    c: ArrayLike,
+    *,
+    model: str = "beta_binomial",
+    ci: bool = True,
+    level: float = 0.95,
+) -> CountFit:
+    r"""Fit a difficulty law to per-problem counts by maximum likelihood.
+
+    ``model="beta_binomial"``: every problem has a failure probability
+    ``p ~ Beta(a, b)`` (Eq. 7 of the predecessor paper), so ``c ~ BetaBinomial`` with
+    success parameters ``(b, a)``. ``model="zero_inflated"``: in addition a share
+    ``1 - A`` of problems is never solved (the ceiling ``A`` of Eq. 8). The fitted
+    dataset failure is ``1 - A + A B(a+k, b)/B(a, b)`` (Eq. 8-9), whose power-law
+    part decays like ``k^-b`` — ``b`` is the tail exponent.
+
+    The likelihood is maximised over ``(log a, log b, logit A)`` with a bounded
+    quasi-Newton method (SciPy's TNC) and analytic gradients, from a small grid of starts. Confidence intervals are profile-likelihood intervals
+    (``2 (logL_max - logL_profile) <= chi^2_1(level)``), computed on the internal scale
+    and mapped back, so they are not symmetric; an end at the search bound is
+    reported as that bound (the parameter is then not identified on that side).
+
+    Parameters
+    ----------
+    n, c : array_like
+        Samples and correct samples per problem.
+    model : {"beta_binomial", "zero_inflated"}
+    ci : bool
+        Compute the profile intervals (costs a few dozen extra optimisations).
+    level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    CountFit
+        ``.predict(ks)`` gives the dataset pass@k, ``.params`` and ``.ci`` the
+        parameters, ``.tail_exponent`` the exponent ``b``.
+    """
+    n_a, c_a = check_counts(n, c)
+    if model not in _MODELS:
+        raise ValueError(f"model must be one of {_MODELS}, got {model!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level!r}")
+    if (c_a == 0).all():
+        raise ValueError("c must contain at least one problem with c > 0 (no success at all: nothing to fit)")
+    # Aggregate identical (n, c) pairs: the likelihood only needs their multiplicities.
+    pairs, mult = np.unique(np.stack([n_a, c_a]), axis=1, return_counts=True)
+    nu, cu, w = pairs[0], pairs[1], mult.astype(float)
+
+    q = 2 if model == "beta_binomial" else 3
+    bounds = _BOUNDS[:q]
+
+    def nll(th: NDArray) -> tuple[float, NDArray]:
+        # negative log-likelihood and its gradient in (log a, log b[, logit A])
+        a, b = np.exp(th[0]), np.exp(th[1])
+        lbb = _bb_logpmf(cu, nu, a, b)
+        common = special.digamma(a + b) - special.digamma(nu + a + b)
+        ga = a * (special.digamma(nu - cu + a) - special.digamma(a) + common)
+        gb = b * (special.digamma(cu + b) - special.digamma(b) + common)
+        if q == 2:
+            return -float(w @ lbb), -np.array([w @ ga, w @ gb])
+        log_A = -np.logaddexp(0.0, -th[2])
+        log_1mA = -np.logaddexp(0.0, th[2])
+        ll = np.where(cu == 0, np.logaddexp(log_1mA, log_A + lbb), log_A + lbb)
+        r = np.exp(log_A + lbb - ll)  # posterior weight of the Beta component
+        A_ = np.exp(log_A)
+        gA = np.where(cu == 0, r * (1.0 - A_) - (1.0 - r) * A_, 1.0 - A_)  # d ll / d logit A
+        return -float(w @ ll), -np.array([w @ (r * ga), w @ (r * gb), w @ gA])
+
+    zero = float((c_a == 0).mean())
+    starts = [np.array([la, lb]) for la, lb in ((np.log(3.0), np.log(0.3)), (np.log(30.0), np.log(0.1)),
+                                                   (np.log(0.5), np.log(1.0)), (np.log(10.0), np.log(0.03)))]
+    best = _maximise(lambda th: _bb_only(nll, th, q), starts, bounds[:2])
+    if q == 3:  # start the zero-inflated fit from the beta-binomial optimum (A ~ 1) and with a point mass
+        la, lb = best.x
+        logit_z = special.logit(np.clip(1.0 - 0.5 * zero, 0.05, 0.99))
+        starts = [np.array([la, lb, 6.0]), np.array([la, lb + 0.5, logit_z]), np.array([np.log(3.0), np.log(1.0), logit_z])]
+        best = _maximise(nll, starts, bounds)
+    th = best.x
+    f_hat = float(best.fun)
+    names = _names(model)
+    ints: dict[str, tuple[float, float]] = {}
+    if ci:
+        for i, name in enumerate(names):
+            lo, hi = _profile_ci(nll, th, f_hat, i, bounds, level)
+            if name == "A":
+                ints[name] = (float(special.expit(lo)), float(special.expit(hi)))
+            else:
+                ints[name] = (float(np.exp(lo)), float(np.exp(hi)))
+        if model == "beta_binomial":
+            ints["A"] = (1.0, 1.0)
+    ll = -f_hat
+    P = n_a.size
+    at_bound = [nm for i, nm in enumerate(names) if min(abs(th[i] - bounds[i][0]), abs(th[i] - bounds[i][1])) < 1e-6]
+    return CountFit(
+        model=model,
+        params=_to_params(th, model),
+        ci=ints,
+        loglik=ll,
+        aic=2 * q - 2 * ll,
+        bic=q * np.log(P) - 2 * ll,
+        n_problems=P,
+        n_params=q,
+        ci_method=f"profile likelihood (chi^2_1, {level:.0%})" if ci else "none",
+        extra={"at_bound": at_bound, "zero_share": zero},
+    )
+
+
+# ----------------------------------------------------------------- backtest pieces
+def thin_counts(n: ArrayLike, c: ArrayLike, m: int, rng) -> NDArray[np.float64]:
+    r"""Counts of a random subset of ``m`` of each problem's ``n`` samples.
+
+    Drawing ``m`` samples without replacement from ``n`` of which ``c`` are correct gives
+    exactly ``c_m ~ Hypergeometric(n, c, m)``, so this is the count a smaller experiment
+    on the same samples would have seen.
+    """
+    n_a, c_a = check_counts(n, c)
+    m_ = positive_int("m", m)
+    if m_ > n_a.min():
+        raise ValueError(f"m must be <= min(n) = {n_a.min():g}, got {m_}")
+    g = rng_from(rng)
+    return g.hypergeometric(c_a.astype(np.int64), (n_a - c_a).astype(np.int64), m_).astype(float)
+
+
+@dataclass(frozen=True)
+class PowerLawBaseline:
+    r"""``-log coverage(k) = A k^-B`` fitted by least squares in log-log (the baseline)."""
+
+    A: float
+    B: float
+
+    def predict(self, ks: ArrayLike) -> NDArray[np.float64]:
+        """Coverage ``exp(-A k^-B)``."""
+        return np.exp(-self.A * np.asarray(ks, dtype=float) ** -self.B)
+
+    def failure(self, ks: ArrayLike) -> NDArray[np.float64]:
+        """``1 - exp(-A k^-B)``."""
+        return -np.expm1(-self.A * np.asarray(ks, dtype=float) ** -self.B)
+
+
+def power_law_baseline(n: ArrayLike, c: ArrayLike, k_min: int = 1) -> PowerLawBaseline:
+    r"""The curve-fit baseline: a power law for ``-log pass@k`` (Schaeffer et al. 2025).
+
+    From the counts, the dataset coverage ``C(k)`` (unbiased estimator, every
+    ``k = k_min .. min n``) is computed and ``log(-log C(k))`` is fitted by ordinary least
+    squares on ``log k`` with points spaced evenly in ``log k`` (40 log-spaced integer
+    ``k``), giving ``-log C(k) ~ A k^-B``. Extrapolated coverage is ``exp(-A k^-B)``.
+    """
+    n_a, c_a = check_counts(n, c)
+    K = int(n_a.min())
+    ks = np.unique(np.round(np.geomspace(k_min, K, 40)))
+    _, F = dataset_failure(n_a, c_a, ks)
+    C = 1.0 - F
+    ok = (C > 0) & (C < 1)
+    if ok.sum() < 2:
+        raise ValueError("the coverage curve has fewer than two points strictly inside (0, 1): cannot fit the baseline")
+    slope, icpt = np.polyfit(np.log(ks[ok]), np.log(-np.log(C[ok])), 1)
+    return PowerLawBaseline(A=float(np.exp(icpt)), B=float(-slope))
+
+
+def backtest_thinning(
+    n: ArrayLike,
+    c: ArrayLike,
+    ms: ArrayLike,
+    ks: ArrayLike,
+    n_rep: int,
+    rng,
+    *,
+    methods: tuple[str, ...] = ("beta_binomial", "zero_inflated", "power_law"),
+) -> dict[str, Any]:
+    r"""Extrapolation backtest: thin to ``m`` samples, fit, predict the failure at large ``k``.
+
+    For each ``m`` and replicate, every problem's counts are thinned to ``m`` samples
+    (:func:`thin_counts`, exact hypergeometric), each method is fitted on the thinned
+    counts, and its predicted dataset failure ``1 - pass@k`` at ``ks`` is compared with
+    the failure measured on all ``n`` samples (:func:`dataset_failure`). Methods:
+    ``"beta_binomial"`` and ``"zero_inflated"`` (:func:`fit_passk_counts`, no intervals)
+    and ``"power_law"`` (:func:`power_law_baseline`).
+
+    Returns
+    -------
+    dict
+        ``"measured"`` (len(ks)), ``"m"``, ``"k"`` and, per method, an array of
+        predictions of shape ``(len(ms), n_rep, len(ks))`` (NaN where a fit failed, e.g.
+        all thinned counts zero).
+    """
+    n_a, c_a = check_counts(n, c)
+    m_a = np.atleast_1d(as_float_array("ms", ms)).astype(int)
+    k, _ = _check_ks(ks, float(n_a.min()), "raise")
+    k1 = np.atleast_1d(k)
+    R = positive_int("n_rep", n_rep)
+    g = rng_from(rng)
+    for meth in methods:
+        if meth not in (*_MODELS, "power_law"):
+            raise ValueError(f"methods must be among {(*_MODELS, 'power_law')}, got {meth!r}")
+    _, measured = dataset_failure(n_a, c_a, k1)
+    out: dict[str, Any] = {"measured": measured, "m": m_a, "k": k1}
+    for meth in methods:
+        out[meth] = np.full((m_a.size, R, k1.size), np.nan)
+    for i, m in enumerate(m_a):
+        for r in range(R):
+            cm = thin_counts(n_a, c_a, int(m), g)
+            nm = np.full_like(cm, float(m))
+            for meth in methods:
+                try:
+                    if meth == "power_law":
+                        pred = power_law_baseline(nm, cm).failure(k1)
+                    else:
+                        pred = fit_passk_counts(nm, cm, model=meth, ci=False).failure(k1)
+                except ValueError:
+                    continue
+                out[meth][i, r] = pred
+    return out

@@ -1,0 +1,508 @@
+r"""The maths teacher-student distillation proxy (a reconstruction).
+
+The published abstract of the main paper mentions "a maths teacher-student
+distillation task" as a second real-data proxy and gives no detail.  This module is
+this book's own design of such a task, built so that every quantity of the LID model
+(Definition 3.1) has a mechanical counterpart that can be computed exactly.
+
+Problems
+    A shop sells ``d`` kinds of item at fixed integer unit prices ``w`` (unknown to
+    the student).  A problem states the quantities ``q`` of an order, ``q_v ~
+    Poisson(lambda_v)`` with ``lambda_v = q_scale * v^-(1 + alpha)`` (a power-law
+    feature spectrum, item 1 of Definition 3.1), and asks for the bill
+    ``a = w . q``, an integer that a verifier can check exactly.  The worked solution
+    takes ``L`` reasoning steps (restatements, conversions, distractor sentences,
+    partial sums); ``L`` is drawn independently of ``q`` from the discrete Pareto law
+    ``P(L >= l) = l^(-beta/2)``, ``l = 1, 2, ...`` (:func:`sample_steps`).
+
+Teacher
+    A stochastic solver that walks through the ``L`` steps; every step adds an
+    independent integer slip ``D = P+ - P-`` with ``P+, P- ~ Poisson(mu)`` (over- and
+    under-counting; for small ``mu`` this is "with probability about ``2 mu`` the step
+    is off by one").  Its answer is ``a + sum of L slips``, whose law is exactly
+    ``Skellam(L mu, L mu)`` (:func:`answer_pmf`): mean ``a`` (the teacher is unbiased)
+    and variance ``2 mu L``.  With ``sigma_eta^2 = 2 mu`` (the variance of one step)
+    the LID precision of a problem is ``tau = sigma_eta^2 / Var = 1 / L``, so
+
+    .. math::
+
+        \Pr(\tau \le t) = \Pr(L \ge \lceil 1/t\rceil) = \lceil 1/t\rceil^{-\beta/2}
+        \asymp t^{\beta/2}, \qquad t \downarrow 0,
+
+    the near-zero tail of comment (ii) of Definition 3.1, with tail constant 1.
+
+Student
+    A ridge head on the frozen features ``x = q`` (:func:`ridge_sweep`), trained on a
+    single teacher answer per training problem.  The teacher's mean is exactly
+    ``w . x``, so a linear head can represent it: the best achievable ``L_gen`` is 0.
+
+Pass@k (:func:`population_failure`)
+    Target-draw protocol: the student's rounded prediction ``r`` succeeds on one
+    attempt when a fresh teacher answer equals ``r`` (tolerance ``delta = 1/2`` on the
+    integer lattice): ``s = P(Skellam(L mu) = r - a)``.  The verifier protocol (the
+    student samples ``r + slips`` like the teacher and the verifier checks the exact
+    answer ``a``) has the same success law because the Skellam law is symmetric.
+
+No lidlib infrastructure is imported here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+from lidlib._validation import as_float_array, nonnegative, positive, positive_int, rng_from
+
+__all__ = [
+    "DistillTask",
+    "Problems",
+    "sample_steps",
+    "steps_survival",
+    "skellam_pmf",
+    "answer_pmf",
+    "precision_cdf",
+    "teacher_answers",
+    "empirical_precision",
+    "ridge_sweep",
+    "steps_grid",
+    "population_failure",
+    "failure_by_steps",
+    "simulate_passk",
+    "ols_asymptote",
+    "TrainingSets",
+    "draw_training_sets",
+    "generalisation_loss",
+    "pooled_failure",
+    "describe",
+]
+
+
+# ----------------------------------------------------------------------- the steps law
+def _beta(beta) -> float:
+    return float(positive("beta", beta))
+
+
+def steps_survival(l, beta: float) -> np.ndarray:
+    r"""``P(L >= l) = floor(l)^(-beta/2)`` for ``l >= 1`` (1 below), the discrete Pareto law."""
+    b = _beta(beta)
+    x = as_float_array("l", l, allow_inf=True)
+    return np.where(x <= 1.0, 1.0, np.floor(np.maximum(x, 1.0)) ** (-b / 2.0))
+
+
+def sample_steps(n: int, beta: float, rng) -> np.ndarray:
+    r"""``n`` draws of the number of reasoning steps ``L`` (int64).
+
+    ``L = floor(U^(-2/beta))`` with ``U`` uniform on ``(0, 1]``, which gives exactly
+    ``P(L >= l) = l^(-beta/2)`` for integers ``l >= 1``.  Draws beyond ``2^62`` are
+    clipped (probability below ``2^(-31 beta)``).
+    """
+    n = positive_int("n", n)
+    b = _beta(beta)
+    u = 1.0 - rng_from(rng).random(n)  # in (0, 1]
+    L = np.floor(np.minimum(u ** (-2.0 / b), 2.0**62))
+    return L.astype(np.int64)
+
+
+def precision_cdf(t, beta: float) -> np.ndarray:
+    r"""Exact ``P(tau <= t)`` for ``tau = 1/L``: ``ceil(1/t)^(-beta/2)`` (0 for ``t <= 0``, 1 for ``t >= 1``)."""
+    b = _beta(beta)
+    t = as_float_array("t", t, allow_inf=True)
+    with np.errstate(divide="ignore"):
+        inv = np.where(t > 0, 1.0 / np.where(t > 0, t, 1.0), np.inf)
+    out = np.where(t >= 1.0, 1.0, np.ceil(inv * (1 - 1e-12)) ** (-b / 2.0))
+    return np.where(t <= 0, 0.0, out)
+
+
+# ----------------------------------------------------------------------- answer law
+def skellam_pmf(j, m) -> np.ndarray:
+    r"""``P(P1 - P2 = j)`` for independent ``P1, P2 ~ Poisson(m)``: :math:`e^{-2m} I_{|j|}(2m)`.
+
+    ``m = 0`` gives the point mass at 0.  For ``2m > 1e8`` (where SciPy's scaled
+    Bessel function returns NaN) the two-term expansion
+    :math:`e^{-j^2/4m}(1 - (4j^2 - 1)/16m)/\sqrt{4\pi m}` is used (relative error
+    ``O(m^-2)`` there).  Broadcasts.
+    """
+    j = np.abs(as_float_array("j", j))
+    m = nonnegative("m", m)
+    j, m = np.broadcast_arrays(j, m)
+    x = 2.0 * m
+    with np.errstate(invalid="ignore", over="ignore", under="ignore"):
+        out = special.ive(j, x)
+        big = ~np.isfinite(out) | (x > 1e8)
+        if np.any(big):
+            xb, jb = x[big], j[big]
+            out = np.array(out, dtype=float)
+            out[big] = np.exp(-jb * jb / (2.0 * xb)) * (1.0 - (4.0 * jb * jb - 1.0) / (8.0 * xb)) / np.sqrt(2.0 * np.pi * xb)
+    out = np.where(m == 0.0, (j == 0).astype(float), out)
+    return np.clip(out, 0.0, 1.0)
+
+
+def answer_pmf(error, steps, mu: float) -> np.ndarray:
+    r"""Probability that the teacher's answer is off by ``error`` after ``steps`` steps.
+
+    The sum of ``L`` independent ``Skellam(mu, mu)`` slips is ``Skellam(L mu, L mu)``,
+    so this is ``skellam_pmf(error, L mu)``: the exact single-attempt success of a
+    prediction whose rounded value is off the true answer by ``error``.
+    """
+    mu = float(nonnegative("mu", mu))
+    L = positive("steps", steps)
+    return skellam_pmf(error, L * mu)
+
+
+@dataclass(frozen=True)
+class Problems:
+    """A set of problems: quantities ``q`` (n x d ints), steps ``L`` and answers ``a = w . q``."""
+
+    q: np.ndarray
+    steps: np.ndarray
+    answer: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.steps.size)
+
+
+@dataclass(frozen=True)
+class DistillTask:
+    r"""The problem family, the teacher and the feature spectrum.
+
+    Parameters
+    ----------
+    d : int
+        Number of item kinds (the feature dimension of the student).
+    beta : float
+        Tail index: ``P(L >= l) = l^(-beta/2)``, so ``P(tau <= t) ~ t^(beta/2)``.
+    mu : float
+        Poisson rate of over- and under-counts per step; the variance of one step is
+        ``sigma_eta^2 = 2 mu``.  ``mu = 0`` is a teacher that never slips.
+    alpha : float
+        Spectrum exponent: ``lambda_v = q_scale v^-(1 + alpha)``.
+    q_scale : float
+        Mean quantity of the most common item.
+    price_max : int
+        Unit prices are drawn uniformly from ``1 .. price_max`` by :meth:`prices`.
+    """
+
+    d: int = 32
+    beta: float = 3.0
+    mu: float = 12.5
+    alpha: float = 0.5
+    q_scale: float = 40.0
+    price_max: int = 20
+
+    def __post_init__(self) -> None:
+        positive_int("d", self.d)
+        positive("beta", self.beta)
+        nonnegative("mu", self.mu)
+        positive("alpha", self.alpha)
+        positive("q_scale", self.q_scale)
+        positive_int("price_max", self.price_max)
+
+    @property
+    def sigma_eta2(self) -> float:
+        """Variance of one step's slip, ``2 mu`` (the LID scale ``sigma_eta^2``)."""
+        return 2.0 * float(self.mu)
+
+    @property
+    def rates(self) -> np.ndarray:
+        """Poisson means ``lambda_v`` of the quantities."""
+        v = np.arange(1, self.d + 1, dtype=float)
+        return float(self.q_scale) * v ** (-(1.0 + float(self.alpha)))
+
+    @property
+    def feature_second_moment(self) -> np.ndarray:
+        r"""``E[q q^T] = diag(lambda) + lambda lambda^T`` (independent Poisson quantities)."""
+        lam = self.rates
+        return np.diag(lam) + np.outer(lam, lam)
+
+    @property
+    def mean_steps(self) -> float:
+        r"""``E[L] = zeta(beta/2)`` (finite for ``beta > 2``; ``inf`` otherwise)."""
+        a = float(self.beta) / 2.0
+        return float(special.zeta(a)) if a > 1.0 else float("inf")
+
+    @property
+    def noise_var(self) -> float:
+        r"""Average teacher variance ``E[Var(y | problem)] = sigma_eta^2 E[L]`` (Eq. 4 analogue)."""
+        return self.sigma_eta2 * self.mean_steps
+
+    def prices(self, rng) -> np.ndarray:
+        """Unit prices ``w`` (the teacher's hidden rule), uniform on ``1 .. price_max``."""
+        return rng_from(rng).integers(1, int(self.price_max) + 1, size=self.d).astype(float)
+
+    def sample(self, n: int, w, rng, steps=None) -> Problems:
+        """``n`` problems with prices ``w``; ``steps`` fixes ``L`` (scalar or array) instead of sampling it."""
+        n = positive_int("n", n)
+        w = as_float_array("w", w).ravel()
+        if w.size != self.d:
+            raise ValueError(f"w must have d = {self.d} entries, got {w.size}")
+        g = rng_from(rng)
+        q = g.poisson(self.rates, size=(n, self.d)).astype(float)
+        if steps is None:
+            L = sample_steps(n, self.beta, g)
+        else:
+            L = np.broadcast_to(positive("steps", steps), (n,)).astype(np.int64)
+            if np.any(L < 1):
+                raise ValueError("steps must be integers >= 1")
+        return Problems(q=q, steps=L, answer=q @ w)
+
+
+# ----------------------------------------------------------------------- the teacher
+def teacher_answers(problems: Problems, mu: float, n_samples: int, rng) -> np.ndarray:
+    r"""``n_samples`` independent teacher answers per problem, shape ``(n, n_samples)``.
+
+    Each answer is ``a + P+ - P-`` with ``P+, P- ~ Poisson(L mu)``: the total of ``L``
+    per-step slips drawn by the mechanism (a sum of Poisson counts is Poisson, so the
+    ``L`` steps are drawn in one call; the law is that of summing them one by one).
+    """
+    mu = float(nonnegative("mu", mu))
+    m = positive_int("n_samples", n_samples)
+    g = rng_from(rng)
+    lam = (problems.steps.astype(float) * mu)[:, None]
+    size = (len(problems), m)
+    if mu == 0.0:
+        return np.broadcast_to(problems.answer[:, None], size).astype(float).copy()
+    return problems.answer[:, None] + (g.poisson(lam, size=size) - g.poisson(lam, size=size)).astype(float)
+
+
+def empirical_precision(samples, sigma_eta2: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""Per-problem mean target and precision measured from teacher samples.
+
+    Returns ``(mean, tau_hat)`` with ``tau_hat = sigma_eta^2 / s^2`` (``s^2`` the
+    unbiased sample variance across a problem's samples); ``inf`` where all samples
+    agree.  The CIFAR-10H analogue: annotators -> teacher samples (Sec. 5).
+    """
+    y = as_float_array("samples", samples)
+    if y.ndim != 2 or y.shape[1] < 2:
+        raise ValueError(f"samples must have shape (n_problems, n_samples >= 2), got {y.shape}")
+    s2 = float(positive("sigma_eta2", sigma_eta2))
+    var = y.var(axis=1, ddof=1)
+    with np.errstate(divide="ignore"):
+        tau = np.where(var > 0, s2 / np.where(var > 0, var, 1.0), np.inf)
+    return y.mean(axis=1), tau
+
+
+# ----------------------------------------------------------------------- the student
+def ridge_sweep(X, y, Ns, lam: float = 0.0) -> np.ndarray:
+    r"""Ridge heads fitted on the first ``N`` rows of ``(X, y)`` for each ``N`` (nested).
+
+    :math:`\hat\theta_N = (X_N^\top X_N + \lambda N I)^{-1} X_N^\top y_N`; the Gram
+    matrix is accumulated chunk by chunk, so the sweep costs one pass over the data.
+
+    Returns an array of shape ``(len(Ns), d)``.
+    """
+    X = as_float_array("X", X)
+    y = as_float_array("y", y).ravel()
+    if X.ndim != 2 or X.shape[0] != y.size:
+        raise ValueError(f"X must have shape (n, d) with n = len(y) = {y.size}, got {X.shape}")
+    N = np.asarray(positive("Ns", Ns)).ravel()
+    if np.any(N != np.round(N)) or np.any(np.diff(N) <= 0) or N[-1] > y.size:
+        raise ValueError(f"Ns must be strictly increasing integers <= {y.size}")
+    lam = float(nonnegative("lam", lam))
+    d = X.shape[1]
+    G, b = np.zeros((d, d)), np.zeros(d)
+    out, start = np.empty((N.size, d)), 0
+    for i, n in enumerate(N.astype(int)):
+        Xc = X[start:n]
+        G += Xc.T @ Xc
+        b += Xc.T @ y[start:n]
+        start = n
+        A = G + lam * n * np.eye(d)
+        try:
+            out[i] = np.linalg.solve(A, b)
+        except np.linalg.LinAlgError:
+            out[i] = np.linalg.lstsq(A, b, rcond=None)[0]
+    return out
+
+
+def ols_asymptote(task: DistillTask, N) -> np.ndarray:
+    r"""Large-``N`` OLS loss against the teacher's mean, ``E[sigma^2] d / (N - d - 1)``.
+
+    The teacher's variance ``sigma_eta^2 L`` is independent of the features, so the
+    conditional risk is :math:`E[\sigma^2]\,\mathrm{tr}(\Sigma (X^\top X)^{-1})`; the
+    Gaussian-design value of its mean (training-law chapter) is used as the reference.
+    Finite only for ``beta > 2``.
+    """
+    N = positive("N", N)
+    d = task.d
+    if np.any(N <= d + 1):
+        raise ValueError(f"N must exceed d + 1 = {d + 1}")
+    return task.noise_var * d / (N - d - 1.0)
+
+
+# ----------------------------------------------------------------------- pass@k
+def steps_grid(beta: float, l_exact: int = 2000, l_max: float = 1e12, per_decade: int = 40) -> tuple[np.ndarray, np.ndarray, float]:
+    r"""Quadrature over the law of ``L``: nodes, weights and the mass left beyond ``l_max``.
+
+    Every ``l <= l_exact`` is a node with weight ``P(L = l)``; beyond, log-spaced bins
+    ``[l_lo, l_hi)`` carry ``P(l_lo <= L < l_hi)`` at their geometric centre (the
+    per-step success varies by ``O(1/per_decade)`` across a bin there).
+    """
+    b = _beta(beta)
+    le = positive_int("l_exact", l_exact)
+    lm = float(positive("l_max", l_max))
+    if lm <= le + 1:
+        raise ValueError(f"l_max must exceed l_exact + 1, got {lm:g}")
+    pd = positive_int("per_decade", per_decade)
+    l1 = np.arange(1, le + 1, dtype=float)
+    w1 = l1 ** (-b / 2) - (l1 + 1) ** (-b / 2)
+    edges = np.unique(np.round(np.geomspace(le + 1, lm, max(2, int(pd * np.log10(lm / le)) + 1))))
+    lo, hi = edges[:-1], edges[1:]
+    w2 = lo ** (-b / 2) - hi ** (-b / 2)
+    l2 = np.sqrt(lo * (hi - 1.0))
+    return np.concatenate([l1, l2]), np.concatenate([w1, w2]), float(hi[-1] ** (-b / 2))
+
+
+def _rounded_errors(pred, answer) -> tuple[np.ndarray, np.ndarray]:
+    p = as_float_array("pred", pred).ravel()
+    a = as_float_array("answer", answer).ravel()
+    if p.size != a.size:
+        raise ValueError(f"pred and answer must have the same length, got {p.size} and {a.size}")
+    r = np.abs(np.round(p) - a)
+    vals, counts = np.unique(r, return_counts=True)
+    return vals, counts / r.size
+
+
+def failure_by_steps(pred, answer, steps, mu: float, ks) -> np.ndarray:
+    r"""Pass@k failure at a fixed number of steps: rows ``steps``, columns ``ks``.
+
+    ``mean_i (1 - s(r_i, L))^k`` over the test problems ``i``, with ``r_i`` the rounded
+    error of the prediction and ``s = answer_pmf(r_i, L, mu)``.
+    """
+    vals, frac = _rounded_errors(pred, answer)
+    L = positive("steps", steps).ravel()
+    k = as_float_array("ks", ks).ravel()
+    if np.any(k < 1):
+        raise ValueError("ks must be >= 1")
+    s = answer_pmf(vals[None, :], L[:, None], mu)  # (n_L, n_r)
+    with np.errstate(divide="ignore"):
+        logq = np.log1p(-np.minimum(s, 1.0))  # -inf where s = 1
+    f = np.exp(logq[:, :, None] * k[None, None, :])  # (n_L, n_r, n_k)
+    return np.einsum("lrk,r->lk", f, frac)
+
+
+def population_failure(pred, answer, mu: float, beta: float, ks, grid=None) -> np.ndarray:
+    r"""Pass@k failure of a student, averaged over test problems and *exactly* over ``L``.
+
+    .. math::
+
+        \mathcal L_{\inf}(k) = \sum_l \Pr(L = l)\;\frac1n\sum_i
+            \bigl(1 - s(r_i, l)\bigr)^k,\qquad s(r, l) = \Pr(\mathrm{Skellam}(l\mu) = r),
+
+    with ``r_i = round(pred_i) - answer_i``.  ``L`` is independent of the features,
+    so the test problems need not carry their own ``L``; the sum over ``l`` uses
+    :func:`steps_grid` (the mass beyond its last node counts as failure).  A perfect
+    student (``pred = answer``) gives the bias-free curve.
+    """
+    nodes, w, rest = steps_grid(beta) if grid is None else grid
+    F = failure_by_steps(pred, answer, nodes, mu, ks)
+    return w @ F + rest
+
+
+def simulate_passk(pred, problems: Problems, mu: float, k_max: int, rng, protocol: str = "target") -> np.ndarray:
+    r"""Literal simulation of pass@k failure for ``k = 1 .. k_max`` on given test problems.
+
+    ``protocol="target"``: ``k`` fresh teacher answers are drawn and the attempt
+    succeeds when one equals the rounded prediction (target-draw, Sec. 3).
+    ``protocol="verifier"``: the student emits ``round(pred) +`` its own slips (same
+    mechanism as the teacher) and a verifier checks equality with the true answer.
+    Returns the fraction of problems not solved within ``k`` attempts, shape ``(k_max,)``.
+    """
+    if protocol not in ("target", "verifier"):
+        raise ValueError(f"protocol must be 'target' or 'verifier', got {protocol!r}")
+    p = as_float_array("pred", pred).ravel()
+    if p.size != len(problems):
+        raise ValueError(f"pred must have one entry per problem ({len(problems)}), got {p.size}")
+    k_max = positive_int("k_max", k_max)
+    draws = teacher_answers(problems, mu, k_max, rng)
+    r = np.round(p)[:, None]
+    if protocol == "target":
+        hit = draws == r
+    else:
+        hit = (r + (draws - problems.answer[:, None])) == problems.answer[:, None]
+    solved_by = np.where(hit.any(axis=1), hit.argmax(axis=1) + 1, k_max + 1)
+    return np.array([np.mean(solved_by > k) for k in range(1, k_max + 1)])
+
+
+# ----------------------------------------------------------------------- experiments
+@dataclass(frozen=True)
+class TrainingSets:
+    """Independent training sets (one per seed): quantities ``q`` (s x n x d) and one teacher answer each (s x n)."""
+
+    q: np.ndarray
+    y: np.ndarray
+    steps: np.ndarray
+
+    def fit(self, Ns, lam: float = 0.0) -> np.ndarray:
+        """Nested ridge heads for every seed: shape ``(n_seeds, len(Ns), d)`` (:func:`ridge_sweep`)."""
+        return np.stack([ridge_sweep(q, y, Ns, lam) for q, y in zip(self.q, self.y)])
+
+    def expected_loss(self, Ns, task: DistillTask) -> np.ndarray:
+        r"""OLS loss averaged over the teacher's answers, given each seed's problems.
+
+        :math:`E[\sigma^2]\,\mathrm{tr}\bigl(E[qq^\top](X_N^\top X_N)^{-1}\bigr)`, exact
+        because the teacher's variance ``sigma_eta^2 L`` is independent of ``q``
+        (``L`` of the training problems averaged out).  Shape ``(n_seeds, len(Ns))``;
+        needs ``N >= d`` with an invertible Gram matrix.
+        """
+        N = np.asarray(positive("Ns", Ns)).ravel().astype(int)
+        S = task.feature_second_moment
+        out = np.empty((self.q.shape[0], N.size))
+        for s, q in enumerate(self.q):
+            for i, n in enumerate(N):
+                out[s, i] = np.trace(np.linalg.pinv(q[:n].T @ q[:n]) @ S)
+        return task.noise_var * out
+
+
+def draw_training_sets(task: DistillTask, w, n: int, n_seeds: int, rng) -> TrainingSets:
+    """``n_seeds`` training sets of ``n`` problems, each labelled by a *single* teacher answer."""
+    n = positive_int("n", n)
+    s = positive_int("n_seeds", n_seeds)
+    g = rng_from(rng)
+    qs, ys, Ls = [], [], []
+    for _ in range(s):
+        P = task.sample(n, w, g)
+        qs.append(P.q)
+        ys.append(teacher_answers(P, task.mu, 1, g)[:, 0])
+        Ls.append(P.steps)
+    return TrainingSets(np.stack(qs), np.stack(ys), np.stack(Ls))
+
+
+def generalisation_loss(task: DistillTask, w, thetas) -> np.ndarray:
+    r"""Exact ``L_gen = (theta - w)^T E[q q^T] (theta - w)`` against the teacher's mean (Eq. 6 analogue).
+
+    ``thetas`` has ``d`` as its last axis; the result has the other axes.
+    """
+    th = as_float_array("thetas", thetas)
+    w = as_float_array("w", w).ravel()
+    if th.shape[-1] != task.d or w.size != task.d:
+        raise ValueError(f"thetas and w must have last dimension d = {task.d}")
+    e = th - w
+    return np.einsum("...i,ij,...j->...", e, task.feature_second_moment, e)
+
+
+def pooled_failure(task: DistillTask, thetas, test: Problems, ks, grid=None) -> np.ndarray:
+    r"""Pass@k failure averaged over heads (seeds), test problems and exactly over ``L``.
+
+    ``thetas`` has shape ``(n_heads, d)`` (or ``(d,)``); the mean over heads is the
+    expected curve of the training procedure at one ``N`` (one call of
+    :func:`population_failure` on the pooled rounded errors).
+    """
+    th = np.atleast_2d(as_float_array("thetas", thetas))
+    pred = (test.q @ th.T).T.ravel()
+    ans = np.tile(test.answer, th.shape[0])
+    return population_failure(pred, ans, task.mu, task.beta, ks, grid)
+
+
+def describe(problems: Problems, i: int, w, max_items: int = 6) -> str:
+    """A one-line word-problem rendering of problem ``i`` (for the book's examples)."""
+    i = int(i)
+    if not 0 <= i < len(problems):
+        raise ValueError(f"i must index a problem (0 .. {len(problems) - 1}), got {i}")
+    w = as_float_array("w", w).ravel()
+    q = problems.q[i]
+    items = [f"{int(n)} of item {v + 1}" for v, n in enumerate(q) if n > 0]
+    shown = ", ".join(items[:max_items]) + (f" and {len(items) - max_items} more lines" if len(items) > max_items else "")
+    return (f"An order has {shown or 'nothing'}. At the shop's prices, what is the bill? "
+            f"(worked solution: {int(problems.steps[i])} steps; answer {int(problems.answer[i])})")

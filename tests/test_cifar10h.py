@@ -1,0 +1,128 @@
+"""Tests of lidlib.cifar10h (the CIFAR-10H experiment of Sec. 5 on synthetic stand-ins)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lidlib import cifar10h as C
+from lidlib.passk import failure_curve
+
+
+def test_label_moments_class_index_convention():
+    counts = np.array([[0, 0, 5, 0, 0, 0, 0, 0, 0, 0],   # unanimous "2"
+                       [5, 0, 0, 0, 0, 0, 0, 0, 0, 5],   # split 0 / 9
+                       [1, 3, 0, 0, 0, 0, 0, 0, 0, 0]])
+    m, v = C.label_moments(counts)
+    np.testing.assert_allclose(m, [2.0, 4.5, 0.75])
+    np.testing.assert_allclose(v, [0.0, 20.25, 0.1875])
+    assert v[0] == 0.0
+
+
+@pytest.mark.parametrize("bad", [np.zeros((2, 10)), -np.ones((2, 10)), np.ones(10)])
+def test_label_moments_rejects(bad):
+    with pytest.raises(ValueError, match="counts"):
+        C.label_moments(bad)
+
+
+def test_target_precision():
+    np.testing.assert_allclose(C.target_precision([0.0, 1.0], 1e-6), [1e6, 1 / (1 + 1e-6)])
+    with pytest.raises(ValueError, match="eps_v"):
+        C.target_precision([0.0], 0.0)
+
+
+def test_pca_basis_orthonormal_and_ordered():
+    rng = np.random.default_rng(1)
+    Z = rng.standard_normal((400, 6)) * np.array([5, 4, 3, 2, 1, 0.5])
+    mu, V = C.pca_basis(Z, 3)
+    np.testing.assert_allclose(V.T @ V, np.eye(3), atol=1e-12)
+    var = np.var((Z - mu) @ V, axis=0)
+    assert np.all(np.diff(var) < 0)
+    with pytest.raises(ValueError, match="d must"):
+        C.pca_basis(Z, 7)
+
+
+def _toy(n=600, D=8, seed=0):
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((n, D))
+    theta = rng.standard_normal(D)
+    mean = np.clip(4.5 + Z @ theta * 0.8, 0, 9)
+    counts = np.zeros((n, 10))
+    for i, mu in enumerate(mean):  # 40 annotators, labels near the linear mean
+        lab = np.clip(np.rint(mu + rng.standard_normal(40) * rng.choice([0.0, 0.5, 1.5])), 0, 9).astype(int)
+        counts[i] = np.bincount(lab, minlength=10)
+    return Z, counts
+
+
+KW = dict(s=4.0, delta=0.05, eps_v=1e-3, lam_rel=1e-3, n_test=200, window=(10, 1000))
+
+
+def test_scaling_experiment_matches_direct_refit():
+    """L_gen and pass@k of the last N equal a from-scratch fit with the same draws."""
+    Z, counts = _toy()
+    Ns, ks = np.array([20, 50, 400]), np.geomspace(1, 1e4, 21)
+    res = C.scaling_experiment(Z, counts, Ns, ks, reps=1, rng=3, **KW)
+    # replay the same random stream by hand
+    rng = np.random.default_rng(3)
+    m, v = C.label_moments(counts)
+    perm = rng.permutation(len(m))
+    test, pool = perm[:200], perm[200:]
+    mu = Z[pool].mean(0)
+    Xp, Xt = Z[pool] - mu, Z[test] - mu
+    lam = 1e-3 * np.mean(np.sum(Xp**2, 0) / len(pool))
+    y = m[pool] / 4 + np.sqrt(v[pool] + 1e-3) * rng.standard_normal(len(pool))
+    N = 400
+    X, yc = Xp[:N] / 4, y[:N] - y[:N].mean()
+    th = np.linalg.solve(X.T @ X / N + lam / 16 * np.eye(8), X.T @ yc / N)
+    pred = Xt / 4 @ th + y[:N].mean()
+    bias = pred - m[test] / 4
+    assert res.L_gen[-1] == pytest.approx(np.mean(bias**2) * 16, rel=1e-9)
+    # exact success vs Monte Carlo of the k inference draws (fresh generator)
+    sd = np.sqrt(v[test] + 1e-3)
+    draws = np.random.default_rng(9).standard_normal((4000, 200)) * sd + m[test] / 4
+    s_mc = np.mean(np.abs(pred - draws) <= 0.05 / 4, axis=0)
+    from lidlib.passk import single_trial_success
+    s_ex = single_trial_success(bias, 1 / (v[test] + 1e-3), 0.05 / 4, 1.0)
+    assert np.max(np.abs(s_mc - s_ex)) < 5 * np.sqrt(0.25 / 4000)
+    np.testing.assert_allclose(res.failure[-1], failure_curve(s_ex, ks), rtol=1e-12)
+    assert res.failure.shape == (3, ks.size) and np.all(np.diff(res.failure, axis=1) <= 1e-15)
+
+
+def test_scaling_experiment_deterministic_and_pca():
+    Z, counts = _toy()
+    Ns, ks = np.array([20, 100, 400]), np.geomspace(1, 1e4, 21)
+    a = C.scaling_experiment(Z, counts, Ns, ks, reps=2, rng=5, d=4, **KW)
+    b = C.scaling_experiment(Z, counts, Ns, ks, reps=2, rng=5, d=4, **KW)
+    np.testing.assert_array_equal(a.failure, b.failure)
+    assert a.d == 4 and a.L_gen_reps.shape == (2, 3) and a.beta_eff.shape == (3,)
+    assert np.all(a.failure_noisy >= 0) and np.all(a.failure_noisy <= 1)
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(s=0.0), "s must"), (dict(delta=-1.0), "delta"), (dict(eps_v=0.0), "eps_v"),
+    (dict(n_test=600), "n_test"), (dict(lam_rel=-1.0), "lam_rel"),
+])
+def test_scaling_experiment_rejects(kw, match):
+    Z, counts = _toy(n=300)
+    args = {**KW, "n_test": 100, **kw}
+    with pytest.raises(ValueError, match=match):
+        C.scaling_experiment(Z, counts, [10, 50], np.geomspace(1, 1e3, 10), reps=1, rng=0, **args)
+    with pytest.raises(ValueError, match="Ns"):
+        C.scaling_experiment(Z, counts, [50, 10], np.geomspace(1, 1e3, 10), reps=1, rng=0, **KW | {"n_test": 100})
+
+
+def test_precision_tail_table_recovers_power_law():
+    """v = 1/tau with P(tau <= t) = t^a on (0, 1): beta = 2a is recovered."""
+    a = 1.5
+    tau = np.random.default_rng(0).uniform(size=20_000) ** (1 / a)
+    t = C.precision_tail_table(1 / tau, [1e-9], [0.05])
+    assert abs(t["beta"][0] - 2 * a) < 3 * t["se"][0]
+    assert t["lo"][0] < 2 * a < t["hi"][0]
+
+
+def test_variance_examples():
+    v = np.r_[np.zeros(50), np.linspace(0.1, 10, 100)]
+    lo, hi = C.variance_examples(v, 3, 0, high_quantile=0.9)
+    assert np.all(v[lo] == 0) and np.all(v[hi] >= np.quantile(v, 0.9))
+    with pytest.raises(ValueError, match="n must"):
+        C.variance_examples(v, 60, 0)

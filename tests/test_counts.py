@@ -1,0 +1,261 @@
+"""Tests of lidlib.counts: estimators from counts, bootstrap, count likelihoods, the counts CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import lidlib
+from lidlib import counts as C
+from lidlib.fit_cli import cli_fit
+
+
+def _bb_sample(rng, a, b, n, P, zero=0.0):
+    s = rng.beta(b, a, P)  # success ~ Beta(b, a), failure p = 1 - s ~ Beta(a, b)
+    s[rng.random(P) < zero] = 0.0
+    return np.full(P, float(n)), rng.binomial(n, s).astype(float)
+
+
+# --------------------------------------------------------------------------- estimators
+def test_all_k_matches_math_comb_and_pass_at_k():
+    rng = np.random.default_rng(0)
+    n = rng.integers(5, 40, 25).astype(float)
+    n[:3] = 30
+    c = np.array([rng.integers(0, int(m) + 1) for m in n], float)
+    c[0], c[1] = 0, 30  # never and always solved
+    K = int(n.min())
+    F = C.failure_all_k(n, c)
+    assert F.shape == (n.size, K)
+    for i in range(n.size):
+        for k in range(1, K + 1):
+            exact = math.comb(int(n[i] - c[i]), k) / math.comb(int(n[i]), k)
+            assert F[i, k - 1] == pytest.approx(exact, rel=1e-12, abs=1e-15)
+    ks = np.arange(1, K + 1)
+    ref = 1.0 - np.asarray(lidlib.pass_at_k_unbiased(n[:, None], c[:, None], ks[None, :]))
+    np.testing.assert_allclose(F, ref, atol=1e-13)
+    # dataset average and selected-k evaluation agree
+    k_sel, mean_sel = C.dataset_failure(n, c, [K, 1, 2])
+    np.testing.assert_allclose(mean_sel, F.mean(axis=0)[[K - 1, 0, 1]], atol=1e-14)
+    np.testing.assert_allclose(C.failure_at(n, c, ks), F, atol=1e-12)
+
+
+def test_all_k_large_n_no_nan():
+    n, c = np.array([10_000.0, 10_000.0, 10_000.0]), np.array([0.0, 3.0, 9_999.0])
+    k, F = C.dataset_failure(n, c)
+    assert k.size == 10_000 and np.isfinite(F).all()
+    assert F[-1] == pytest.approx(1 / 3)  # only the c = 0 problem fails at k = n
+
+
+def test_k_above_n_policy():
+    n, c = np.array([10.0, 20.0]), np.array([2.0, 5.0])
+    with pytest.raises(ValueError, match="k > n"):
+        C.dataset_failure(n, c, [5, 11])
+    k, F = C.dataset_failure(n, c, [5, 11], beyond_n="nan")
+    assert np.isfinite(F[0]) and np.isnan(F[1])  # flagged, never 1.0 and never dropped
+    assert k.size == 2
+    with pytest.raises(ValueError, match="k_max"):
+        C.failure_all_k(n, c, k_max=11)
+    with pytest.raises(ValueError, match="beyond_n"):
+        C.dataset_failure(n, c, [5], beyond_n="clip")
+
+
+@pytest.mark.parametrize(
+    "n,c,needle",
+    [
+        ([10, 10], [3, 11], "c must satisfy c <= n"),
+        ([10, 10], [3, -1], "c must hold integers >= 0"),
+        ([10, 10], [3, np.nan], "c must not contain NaN"),
+        ([10, np.nan], [3, 1], "n must not contain NaN"),
+        ([10, 0], [3, 0], "n must hold integers >= 1"),
+        ([10, 10, 10], [3, 1], "n and c must have the same shape"),
+        ([10, 10], [2.5, 1], "c must hold integers"),
+    ],
+)
+def test_input_validation_names_argument(n, c, needle):
+    with pytest.raises(ValueError, match=needle.replace("(", r"\(")):
+        C.dataset_failure(n, c)
+    with pytest.raises(ValueError, match=needle.split()[0]):
+        lidlib.fit_passk_counts(n, c)
+
+
+def test_bootstrap_seeded_and_shapes():
+    rng = np.random.default_rng(1)
+    n, c = _bb_sample(rng, 5.0, 0.4, 500, 60)
+    ks = np.array([1, 10, 100, 500])
+    b1 = C.bootstrap_failure(n, c, ks, 50, 7)
+    b2 = C.bootstrap_failure(n, c, ks, 50, np.random.default_rng(7))
+    assert b1.shape == (50, 4)
+    np.testing.assert_array_equal(b1, b2)
+    assert not np.array_equal(b1, C.bootstrap_failure(n, c, ks, 50, 8))
+    fixed = C.bootstrap_failure(n, c, ks, 200, 3, problems=False)
+    both = C.bootstrap_failure(n, c, ks, 200, 3)
+    assert both[:, 2].std() > fixed[:, 2].std()  # problem choice adds variance
+    beta = C.bootstrap_failure(n, c, ks, 20, 3, within="beta")
+    assert np.isfinite(beta).all()
+    with pytest.raises(ValueError, match="within"):
+        C.bootstrap_failure(n, c, ks, 5, 0, within="poisson")
+    with pytest.raises(ValueError, match="k > n"):
+        C.bootstrap_failure(n, c, [1000], 5, 0)
+
+
+def test_window_slopes_matches_local_slope():
+    ks = np.geomspace(1, 1e4, 30)
+    L = np.array([ks**-0.3, 2 * ks**-0.7])
+    W = np.array([(1, 10), (100, 1e4)])
+    s = C.window_slopes(ks, L, W)
+    np.testing.assert_allclose(s, [[0.3, 0.3], [0.7, 0.7]], atol=1e-12)
+    np.testing.assert_allclose(s[1], lidlib.local_slope(ks, L[1], W), atol=1e-12)
+
+
+# --------------------------------------------------------------------------- likelihood
+def test_fit_recovers_beta_binomial_within_ci():
+    rng = np.random.default_rng(4)
+    a, b = 8.0, 0.4
+    n, c = _bb_sample(rng, a, b, 2000, 800)
+    f = lidlib.fit_passk_counts(n, c)
+    assert f.model == "beta_binomial" and f.params["A"] == 1.0
+    assert f.ci["b"][0] <= b <= f.ci["b"][1]
+    assert f.ci["a"][0] <= a <= f.ci["a"][1]
+    assert f.tail_exponent == f.params["b"]
+    assert f.ci["b"][1] - f.ci["b"][0] < 0.2
+    ks = np.array([1.0, 100.0, 1e5])
+    np.testing.assert_allclose(f.predict(ks), 1 - np.asarray(lidlib.beta_model_failure(ks, f.params["a"], f.params["b"])))
+    assert f.loglik == pytest.approx(C.count_loglik(n, c, f.params["a"], f.params["b"]), rel=1e-12)
+
+
+def test_zero_inflated_finds_point_mass_and_wins_aic():
+    rng = np.random.default_rng(5)
+    n, c = _bb_sample(rng, 3.0, 1.0, 1000, 600, zero=0.3)
+    bb = lidlib.fit_passk_counts(n, c)
+    zi = lidlib.fit_passk_counts(n, c, model="zero_inflated")
+    assert zi.ci["A"][0] <= 0.7 <= zi.ci["A"][1]
+    assert zi.aic < bb.aic - 10 and zi.bic < bb.bic
+    assert zi.predict(1e9) == pytest.approx(zi.params["A"], abs=1e-3)  # ceiling A of Eq. 8
+
+
+def test_fit_rejects_bad_model_and_no_success():
+    with pytest.raises(ValueError, match="model"):
+        lidlib.fit_passk_counts([10, 10], [1, 2], model="poisson")
+    with pytest.raises(ValueError, match="c must contain"):
+        lidlib.fit_passk_counts([10, 10], [0, 0])
+
+
+def test_thinning_is_hypergeometric_and_baseline():
+    rng = np.random.default_rng(6)
+    n = np.full(4000, 100.0)
+    c = np.full(4000, 30.0)
+    cm = C.thin_counts(n, c, 10, rng)
+    assert cm.mean() == pytest.approx(3.0, abs=0.1)
+    var_hyp = 10 * 0.3 * 0.7 * (100 - 10) / 99  # smaller than the binomial 2.1
+    assert cm.var() == pytest.approx(var_hyp, rel=0.1)
+    with pytest.raises(ValueError, match="m must be"):
+        C.thin_counts(n, c, 101, rng)
+    n2, c2 = _bb_sample(rng, 5.0, 0.3, 1000, 200)
+    base = C.power_law_baseline(n2, c2)
+    assert base.B > 0 and 0 < base.failure(1000) < 1
+    bt = C.backtest_thinning(n2, c2, [100], [1000], 2, 0, methods=("beta_binomial", "power_law"))
+    assert bt["beta_binomial"].shape == (1, 2, 1) and np.isfinite(bt["power_law"]).all()
+
+
+# --------------------------------------------------------------------------- CLI
+def test_cli_counts_uses_likelihood(tmp_path, capsys):
+    rng = np.random.default_rng(8)
+    n, c = _bb_sample(rng, 6.0, 0.35, 1000, 300)
+    f = tmp_path / "counts.csv"
+    f.write_text("n,c\n" + "\n".join(f"{int(a)},{int(b)}" for a, b in zip(n, c)) + "\n")
+    assert cli_fit([str(f), "--json", "--predict", "1000", "100000"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["input"] == "counts" and out["n_problems"] == 300
+    assert out["best"] in ("beta_binomial", "zero_inflated")
+    direct = lidlib.fit_passk_counts(n, c)
+    assert out["fits"]["beta_binomial"]["params"]["b"] == pytest.approx(direct.params["b"], rel=1e-6)
+    assert out["predict"]["beta_binomial"] == pytest.approx(list(direct.predict([1000, 100000])), rel=1e-6)
+    assert cli_fit([str(f)]) == 0
+    assert "profile-likelihood" in capsys.readouterr().out
+
+
+def test_cli_counts_grouped(tmp_path, capsys):
+    rng = np.random.default_rng(9)
+    lines = ["model,benchmark,problem_idx,n,c"]
+    for name, b in (("small", 0.2), ("big", 0.5)):
+        n, c = _bb_sample(rng, 5.0, b, 500, 150)
+        lines += [f"{name},X,{i},{int(x)},{int(y)}" for i, (x, y) in enumerate(zip(n, c))]
+    f = tmp_path / "g.csv"
+    f.write_text("\n".join(lines) + "\n")
+    assert cli_fit([str(f), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out["groups"]) == {"small", "big"}
+    assert out["groups"]["small"]["fits"]["beta_binomial"]["params"]["b"] < out["groups"]["big"]["fits"]["beta_binomial"]["params"]["b"]
+    assert cli_fit([str(f), "--model", "big", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n_problems"] == 150
+
+
+@pytest.mark.parametrize(
+    "content,needle",
+    [
+        ("n,c\n10,3\n10,12\n", "0 <= c <= n"),
+        ("n,c\n10,3\n10,-1\n", "0 <= c <= n"),
+        ("n,c\n10,3\n10,nan\n", "not a finite number"),
+        ("n,c\n10,3\n10\n", "expected 2 fields"),
+        ("n,c\n" + "10,0\n" * 6, "c > 0"),
+        ("model,n,c\n" + "A,10,1\nA,10,2\n" * 3 + "B,10,0\n" * 6, "model 'B'"),
+        ("n,correct\n10,3\n10,4\n", "missing columns"),
+        ("n,c\n10,3\n10,abc\n", "not a number: 'abc'"),
+        ("n,c\n10,3\n10,4\n10,5\n", "too few problems (3"),
+        ("model,n,c\n" + "A,10,1\n" * 6 + "B,10,2\nB,10,3\n", "model 'B': too few problems (2"),
+        ("n,c\n10.5,3\n" + "10,4\n" * 5, "column 'n' must hold integers"),
+        ("", "is empty"),
+    ],
+)
+def test_cli_counts_malformed(tmp_path, capsys, content, needle):
+    f = tmp_path / "bad.csv"
+    f.write_text(content)
+    assert cli_fit([str(f)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_committed_counts_copy_is_checked(tmp_path, monkeypatch):
+    from lidlib import data
+
+    name = "llm-passk/pythia_math_counts.csv"
+    src = data._REPO_ROOT / "data" / name
+    monkeypatch.setenv("LIDLIB_DATA_DIR", str(tmp_path / "empty_mirror"))
+    monkeypatch.setenv("LIDLIB_CACHE_DIR", str(tmp_path / "cache"))
+    with pytest.raises(data.DataUnavailableError):
+        data.committed_or_fetch(name, root=tmp_path / "repo")  # no mirror, no committed copy
+    dst = tmp_path / "repo" / "data" / name
+    dst.parent.mkdir(parents=True)
+    dst.write_bytes(src.read_bytes())
+    assert data.committed_or_fetch(name, root=tmp_path / "repo") == dst
+    dst.write_bytes(src.read_bytes().replace(b",10000,0", b",10000,1", 1))
+    with pytest.raises(data.DataIntegrityError, match="sha256"):
+        data.committed_or_fetch(name, root=tmp_path / "repo")
+
+
+def test_cli_console_exit_status(tmp_path):
+    import subprocess
+    import sys
+
+    f = tmp_path / "bad.csv"
+    f.write_text("n,c\n10,3\n10,12\n")
+    r = subprocess.run([sys.executable, "-m", "lidlib.cli", "fit", str(f)], capture_output=True, text=True)
+    assert r.returncode != 0 and "0 <= c <= n" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_cli_counts_max_k_only_limits_curve_fits(tmp_path, capsys):
+    rng = np.random.default_rng(10)
+    n, c = _bb_sample(rng, 6.0, 0.35, 200, 40)
+    f = tmp_path / "counts.csv"
+    f.write_text("n,c\n" + "\n".join(f"{int(a)},{int(b)}" for a, b in zip(n, c)) + "\n")
+    assert cli_fit([str(f), "--max-k", "2", "--json"]) == 0  # too few curve points: likelihood only
+    out = json.loads(capsys.readouterr().out)
+    assert set(out["fits"]) == {"beta_binomial", "zero_inflated"} and out["max_k_fitted"] is None
+    assert cli_fit([str(f), "--max-k", "2"]) == 0
+    assert "curve fits skipped" in capsys.readouterr().out
+    assert cli_fit([str(f), "--max-k", "50", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"beta", "effective_k", "beta_binomial"} <= set(out["fits"]) and out["max_k_fitted"] <= 50
