@@ -141,7 +141,7 @@ def train_vae(
         key = _cache_key(x, epochs=epochs, seed=int(rng), batch_size=batch_size, lr=lr, temperature=temperature)
         path = Path(cache_dir) / f"vae-{key}.npz"
         if path.is_file():
-            with np.load(path) as f:
+            with np.load(path, allow_pickle=False) as f:
                 return VAE({n: f[n] for n in _NAMES}, list(f["losses"]))
     g = rng_from(rng)
     vae = VAE.init(g, d_in=x.shape[1])
