@@ -142,7 +142,10 @@ def book_timings(root: Path | None) -> dict[str, float]:
     out: dict[str, float] = {}
     if root is None:
         return out
-    for f in sorted((root / "book" / "timings").glob("*.json")):
+    for profile in ("quick", "paper"):  # the directory also holds bench.json
+        f = root / "book" / "timings" / f"{profile}.json"
+        if not f.is_file():
+            continue
         t = json.loads(f.read_text())
         for ch, sec in t["seconds"].items():
             out[f"book_{t['profile']}_{ch}_seconds"] = sec
