@@ -52,6 +52,8 @@ __all__ = [
     "count_loglik",
     "thin_counts",
     "power_law_baseline",
+    "PowerLawBaseline",
+    "backtest_thinning",
 ]
 
 _MODELS = ("beta_binomial", "zero_inflated")
