@@ -71,7 +71,7 @@ class ClaimRecord(dict):
 
     def _repr_markdown_(self) -> str:
         return (
-            f"**{_status(self['passed'])}** · {self['statement']} ({self['paper_ref']}): "
+            f"**{'pass' if self['passed'] else 'FAIL'}** · {self['statement']} ({self['paper_ref']}): "
             f"measured {_fmt(self['measured'])}, expected {_fmt(self['expected'])}{_tol(self)}"
         )
 

@@ -66,3 +66,14 @@ def test_results_dir_env_and_project_root(tmp_path, monkeypatch):
     (tmp_path / "notebooks" / "deep").mkdir(parents=True)
     monkeypatch.chdir(tmp_path / "notebooks" / "deep")
     assert claims.results_dir() == tmp_path / "results"
+
+
+def test_status_line_is_bold_once():
+    from lidlib.claims import ClaimRecord
+
+    rec = ClaimRecord(id="x", statement="s", paper_ref="Eq. 1", measured=1.0, expected=2.0,
+                      tolerance=0.1, relative=False, passed=False)
+    line = rec._repr_markdown_()
+    assert line.startswith("**FAIL** · s (Eq. 1)") and "****" not in line
+    rec["passed"] = True
+    assert rec._repr_markdown_().startswith("**pass** · ")
