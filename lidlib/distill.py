@@ -54,6 +54,7 @@ import numpy as np
 from scipy import special
 
 from lidlib._validation import as_float_array, nonnegative, positive, positive_int, rng_from
+from lidlib.ridge import ridge_path
 
 __all__ = [
     "DistillTask",
@@ -287,8 +288,9 @@ def empirical_precision(samples, sigma_eta2: float) -> tuple[np.ndarray, np.ndar
 def ridge_sweep(X, y, Ns, lam: float = 0.0) -> np.ndarray:
     r"""Ridge heads fitted on the first ``N`` rows of ``(X, y)`` for each ``N`` (nested).
 
-    :math:`\hat\theta_N = (X_N^\top X_N + \lambda N I)^{-1} X_N^\top y_N`; the Gram
-    matrix is accumulated chunk by chunk, so the sweep costs one pass over the data.
+    :math:`\hat\theta_N = (X_N^\top X_N + \lambda N I)^{-1} X_N^\top y_N`, computed by
+    :func:`lidlib.ridge.ridge_path` (one Gram matrix updated along the nested sets) for a
+    single label vector and a single ``lam``.
 
     Returns an array of shape ``(len(Ns), d)``.
     """
@@ -300,20 +302,7 @@ def ridge_sweep(X, y, Ns, lam: float = 0.0) -> np.ndarray:
     if np.any(N != np.round(N)) or np.any(np.diff(N) <= 0) or N[-1] > y.size:
         raise ValueError(f"Ns must be strictly increasing integers <= {y.size}")
     lam = float(nonnegative("lam", lam))
-    d = X.shape[1]
-    G, b = np.zeros((d, d)), np.zeros(d)
-    out, start = np.empty((N.size, d)), 0
-    for i, n in enumerate(N.astype(int)):
-        Xc = X[start:n]
-        G += Xc.T @ Xc
-        b += Xc.T @ y[start:n]
-        start = n
-        A = G + lam * n * np.eye(d)
-        try:
-            out[i] = np.linalg.solve(A, b)
-        except np.linalg.LinAlgError:
-            out[i] = np.linalg.lstsq(A, b, rcond=None)[0]
-    return out
+    return ridge_path(X, y, N.astype(int), lam)[:, 0]
 
 
 def ols_asymptote(task: DistillTask, N) -> np.ndarray:
