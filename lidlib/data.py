@@ -359,6 +359,15 @@ COMMITTED_FEATURES: dict[str, tuple[str, str]] = {
 _REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def _check_committed(path: Path, expected: str, what: str, remedy: str) -> str:
+    """sha256 of a file committed to the repository; ``DataIntegrityError`` naming it if it differs."""
+    actual = pooch.file_hash(str(path))
+    if actual != expected:
+        raise DataIntegrityError(
+            f"{what} {path} is corrupt or was changed: expected sha256:{expected}, got sha256:{actual}. {remedy}")
+    return actual
+
+
 def _read_npy(path: Path) -> Any:
     import numpy as np
 
@@ -455,12 +464,9 @@ def load_cifar10h_features(backbone: str = "efficientnet-lite0", root: Path | No
         raise DataUnavailableError(
             f"feature file {path} is missing; re-create it with `lidlib features extract "
             f"--backbone {backbone}` (needs the 'features' extra: pip install -e '.[features]')")
-    actual = pooch.file_hash(str(path))
-    if actual != expected:
-        raise DataIntegrityError(
-            f"feature file {path} is corrupt or was changed: expected sha256:{expected}, got "
-            f"sha256:{actual}. Restore it from git, or re-extract it and update "
-            f"lidlib.data.COMMITTED_FEATURES and data/cifar10h/PROVENANCE.md.")
+    actual = _check_committed(path, expected, "feature file",
+                              "Restore it from git, or re-extract it and update "
+                              "lidlib.data.COMMITTED_FEATURES and data/cifar10h/PROVENANCE.md.")
     feats = _read_npy(path)
     if feats.ndim != 2 or feats.shape[0] != 10000:
         raise DataIntegrityError(f"feature file {path}: expected shape (10000, d), got {feats.shape}")
@@ -522,9 +528,5 @@ def committed_or_fetch(name: str, root: Path | None = None) -> Path:
         local = Path(root or _REPO_ROOT) / "data" / name
         if not local.is_file():
             raise
-    actual = pooch.file_hash(str(local))
-    if actual != entry.sha256:
-        raise DataIntegrityError(
-            f"committed data file {local} is corrupt or was changed: expected sha256:{entry.sha256}, "
-            f"got sha256:{actual}. Restore it from git (see PROVENANCE.md beside it).")
+    _check_committed(local, entry.sha256, "committed data file", "Restore it from git (see PROVENANCE.md beside it).")
     return local
