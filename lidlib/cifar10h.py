@@ -341,17 +341,27 @@ def precision_tail_table(v, eps_vs, fractions, *, drop_unanimous: bool = False) 
     return out
 
 
-def variance_examples(v, n: int, rng, *, low_max: float = 0.0, high_quantile: float = 0.99):
+def variance_examples(v, n: int, rng, *, low_max: float = 0.0, high_quantile: float = 0.99, among=None):
     """Indices of ``n`` low-variance (``v <= low_max``) and ``n`` high-variance images.
 
-    High variance means ``v`` at or above its ``high_quantile``; both sets are drawn
-    at random with ``rng`` (for the Fig. 4 gallery).
+    High variance means ``v`` at or above its ``high_quantile`` (over all images); both
+    sets are drawn at random with ``rng`` (for the Fig. 4 gallery), from the images
+    listed in ``among`` if given (e.g. the committed image subset), else from all.
     """
     v = nonnegative("v", v)
     n = positive_int("n", n)
     rng = rng_from(rng)
-    low = np.flatnonzero(v <= low_max)
-    high = np.flatnonzero(v >= np.quantile(v, high_quantile))
+    pool = np.zeros(v.size, bool)
+    if among is None:
+        pool[:] = True
+    else:
+        among = np.asarray(among)
+        if among.ndim != 1 or among.size == 0 or not np.issubdtype(among.dtype, np.integer) \
+                or among.min() < 0 or among.max() >= v.size:
+            raise ValueError(f"among must be a non-empty 1-d array of indices into v (0..{v.size - 1})")
+        pool[among] = True
+    low = np.flatnonzero((v <= low_max) & pool)
+    high = np.flatnonzero((v >= np.quantile(v, high_quantile)) & pool)
     if low.size < n or high.size < n:
         raise ValueError(f"n must be at most the size of both groups ({low.size}, {high.size}), got {n}")
     return np.sort(rng.choice(low, n, replace=False)), np.sort(rng.choice(high, n, replace=False))

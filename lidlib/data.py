@@ -2,12 +2,17 @@
 
 Modelled on the pooch usage of SciPy and scikit-image. ``lidlib/registry.txt``
 lists every file as ``name sha256:hash`` (pooch format); ``_SOURCES`` below adds the
-canonical URL, licence and description. Files are resolved in this order:
+canonical URL, licence and description. Files are resolved in this order, and every
+copy is checked against the registry sha256 before it is used:
 
-1. ``$LIDLIB_DATA_DIR/<name>`` if the variable is set and the file exists (read in
-   place, never copied, always checked against the registry sha256);
-2. the cache ``$LIDLIB_CACHE_DIR`` (default ``pooch.os_cache("lidlib")``), filled by
-   pooch from the canonical URL when absent.
+1. the copy committed to the repository, ``data/<name>`` (every small input the book
+   reads is committed, with a ``PROVENANCE.md`` beside it, so a clean clone builds the
+   book with no network and no mirror);
+2. ``$LIDLIB_DATA_DIR/<name>`` if the variable is set and the file exists (read in
+   place, never copied);
+3. the cache ``$LIDLIB_CACHE_DIR`` (default ``pooch.os_cache("lidlib")``), filled by
+   pooch from the canonical URL when absent. Only the full CIFAR-10 test batch (30 MB,
+   read by ``lidlib features extract`` alone) is not committed.
 
 Two sources are not plain copies: ``cifar10-test/test_batch.bin`` is extracted
 from the canonical ``cifar-10-binary.tar.gz`` (checked by its published md5; the
@@ -34,6 +39,9 @@ import pooch
 ENV_MIRROR = "LIDLIB_DATA_DIR"
 ENV_CACHE = "LIDLIB_CACHE_DIR"
 REGISTRY_FILE = Path(__file__).with_name("registry.txt")
+#: Where committed copies of registered files live (``<repository>/data``); a wheel
+#: install has none and falls back to the mirror and the download cache.
+REPO_DATA = Path(__file__).resolve().parents[1] / "data"
 #: pooch downloader used for all downloads (``None``: pooch's default HTTP one).
 DOWNLOADER: Callable[..., Any] | None = None
 
@@ -72,6 +80,13 @@ _SOURCES: dict[str, dict[str, Any]] = {
         licence="figures of a public paper", description=_CURVE.format("Llama-3-8B") + _GUESS),
     "llm-passk/pythia28B.csv": dict(source="file", url=_GH_ICSL + "pythia28B.csv", url_status="guess",
         licence="figures of a public paper", description=_CURVE.format("Pythia-2.8B") + _GUESS),
+    "cifar10-test/test_subset.bin": dict(
+        source="derived", url=None, url_status="none", licence="CIFAR-10 terms (Krizhevsky 2009)",
+        description="The 209 CIFAR-10 test images the book shows or re-extracts, binary records cut from "
+                    "the mirror's JPEG round-trip test_batch.bin by data/cifar10-test/make_subset.py."),
+    "cifar10-test/test_subset_index.csv": dict(
+        source="derived", url=None, url_status="none", licence="CIFAR-10 terms (Krizhevsky 2009)",
+        description="Test-set positions (column test_index) of the records in test_subset.bin."),
     "llm-passk/pythia_math_counts.csv": dict(
         source="mirror-only", url=None, url_status="none", licence="MIT (underlying samples)",
         description="Per-problem counts (model, benchmark, problem_idx, n, c) of 7 Pythia models on 128 "
@@ -94,7 +109,7 @@ class Entry:
 
     name: str
     sha256: str
-    source: str  # "file", "archive", "gz-prefix" or "mirror-only"
+    source: str  # "file", "archive", "gz-prefix", "mirror-only" or "derived" (made here, committed)
     url: str | None
     licence: str
     description: str
@@ -163,7 +178,8 @@ def _prefix_processor(dst: Path, n: int) -> Callable[[str, str, Any], str]:
 
 def _candidates(entry: Entry) -> list[tuple[str, Path, Path, str]]:
     """Local places for ``entry``: (origin, file, file whose hash is checked, expected hash)."""
-    out = []
+    committed = REPO_DATA / entry.name
+    out = [("repository", committed, committed, "sha256:" + entry.sha256)]
     if (mirror := mirror_dir()) is not None:
         out.append(("mirror", mirror / entry.name, mirror / entry.name, "sha256:" + entry.sha256))
     cached = cache_dir() / entry.name
@@ -198,9 +214,9 @@ def _integrity_error(rec: dict) -> DataIntegrityError:
 def _unavailable_error(entry: Entry, reason: str) -> DataUnavailableError:
     how = ("then check it with" if entry.url is None else "or, with internet access, run")
     return DataUnavailableError(
-        f"data file {entry.name!r} is not available: {reason}. Set {ENV_MIRROR} to a local mirror "
-        f"directory holding {entry.name!r} (now: {os.environ.get(ENV_MIRROR) or 'unset'}), "
-        f"{how} `lidlib data fetch {entry.name}`.")
+        f"data file {entry.name!r} is not available: {reason}. It is not committed under {REPO_DATA}; "
+        f"set {ENV_MIRROR} to a local mirror directory holding it (now: "
+        f"{os.environ.get(ENV_MIRROR) or 'unset'}), {how} `lidlib data fetch {entry.name}`.")
 
 
 def _download(entry: Entry) -> None:
@@ -225,13 +241,13 @@ def _download(entry: Entry) -> None:
 
 
 def _resolve(entry: Entry) -> dict:
-    """Locate (mirror, else cache/download) and verify ``entry``; return its status record."""
-    *mirror, cache = _candidates(entry)  # mirror is [] or [candidate]
-    mirror = mirror[0] if mirror else None
-    if mirror is not None and mirror[1].is_file():
-        rec = _inspect(entry, *mirror)
+    """Locate (repository, else mirror, else cache/download) and verify ``entry``."""
+    *local, cache = _candidates(entry)  # repository copy, then the mirror if set
+    present = next((c for c in local if c[1].is_file()), None)
+    if present is not None:
+        rec = _inspect(entry, *present)
     elif entry.url is None:
-        raise _unavailable_error(entry, "it is mirror-only (no canonical single-file URL exists)")
+        raise _unavailable_error(entry, "no canonical single-file URL exists to download it from")
     else:
         _download(entry)
         rec = _inspect(entry, *cache)
@@ -251,14 +267,16 @@ def fetch(name: str) -> Path:
     Returns
     -------
     pathlib.Path
-        A file inside ``$LIDLIB_DATA_DIR`` (read in place) or inside the cache.
+        The committed copy under ``data/``, a file inside ``$LIDLIB_DATA_DIR`` (read
+        in place) or a file inside the cache.
 
     Raises
     ------
     ValueError
         Unknown name.
     DataUnavailableError
-        Not in the mirror, not cached and not downloadable (offline, mirror-only).
+        Not committed, not in the mirror, not cached and not downloadable (offline, or
+        no canonical URL).
     DataIntegrityError
         The file (or the archive it came from) does not match its checksum.
     """
@@ -288,7 +306,8 @@ def verify(names: list[str] | None = None) -> list[dict]:
     list of dict
         Per file: ``name``, ``path`` (None if absent), ``status`` ("ok", "missing",
         "corrupt"), ``expected`` and ``actual`` hashes, ``origin`` and ``checked``
-        (which hash of which file was compared). The mirror copy wins if present.
+        (which hash of which file was compared). The first present copy wins, in the
+        order of :func:`fetch` (repository, mirror, cache).
     """
     out = []
     for entry in map(_entry, REGISTRY if names is None else names):
@@ -312,10 +331,18 @@ class _Parser(argparse.ArgumentParser):
 
 def cli_data(argv: list[str]) -> int:
     """Run ``lidlib data {list,fetch,verify} [NAME ...]``; return the exit status."""
-    parser = _Parser(prog="lidlib data", description="Manage lidlib data files.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    for cmd in ("list", "fetch", "verify"):
-        sub.add_parser(cmd).add_argument("names", nargs="*", metavar="NAME")
+    parser = _Parser(prog="lidlib data", description=(
+        "Manage the registered data files. Each file is looked up in the repository's data/ "
+        f"folder, then in ${ENV_MIRROR} (a local mirror), then in the download cache ${ENV_CACHE}; "
+        "every copy is checked against its sha256 in lidlib/registry.txt."))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{list,fetch,verify}")
+    helps = {"list": "list every registered file: where a verified copy is, its size, source and licence",
+             "fetch": "locate or download (with internet access) each file and print its path",
+             "verify": "check local copies against their hashes without downloading (exit 1 if any is "
+                       "missing or corrupt)"}
+    for cmd, text in helps.items():
+        sub.add_parser(cmd, help=text, description=text).add_argument(
+            "names", nargs="*", metavar="NAME", help="registry names (default: all), e.g. cifar10h/cifar10h-counts.npy")
     try:
         args = parser.parse_args(argv)
         names = args.names or list(REGISTRY)
@@ -326,17 +353,22 @@ def cli_data(argv: list[str]) -> int:
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     if args.command == "list":
-        print(f"{'NAME':48} {'SIZE':>9}  {'SOURCE':24} LICENCE")
-        for entry in entries:
-            path = next((c[1] for c in _candidates(entry) if c[1].is_file()), None)
-            size = path.stat().st_size if path else "-"
-            src = entry.source + (" (URL guessed)" if entry.url_status == "guess" else "")
-            print(f"{entry.name:48} {size:>9}  {src:24} {entry.licence}")
+        print(f"{'NAME':40} {'WHERE':10} {'SIZE':>9}  {'DOWNLOAD':18} LICENCE")
+        for entry, rec in zip(entries, verify(names)):
+            size = Path(rec["path"]).stat().st_size if rec["path"] else "-"
+            where = rec["origin"] if rec["path"] else "absent"
+            dl = {"canonical": "canonical URL", "guess": "URL (guessed)", "none": "none"}[entry.url_status]
+            print(f"{entry.name:40} {where:10} {size:>9}  {dl:18} {entry.licence}")
         return 0
     if args.command == "verify":
         recs = verify(names)
         for r in recs:
-            print(f"{r['status']:8} {r['name']:48} {r['path'] or '-'}  ({r['checked']})")
+            print(f"{r['status']:8} {r['name']:40} {r['origin'] if r['path'] else '-':10} "
+                  f"{r['path'] or '-'}  ({r['checked']})")
+        missing = [r["name"] for r in recs if r["status"] == "missing"]
+        if missing:
+            print(f"missing files are not committed; get them with `lidlib data fetch {' '.join(missing)}` "
+                  f"(internet) or set {ENV_MIRROR} to a local mirror")
         return 0 if all(r["status"] == "ok" for r in recs) else 1
     status = 0
     for entry in entries:
@@ -428,6 +460,39 @@ def load_cifar10_test() -> tuple[Any, Any, dict]:
     return images, rec[:, 0].astype(np.int64), prov
 
 
+def load_cifar10_test_subset() -> tuple[Any, Any, Any, dict]:
+    """The CIFAR-10 test images the book uses, from the committed subset.
+
+    ``data/cifar10-test/test_subset.bin`` holds 209 test images in the CIFAR-10 binary
+    record layout (as :func:`load_cifar10_test`) and ``test_subset_index.csv`` their
+    positions in the test set; ``data/cifar10-test/make_subset.py`` says which images
+    and rebuilds both from the full batch. They were cut from the mirror's JPEG
+    round-trip copy, the same pixels the committed features were extracted from.
+
+    Returns
+    -------
+    images : ndarray of shape (n, 32, 32, 3), uint8 (RGB, HWC)
+    labels : ndarray of shape (n,), int64 in 0..9
+    index : ndarray of shape (n,), int64
+        Position of each image in the 10000-image test set (increasing).
+    provenance : dict
+        :func:`provenance` of the record file, plus ``jpeg_roundtrip`` (True).
+    """
+    import numpy as np
+
+    name = "cifar10-test/test_subset.bin"
+    prov = provenance(name)
+    raw = np.fromfile(prov["path"], dtype=np.uint8)
+    idx_path = fetch("cifar10-test/test_subset_index.csv")
+    index = np.loadtxt(idx_path, dtype=np.int64, skiprows=1, ndmin=1)
+    if raw.size != index.size * 3073 or (np.diff(index) <= 0).any() or index.min() < 0 or index.max() > 9999:
+        raise DataIntegrityError(f"{name}: {raw.size} bytes do not hold the {index.size} increasing test "
+                                 f"indices of {idx_path} as 3073-byte records")
+    rec = raw.reshape(index.size, 3073)
+    images = rec[:, 1:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).copy()
+    return images, rec[:, 0].astype(np.int64), index, {**prov, "jpeg_roundtrip": True}
+
+
 def load_cifar10h_features(backbone: str = "efficientnet-lite0", root: Path | None = None) -> tuple[Any, dict]:
     """The committed frozen-backbone features of the 10000 CIFAR-10 test images.
 
@@ -491,16 +556,14 @@ def load_pass_counts(name: str = "llm-passk/pythia_math_counts.csv") -> dict[str
 
     Notes
     -----
-    The file is taken from the mirror or cache (:func:`fetch`); if it is not available
-    there, the copy committed in the repository's ``data/`` folder (same name) is used
-    after checking it against the same registry sha256 (its provenance is in the
-    ``PROVENANCE.md`` beside it). Either way the bytes read are the registered ones.
+    The file comes from :func:`fetch` (the committed copy in ``data/`` first, checked
+    against the registry sha256; its provenance is in the ``PROVENANCE.md`` beside it).
     """
     import csv
 
     import numpy as np
 
-    path = committed_or_fetch(name)
+    path = fetch(name)
     with open(path, newline="") as fh:
         rows = list(csv.DictReader(fh))
     need = {"model", "problem_idx", "n", "c"}
@@ -512,21 +575,3 @@ def load_pass_counts(name: str = "llm-passk/pythia_math_counts.csv") -> dict[str
         for key in ("n", "c", "problem_idx"):
             d[key].append(float(r[key]))
     return {m: {k: np.array(v) for k, v in d.items()} for m, d in out.items()}
-
-
-def committed_or_fetch(name: str, root: Path | None = None) -> Path:
-    """Verified path of registered file ``name``: mirror/cache first, else the committed copy.
-
-    The committed copy is ``<repository>/data/<name>``; it is accepted only if its sha256
-    equals the registry hash. Raises :class:`DataIntegrityError` if it differs, and the
-    original :class:`DataUnavailableError` if there is no committed copy either.
-    """
-    entry = _entry(name)
-    try:
-        return fetch(name)
-    except DataUnavailableError:
-        local = Path(root or _REPO_ROOT) / "data" / name
-        if not local.is_file():
-            raise
-    _check_committed(local, entry.sha256, "committed data file", "Restore it from git (see PROVENANCE.md beside it).")
-    return local

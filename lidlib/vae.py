@@ -95,8 +95,15 @@ def loss_and_grads(vae: VAE, x: NDArray, eps: NDArray, temperature: float = 1.0)
 
 
 def _cache_key(x: NDArray, **kw) -> str:
+    """Hash of the data, the settings, this module's source and NumPy's version.
+
+    The source is part of the key so that an edit to the training code (or to the
+    model it trains) never silently reuses weights trained by the old code.
+    """
     h = hashlib.sha256(np.ascontiguousarray(x, dtype=np.float32).tobytes())
     h.update(json.dumps(kw, sort_keys=True).encode())
+    h.update(Path(__file__).read_bytes())
+    h.update(np.__version__.encode())
     return h.hexdigest()[:20]
 
 
@@ -125,8 +132,8 @@ def train_vae(
         noise temperature used while training (1 unless stated).
     cache_dir : Path, optional
         If given, the trained weights are stored there as ``.npz``, keyed by a hash of
-        the data and all settings (an integer seed is required for the key), and loaded
-        instead of retraining when present.
+        the data, all settings (an integer seed is required for the key), the source of
+        this module and the NumPy version, and loaded instead of retraining when present.
     """
     x = np.asarray(x, dtype=np.float32)
     if x.ndim != 2 or x.size == 0 or (x < 0).any() or (x > 1).any():

@@ -289,6 +289,20 @@ def test_vae_training_lowers_loss_and_caches(tmp_path):
     assert len(list(tmp_path.glob("vae-*.npz"))) == 1
 
 
+def test_vae_cache_key_follows_the_training_code(tmp_path, monkeypatch):
+    """An edit to vae.py changes the key, so stale weights are never reused."""
+    from pathlib import Path
+
+    from lidlib import vae as V
+
+    x = np.zeros((4, 16))
+    key = V._cache_key(x, epochs=1, seed=0)
+    edited = tmp_path / "vae.py"
+    edited.write_bytes(Path(V.__file__).read_bytes() + b"\n# an edit\n")
+    monkeypatch.setattr(V, "__file__", str(edited))
+    assert V._cache_key(x, epochs=1, seed=0) != key
+
+
 def test_vae_errors_and_correlation():
     from lidlib import vae as V
 

@@ -222,18 +222,20 @@ def test_committed_counts_copy_is_checked(tmp_path, monkeypatch):
     from lidlib import data
 
     name = "llm-passk/pythia_math_counts.csv"
-    src = data._REPO_ROOT / "data" / name
+    src = data.REPO_DATA / name
+    monkeypatch.setattr(data, "REPO_DATA", tmp_path / "repo" / "data")
     monkeypatch.setenv("LIDLIB_DATA_DIR", str(tmp_path / "empty_mirror"))
     monkeypatch.setenv("LIDLIB_CACHE_DIR", str(tmp_path / "cache"))
-    with pytest.raises(data.DataUnavailableError):
-        data.committed_or_fetch(name, root=tmp_path / "repo")  # no mirror, no committed copy
+    with pytest.raises(data.DataUnavailableError, match="not committed"):
+        data.fetch(name)  # no committed copy, no mirror, no URL
     dst = tmp_path / "repo" / "data" / name
     dst.parent.mkdir(parents=True)
     dst.write_bytes(src.read_bytes())
-    assert data.committed_or_fetch(name, root=tmp_path / "repo") == dst
+    assert data.fetch(name) == dst
+    assert data.provenance(name)["origin"] == "repository"
     dst.write_bytes(src.read_bytes().replace(b",10000,0", b",10000,1", 1))
     with pytest.raises(data.DataIntegrityError, match="sha256"):
-        data.committed_or_fetch(name, root=tmp_path / "repo")
+        data.fetch(name)
 
 
 def test_cli_console_exit_status(tmp_path):

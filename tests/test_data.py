@@ -19,7 +19,8 @@ import pytest
 
 from lidlib import data
 
-REAL_MIRROR = Path("/work/shared/data")
+from conftest import require_mirror_dir
+
 FAKE_URL = "https://example.invalid/"
 
 
@@ -84,17 +85,15 @@ def fake(tmp_path, monkeypatch):
         (mirror / entry.name).parent.mkdir(parents=True, exist_ok=True)
         (mirror / entry.name).write_bytes(blob)
     monkeypatch.setattr(data, "REGISTRY", {e.name: e for e in entries})
+    monkeypatch.setattr(data, "REPO_DATA", tmp_path / "repo" / "data")  # nothing committed
     return mirror
 
 
 @pytest.fixture
 def real_mirror(monkeypatch):
-    if not REAL_MIRROR.is_dir():
-        reason = f"offline mirror {REAL_MIRROR} is absent on this machine"
-        print(reason)
-        pytest.skip(reason)
-    monkeypatch.setenv(data.ENV_MIRROR, str(REAL_MIRROR))
-    return REAL_MIRROR
+    mirror = require_mirror_dir()
+    monkeypatch.setenv(data.ENV_MIRROR, str(mirror))
+    return mirror
 
 
 # registry ---------------------------------------------------------------------
@@ -106,15 +105,17 @@ def test_registry_file_is_pooch_format_and_matches_table():
     assert all(re.fullmatch(r"sha256:[0-9a-f]{64}", h) for h in reg.registry.values())
 
 
+@pytest.mark.needs_data
 def test_registry_hashes_equal_mirror_readme(real_mirror):
     block = (real_mirror / "README.md").read_text().split("## Checksums (sha256)")[1]
     listed = dict(reversed(m) for m in re.findall(r"^([0-9a-f]{64})\s+(\S+)$", block, re.M))
-    assert listed == {e.name: e.sha256 for e in data.REGISTRY.values()}
+    assert listed == {e.name: e.sha256 for e in data.REGISTRY.values() if e.source != "derived"}
+    assert {e.source for e in data.REGISTRY.values() if e.name not in listed} == {"derived"}
 
 
 def test_registry_entries_describe_sources():
     entries = {e["name"]: e for e in data.registry_entries()}
-    assert len(entries) == 9
+    assert len(entries) == 11
     for e in entries.values():
         assert {"name", "sha256", "url", "licence", "description", "source"} <= set(e)
         assert e["licence"] and e["description"]
@@ -164,9 +165,22 @@ def test_missing_file_offline_raises_data_unavailable(fake, monkeypatch):
         assert "lidlib data fetch a/small.csv" in msg and "\n" not in msg
 
 
-def test_mirror_only_file_without_mirror_says_so(fake):
-    with pytest.raises(data.DataUnavailableError, match=r"b/only\.csv.*mirror-only.*LIDLIB_DATA_DIR"):
+def test_file_without_url_says_so(fake):
+    with pytest.raises(data.DataUnavailableError, match=r"b/only\.csv.*no canonical.*not committed.*LIDLIB_DATA_DIR"):
         data.fetch("b/only.csv")
+
+
+def test_committed_copy_comes_first_and_is_checked(fake, monkeypatch):
+    monkeypatch.setenv(data.ENV_MIRROR, str(fake))
+    committed = data.REPO_DATA / "a/small.csv"
+    committed.parent.mkdir(parents=True)
+    committed.write_bytes(CSV)
+    assert data.fetch("a/small.csv") == committed
+    assert data.provenance("a/small.csv")["origin"] == "repository"
+    assert data.verify(["a/small.csv"])[0]["origin"] == "repository"
+    committed.write_bytes(CSV + b"2, 1\n")  # edited: refused, even though the mirror is fine
+    with pytest.raises(data.DataIntegrityError, match=r"a/small\.csv"):
+        data.fetch("a/small.csv")
 
 
 def test_verify_reports_ok_corrupt_missing(fake, monkeypatch):
@@ -233,15 +247,31 @@ def test_data_dir_status_reflects_environment(fake, monkeypatch, tmp_path):
 
 # real mirror --------------------------------------------------------------------
 
-def test_real_mirror_verifies_and_fetches_in_place(real_mirror):
+def test_everything_but_the_full_test_batch_is_committed():
+    """A clean clone holds every registered input except the 30 MB CIFAR-10 test batch."""
+    recs = {r["name"]: r for r in data.verify()}
+    assert {n for n, r in recs.items() if r["status"] != "ok"} == {"cifar10-test/test_batch.bin"}, recs
+    assert all(r["origin"] == "repository" for n, r in recs.items() if r["status"] == "ok")
+    for name in recs:  # every committed folder says where its files come from
+        if name != "cifar10-test/test_batch.bin":
+            folder = data.REPO_DATA / name.split("/")[0]
+            assert (folder / "PROVENANCE.md").is_file(), folder
+            assert name.split("/")[1] in (folder / "PROVENANCE.md").read_text(), name
+
+
+@pytest.mark.needs_data
+def test_real_mirror_verifies_and_fetches_in_place(real_mirror, monkeypatch, tmp_path):
+    monkeypatch.setattr(data, "REPO_DATA", tmp_path / "no-repo-copies")
     recs = data.verify()
-    assert [r["status"] for r in recs] == ["ok"] * 9, recs
+    assert [r["status"] for r in recs if r["path"] is not None] == ["ok"] * 9, recs
     assert data.fetch("llm-passk/gemma2B.csv") == real_mirror / "llm-passk/gemma2B.csv"
 
 
-def test_cli_verify_real_mirror_returns_zero(real_mirror, capsys):
+@pytest.mark.needs_data
+def test_cli_verify_with_mirror_returns_zero(real_mirror, capsys):
     assert data.cli_data(["verify"]) == 0
-    assert capsys.readouterr().out.count("ok ") == 9
+    out = capsys.readouterr().out
+    assert out.count("ok ") == 11 and "repository" in out
 
 
 # CLI ----------------------------------------------------------------------------
@@ -254,10 +284,17 @@ def test_cli_verify_corrupt_mirror_returns_nonzero(fake, monkeypatch, capsys):
     assert re.search(r"^corrupt\s+c/inner\.bin", out, re.M) and len(out.splitlines()) == 4
 
 
+def test_cli_verify_clean_clone_names_the_fetch_command(capsys):
+    """Without a mirror only the uncommitted test batch is missing, and the output says how to get it."""
+    assert data.cli_data(["verify"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("ok ") == 10 and "lidlib data fetch cifar10-test/test_batch.bin" in out
+
+
 def test_cli_list_prints_all_names(capsys):
     assert data.cli_data(["list"]) == 0
     out = capsys.readouterr().out
-    assert all(name in out for name in data.REGISTRY) and "URL guessed" in out
+    assert all(name in out for name in data.REGISTRY) and "URL (guessed)" in out and "repository" in out
 
 
 def test_cli_fetch_prints_paths(fake, monkeypatch, capsys):
