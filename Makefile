@@ -1,38 +1,58 @@
 # Thin wrappers around the lidlib command.  Needs only Python 3.11 and make:
-# the first target run creates .venv and installs the project into it.
+# the first target run creates .venv and installs the project into it, with every
+# package version fixed by the lock file requirements/lock.txt.
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 SEED   ?= 0
+# parallel chapter executions (default: one per core)
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 # extras installed into the venv (CI adds "features" for the torch feature tests)
 EXTRAS ?= book,test
+# every extra, for the lock file
+ALL_EXTRAS := book,test,features,site,bench,lab
+LOCK   := requirements/lock.txt
+PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: book quick test lab clean
+.PHONY: book quick test lab lock clean
 
-$(BIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+$(BIN)/.installed-$(EXTRAS): pyproject.toml $(LOCK)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -c $(LOCK) pip
+	$(PIP) install -c $(LOCK) -e ".[$(EXTRAS)]"
 	touch $@
 
-## make book: execute every chapter at the paper profile and render _build/html
-book: $(BIN)/.installed
-	$(BIN)/lidlib book --profile paper --seed $(SEED)
+## make book: execute the chapters at the paper profile (only what changed) and render _build/html
+book: $(BIN)/.installed-$(EXTRAS)
+	$(BIN)/lidlib book --profile paper --seed $(SEED) -j $(JOBS)
 
 ## make quick: the same at the small CI profile
-quick: $(BIN)/.installed
-	$(BIN)/lidlib book --profile quick --seed $(SEED)
+quick: $(BIN)/.installed-$(EXTRAS)
+	$(BIN)/lidlib book --profile quick --seed $(SEED) -j $(JOBS)
 
 ## make test: the test suite
-test: $(BIN)/.installed
+test: $(BIN)/.installed-$(EXTRAS)
 	$(BIN)/python -m pytest
 
 ## make lab: JupyterLab with the chapters opening as notebooks
-lab: $(BIN)/.installed
-	$(BIN)/python -m pip install --quiet -e ".[lab]"
+lab: $(BIN)/.installed-$(EXTRAS)
+	$(PIP) install -c $(LOCK) -e ".[lab]"
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp .jupyter/lab/settings/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	$(BIN)/jupyter lab notebooks/
+
+## make lock: re-resolve every extra in a throw-away venv and rewrite requirements/lock.txt
+lock:
+	rm -rf $(VENV)-lock
+	$(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/python -m pip --quiet install --upgrade pip
+	$(VENV)-lock/bin/python -m pip --quiet install -e ".[$(ALL_EXTRAS)]"
+	{ echo "# The whole toolchain, every extra ($(ALL_EXTRAS)), resolved by 'make lock' on"; \
+	  echo "# $$(date +%F) with Python $$($(VENV)-lock/bin/python -c 'import platform; print(platform.python_version())')."; \
+	  echo "# Used as a constraints file (pip install -c $(LOCK) ...) by make, CI and environment.yml."; \
+	  echo "# Local version labels (torch's +cpu) are dropped so the pins also match PyPI's builds."; \
+	  $(VENV)-lock/bin/python -m pip freeze --all --exclude-editable | sed -e 's/+[a-z0-9.]*$$//'; } > $(LOCK)
+	rm -rf $(VENV)-lock
 
 clean:
 	rm -rf _build book/_generated results book/claims.md

@@ -26,4 +26,5 @@ __all__ = [
     "optimal_allocation",
 ]
 
-__version__ = "0.1.0"
+#: The package version, the single source that pyproject.toml reads (``lidlib --version``).
+__version__ = "0.2.0"

@@ -9,7 +9,10 @@ from lidlib.profiles import DEFAULT_SEED, PROFILES
 
 
 def _parser() -> argparse.ArgumentParser:
+    from lidlib import __version__
+
     p = argparse.ArgumentParser(prog="lidlib", description="Companion to 'Learning Shrinks the Hard Tail'.")
+    p.add_argument("--version", action="version", version=f"lidlib {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("book", help="execute every chapter, write results, render the site")

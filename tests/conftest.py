@@ -48,7 +48,3 @@ def require_mirror_dir() -> Path:
     if os.environ.get(REQUIRE_ENV) == "1":
         pytest.fail(reason)
     pytest.skip(reason)
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "needs_data: needs a data file that is not committed (see conftest.py)")
