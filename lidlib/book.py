@@ -6,17 +6,48 @@ notebook goes to ``book/_generated/<chapter>.ipynb`` and the chapter writes
 ``results/<chapter>.json``.  The claims page is generated from those files, and
 jupyter-book 1.x renders the site without executing anything (Sphinx warnings are
 errors).  A cell that raises stops the pipeline with the chapter and cell named.
+
+Execution cache
+---------------
+``lidlib book`` re-executes a chapter only when something it depends on changed. The
+key of a chapter (:func:`chapter_key`) is a sha256 over its notebook source, every
+file of the ``lidlib`` package, every file under ``data/``, the profile, the seed, the
+lock file and the installed distributions with their versions (the environment that
+actually runs). After a successful execution :func:`run_chapter` writes the key and
+the sha256 of the executed notebook and of the results file to
+``book/_generated/.keys/<chapter>.json``; a later build skips the chapter when the key
+and both outputs still match (so a ``lidlib run`` at another seed, which overwrites the
+results, is noticed). ``--force`` re-executes everything.
+
+Why a small manifest and not jupyter-cache (which jupyter-book itself uses): jupyter-cache
+keys a notebook by its code cells only. Our chapters' numbers also depend on the library
+they call, the committed data, the injected profile and seed, and the environment, and
+a chapter's products are not only the notebook outputs but also its results JSON and
+figure files, which the claims page is built from. jupyter-cache sees none of these, so
+a cache hit could show stale verdicts; a hash manifest of forty lines sees all of them.
+
+Parallel chapters
+-----------------
+Chapters are independent (each writes its own notebook, results file and figure
+folder), so ``lidlib book -j N`` executes up to N of them at once, each in its own
+process with its own kernel, longest first (by the last recorded timings). BLAS is
+single-threaded in every kernel, which keeps the numbers bit-for-bit identical to a
+serial build (``tests/test_determinism.py``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from importlib import metadata
+from multiprocessing import get_context
 from pathlib import Path
 
 from lidlib import claims
@@ -35,6 +66,77 @@ class ChapterRun:
     seconds: float
     notebook: Path
     results: Path
+    cached: bool = False
+
+
+KEYS = GENERATED / ".keys"
+
+
+def _hash_files(h, paths) -> None:
+    for p in paths:
+        h.update(str(p).encode() + b"\0")
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+
+
+def environment_fingerprint() -> str:
+    """sha256 of the Python version and every installed distribution with its version."""
+    dists = sorted({f"{d.metadata['Name']}=={d.version}".lower() for d in metadata.distributions()
+                    if d.metadata["Name"]})
+    return hashlib.sha256("\n".join([sys.version, *dists]).encode()).hexdigest()
+
+
+def chapter_key(root: Path, chapter: str, profile: str, seed: int, env: str | None = None) -> str:
+    """The cache key of one chapter execution (see the module docstring).
+
+    Parameters
+    ----------
+    root : Path
+        The book's root.
+    chapter : str
+        Notebook stem.
+    profile, seed
+        What papermill injects.
+    env : str, optional
+        :func:`environment_fingerprint` (computed if not given).
+    """
+    import lidlib
+
+    h = hashlib.sha256(f"{chapter}\0{profile}\0{int(seed)}\0{env or environment_fingerprint()}".encode())
+    pkg = Path(lidlib.__file__).resolve().parent
+    _hash_files(h, [root / "notebooks" / f"{chapter}.md"])
+    _hash_files(h, sorted(p for p in pkg.rglob("*") if p.is_file() and p.suffix in (".py", ".txt", ".toml", ".json")
+                          and "__pycache__" not in p.parts))
+    for extra in (root / "data", root / "requirements"):
+        if extra.is_dir():
+            _hash_files(h, sorted(p for p in extra.rglob("*") if p.is_file()))
+    return h.hexdigest()
+
+
+def _sha(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def _key_file(root: Path, chapter: str) -> Path:
+    return root / KEYS / f"{chapter}.json"
+
+
+def _record_key(root: Path, run: "ChapterRun", key: str) -> None:
+    f = _key_file(root, run.chapter)
+    f.parent.mkdir(parents=True, exist_ok=True)
+    f.write_text(json.dumps({"key": key, "seconds": round(run.seconds, 2), "notebook": _sha(run.notebook),
+                             "results": _sha(run.results)}, indent=1) + "\n")
+
+
+def cached_run(root: Path, chapter: str, key: str) -> ChapterRun | None:
+    """The recorded run of ``chapter`` if its key and both outputs still match, else None."""
+    f = _key_file(root, chapter)
+    if not f.is_file():
+        return None
+    rec = json.loads(f.read_text())
+    nb, res = root / GENERATED / f"{chapter}.ipynb", root / "results" / f"{chapter}.json"
+    if rec.get("key") != key or rec.get("notebook") != _sha(nb) or rec.get("results") != _sha(res):
+        return None
+    return ChapterRun(chapter, float(rec.get("seconds", 0.0)), nb, res, cached=True)
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -75,6 +177,72 @@ def _check_profile(profile: str) -> None:
 
 
 CELL_TIMEOUT_ENV = "LIDLIB_CELL_TIMEOUT"
+#: Longest single wait on a kernel socket (seconds); see :func:`_bounded_socket_waits`.
+POLL_SLICE = 0.5
+
+
+def _bounded_socket_waits() -> None:
+    """Make every wait for a kernel message end within ``POLL_SLICE`` of the message's arrival.
+
+    The cause of the stalls seen in book builds (a chapter that takes exactly the cell time
+    limit longer than usual, with no error): nbclient waits for a cell's execute reply with
+    one ``zmq.asyncio`` poll as long as the whole cell time limit. That poll is woken by the
+    socket's edge-triggered file descriptor; when the wake-up is lost, the reply sits
+    unread in the socket and the poll only looks again when its timer fires, at the time
+    limit, where a final non-blocking check finds the reply and execution goes on as if
+    nothing had happened (``zmq/_future.py``, ``_AsyncPoller.poll``: ``trigger_timeout``
+    then ``poll(0)``). The executed notebook shows it: the kernel stamped the reply under
+    a second after the cell started, papermill recorded the cell as lasting the time limit
+    (two_tail_law's widget cell, 600.02 s, seen here on 2026-12-04 with two chapters running
+    at once). Polling in slices of ``POLL_SLICE`` seconds, each ending in that same
+    non-blocking check, turns a lost wake-up into a delay of at most half a second while
+    keeping nbclient's own timeout semantics. Installed in the process that drives the
+    kernel (not in the kernel); idempotent.
+    """
+    from jupyter_client.channels import AsyncZMQSocketChannel
+
+    if getattr(AsyncZMQSocketChannel.get_msg, "_lidlib_sliced", False):
+        return
+    from queue import Empty
+
+    async def get_msg(self, timeout: float | None = None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = POLL_SLICE if deadline is None else min(POLL_SLICE, deadline - time.monotonic())
+            if await self.socket.poll(max(1, int(left * 1000))):
+                return await self._recv()
+            if deadline is not None and time.monotonic() >= deadline:
+                raise Empty
+
+    get_msg._lidlib_sliced = True
+    get_msg.__doc__ = AsyncZMQSocketChannel.get_msg.__doc__
+    AsyncZMQSocketChannel.get_msg = get_msg
+
+
+def stalled_cells(path: Path, margin: float = 5.0) -> list[str]:
+    """Cells whose client-side duration exceeds the kernel's own by more than ``margin`` s.
+
+    papermill records when the client started and finished each cell; the kernel stamps
+    its ``execute_input`` and ``execute_reply`` messages. A large difference means the
+    client waited for a message the kernel had already sent (a stall), not computation.
+    """
+    from datetime import datetime
+
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    out = []
+    for i, c in enumerate(nb.cells):
+        ex, pm = c.metadata.get("execution", {}), c.metadata.get("papermill", {})
+        try:
+            kernel = (datetime.fromisoformat(ex["shell.execute_reply"].replace("Z", "+00:00"))
+                      - datetime.fromisoformat(ex["iopub.execute_input"].replace("Z", "+00:00"))).total_seconds()
+            client = float(pm["duration"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if client - kernel > margin:
+            out.append(f"cell {i}: {client:.1f} s in the client, {kernel:.1f} s in the kernel")
+    return out
 
 
 def _hide_default_parameters(path: Path) -> None:
@@ -97,7 +265,8 @@ def _hide_default_parameters(path: Path) -> None:
 
 
 def run_chapter(
-    chapter: str, profile: str = "quick", seed: int = DEFAULT_SEED, root: Path | None = None, *, retries: int = 1
+    chapter: str, profile: str = "quick", seed: int = DEFAULT_SEED, root: Path | None = None, *, retries: int = 1,
+    key: str | None = None,
 ) -> ChapterRun:
     """Execute one chapter with papermill and return where its outputs went.
 
@@ -106,6 +275,9 @@ def run_chapter(
     that dies, is retried ``retries`` times from a fresh kernel: the known way for
     notebook execution to stall is a lost reply from the kernel after a cell that
     opens widget comms (jupyter/nbclient#312), which is not a property of the chapter.
+
+    ``key`` is the chapter's cache key if the caller has computed it already
+    (:func:`chapter_key`); it is recorded beside the outputs.
 
     Raises
     ------
@@ -128,6 +300,7 @@ def run_chapter(
     res_dir = claims.results_dir() if os.environ.get(claims.RESULTS_ENV) else root / "results"
     res = res_dir / f"{chapter}.json"
     res.unlink(missing_ok=True)
+    _key_file(root, chapter).unlink(missing_ok=True)
     nb = jupytext.read(src)
     # The kernel inherits the environment: tell it where results go, and keep figures
     # inline even if the caller has MPLBACKEND=Agg set (that would drop every figure).
@@ -141,6 +314,7 @@ def run_chapter(
     for k in threads:
         os.environ.setdefault(k, "1")
     timeout = int(os.environ.get(CELL_TIMEOUT_ENV, "600"))
+    _bounded_socket_waits()
     t0 = time.perf_counter()
     try:
         for attempt in range(retries + 1):
@@ -180,10 +354,17 @@ def run_chapter(
             else:
                 os.environ[k] = v
     seconds = time.perf_counter() - t0
+    for line in stalled_cells(out):
+        print(f"[lidlib] chapter {chapter!r} stalled in {line}", file=sys.stderr)
     _hide_default_parameters(out)
     if not res.is_file():
         raise ChapterError(f"chapter {chapter!r} ran but wrote no {res} (call ledger.save())")
-    return ChapterRun(chapter, seconds, out, res)
+    run = ChapterRun(chapter, seconds, out, res)
+    if res_dir == root / "results":  # the book's own outputs: remember what made them
+        _record_key(root, run, key if key is not None else chapter_key(root, chapter, profile, seed))
+    else:
+        _key_file(root, chapter).unlink(missing_ok=True)  # the notebook no longer matches results/
+    return run
 
 
 def write_claims(root: Path) -> Path:
@@ -208,9 +389,8 @@ def write_generated_pages(root: Path) -> None:
         lines += [f"**{ch}**", "", "| parameter | quick | paper |", "|---|---|---|"]
         lines += [f"| `{k}` | {q[k]} | {p[k]} |" for k in q]
         lines.append("")
-    (out / "profiles.md").write_text("\n".join(lines))
-
-    (out / "timings.md").write_text(timings_markdown(root) + "\n")
+    _write_if_changed(out / "profiles.md", "\n".join(lines))
+    _write_if_changed(out / "timings.md", timings_markdown(root) + "\n")
 
 
 #: Wall-time budgets of a whole book build on the reference machine (2 cores), install excluded.
@@ -295,42 +475,137 @@ def _git_commit(root: Path) -> str | None:
 
 
 def build_site(root: Path) -> Path:
-    """Render the site with jupyter-book 1.x (no execution; warnings are errors)."""
+    """Render the site with jupyter-book 1.x (no execution; warnings are errors).
+
+    The build is incremental: Sphinx re-reads only the pages whose sources changed
+    (generated pages are rewritten only when their text changes), so a rebuild with
+    nothing re-executed takes seconds. ``LIDLIB_FULL_RENDER=1`` forces a full render.
+    """
     exe = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(exe) if exe.exists() else (shutil.which("jupyter-book") or "jupyter-book")]
-    cmd += ["build", str(root), "--all", "-W", "-n", "--keep-going"]
+    cmd += ["build", str(root), "-W", "-n", "--keep-going"]
+    if os.environ.get("LIDLIB_FULL_RENDER") == "1" or not (root / "_build" / "html" / "index.html").is_file():
+        cmd.insert(-3, "--all")
     proc = subprocess.run(cmd, cwd=root)
     if proc.returncode != 0:
         raise ChapterError(f"jupyter-book build failed (exit {proc.returncode}); see the warnings above")
     return root / "_build" / "html" / "index.html"
 
 
-def build_book(profile: str = "paper", seed: int = DEFAULT_SEED, root: Path | None = None, *, execute: bool = True, log=print) -> Path:
-    """Execute every chapter in ``_toc.yml`` order, write the claims page, render the site."""
+def _run_in_worker(chapter: str, profile: str, seed: int, root: str, key: str) -> ChapterRun:
+    """``run_chapter`` in a worker process (module-level, so that it can be pickled)."""
+    return run_chapter(chapter, profile, seed, Path(root), key=key)
+
+
+def execute_chapters(
+    root: Path, chapters: list[str], profile: str, seed: int, *, jobs: int = 1, force: bool = False, log=print
+) -> dict[str, ChapterRun]:
+    """Execute the chapters whose cache key changed (all with ``force``), ``jobs`` at a time.
+
+    Returns every chapter's :class:`ChapterRun` (``cached=True`` for those not re-executed).
+    The first failing chapter raises :class:`ChapterError` once the others running
+    alongside it have finished.
+    """
+    if jobs < 1:
+        raise ValueError(f"jobs must be >= 1, got {jobs}")
+    env = environment_fingerprint()
+    keys = {ch: chapter_key(root, ch, profile, seed, env) for ch in chapters}
+    runs: dict[str, ChapterRun] = {}
+    todo = []
+    for ch in chapters:
+        hit = None if force else cached_run(root, ch, keys[ch])
+        if hit is not None:
+            runs[ch] = hit
+            log(f"[lidlib book] {ch}: unchanged, not re-executed (ran in {hit.seconds:.1f} s)")
+        else:
+            todo.append(ch)
+    # longest first (by the last recorded timings), so that the slowest chapter starts at once
+    last = {}
+    f = root / TIMINGS_DIR / f"{profile}.json"
+    if f.is_file():
+        last = json.loads(f.read_text()).get("seconds", {})
+    todo.sort(key=lambda ch: -float(last.get(ch, 0.0)))
+    if not todo:
+        return runs
+    log(f"[lidlib book] executing {len(todo)} chapter(s) at profile={profile}, seed={seed}, {min(jobs, len(todo))} at a time")
+    if jobs == 1 or len(todo) == 1:
+        for ch in todo:
+            runs[ch] = run_chapter(ch, profile, seed, root, key=keys[ch])
+            log(f"[lidlib book] {ch}: done in {runs[ch].seconds:.1f} s")
+        return {ch: runs[ch] for ch in chapters}
+    error: Exception | None = None
+    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(_run_in_worker, ch, profile, seed, str(root), keys[ch]): ch for ch in todo}
+        for fut in as_completed(futures):
+            ch = futures[fut]
+            try:
+                runs[ch] = fut.result()
+                log(f"[lidlib book] {ch}: done in {runs[ch].seconds:.1f} s")
+            except Exception as exc:  # noqa: BLE001 - reported after the others finish
+                log(f"[lidlib book] {ch}: FAILED")
+                error = error or exc
+                for other in futures:
+                    other.cancel()
+    if error is not None:
+        raise error
+    return {ch: runs[ch] for ch in chapters}
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Write ``text`` unless the file already holds it (keeps Sphinx's incremental build incremental)."""
+    if not path.is_file() or path.read_text() != text:
+        path.write_text(text)
+
+
+def build_book(
+    profile: str = "paper", seed: int = DEFAULT_SEED, root: Path | None = None, *, execute: bool = True,
+    jobs: int | None = None, force: bool = False, log=print,
+) -> Path:
+    """Execute what changed (every chapter with ``force``), write the claims page, render the site.
+
+    Parameters
+    ----------
+    profile, seed
+        Injected into every chapter.
+    root : Path, optional
+        The book's root (default: found from the working directory).
+    execute : bool
+        False: only regenerate the claims page and the site from existing outputs.
+    jobs : int, optional
+        Chapters executed at once (default: the number of cores).
+    force : bool
+        Re-execute every chapter even if its cache key is unchanged.
+    """
     _check_profile(profile)
     root = find_root(root)
     chapters = toc_chapters(root)
-    timings: dict[str, float] = {}
+    jobs = jobs or os.cpu_count() or 1
     if execute:
+        t0 = time.perf_counter()
+        runs = execute_chapters(root, chapters, profile, seed, jobs=jobs, force=force, log=log)
+        wall = time.perf_counter() - t0
+        fresh = [ch for ch, r in runs.items() if not r.cached]
         res_dir = root / "results"
-        for old in res_dir.glob("*.json"):
-            old.unlink()
-        for ch in chapters:
-            log(f"[lidlib book] executing {ch} (profile={profile}, seed={seed})")
-            run = run_chapter(ch, profile, seed, root)
-            timings[ch] = round(run.seconds, 2)
-            log(f"[lidlib book]   done in {run.seconds:.1f} s")
         res_dir.mkdir(exist_ok=True)
-        record = {
-            "profile": profile,
-            "seed": seed,
-            "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
-            "date": time.strftime("%Y-%m-%d"),
-            "commit": _git_commit(root),
-            "seconds": timings,
-        }
-        (root / TIMINGS_DIR).mkdir(parents=True, exist_ok=True)
-        (root / TIMINGS_DIR / f"{profile}.json").write_text(json.dumps(record, indent=1) + "\n")
+        known = set(chapters)
+        for old in res_dir.glob("*.json"):  # results of chapters no longer in the book
+            if old.stem not in known:
+                old.unlink()
+        if fresh:
+            record = {
+                "profile": profile,
+                "seed": seed,
+                "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
+                "date": time.strftime("%Y-%m-%d"),
+                "commit": _git_commit(root),
+                "jobs": jobs,
+                "seconds": {ch: round(r.seconds, 2) for ch, r in runs.items()},
+                "cached": [ch for ch, r in runs.items() if r.cached],
+                "execution_wall_seconds": round(wall, 2),
+            }
+            (root / TIMINGS_DIR).mkdir(parents=True, exist_ok=True)
+            (root / TIMINGS_DIR / f"{profile}.json").write_text(json.dumps(record, indent=1) + "\n")
+        log(f"[lidlib book] executed {len(fresh)} of {len(chapters)} chapters in {wall:.1f} s")
     missing = [ch for ch in chapters if not (root / GENERATED / f"{ch}.ipynb").is_file()]
     if missing:
         raise ChapterError(f"not executed yet: {', '.join(missing)} (run without --no-execute)")

@@ -327,5 +327,7 @@ def write_claims_page(
             "",
         ]
     out_path = Path(out_path)
-    out_path.write_text("\n".join(lines))
+    text = "\n".join(lines)
+    if not out_path.is_file() or out_path.read_text() != text:  # unchanged: keep the mtime for Sphinx
+        out_path.write_text(text)
     return out_path

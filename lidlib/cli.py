@@ -19,6 +19,11 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--profile", choices=PROFILES, default="paper")
     b.add_argument("--seed", type=int, default=DEFAULT_SEED)
     b.add_argument("--no-execute", action="store_true", help="only regenerate the claims page and the site")
+    b.add_argument("-j", "--jobs", type=int, default=None,
+                   help="chapters executed at once (default: the number of cores)")
+    b.add_argument("--force", action="store_true",
+                   help="re-execute every chapter (default: only those whose sources, data, profile, seed or "
+                        "environment changed since their last run)")
 
     r = sub.add_parser("run", help="execute one chapter and write its results JSON")
     r.add_argument("chapter", help="notebook file stem, e.g. lid_model")
@@ -81,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "book":
             from lidlib.book import build_book
 
-            build_book(args.profile, args.seed, execute=not args.no_execute)
+            build_book(args.profile, args.seed, execute=not args.no_execute, jobs=args.jobs, force=args.force)
         elif args.command == "run":
             from lidlib.book import find_root, run_chapter, write_claims
 

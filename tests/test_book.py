@@ -148,3 +148,114 @@ def test_timings_page_shows_both_profiles_against_budgets(tmp_path):
     assert "`quick`: 0.5 min of execution, within the 3-minute budget" in text
     assert "`paper`: 18.3 min of execution, **over** the 15-minute budget" in text
     assert "| 3.8e+03x |" in text
+
+
+# execution cache, parallel chapters, stalls -------------------------------------
+
+def _two_chapter_book(tmp_path):
+    """Two chapters that record the seed and the process they ran in."""
+    body = PARAMS + """
+```{code-cell} ipython3
+import os
+from lidlib.claims import Ledger
+led = Ledger(NAME, profile, seed)
+led.value("pid", os.getpid())
+led.check("seed-seen", "seed injected", "n/a", measured=seed, expected=seed, tolerance=0)
+led.save()
+```
+"""
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n"
+                                       "  - file: book/_generated/one\n  - file: book/_generated/two\n")
+    (tmp_path / "notebooks").mkdir()
+    for name in ("one", "two"):
+        (tmp_path / "notebooks" / f"{name}.md").write_text(HEADER + textwrap.dedent(body).replace("NAME", repr(name)))
+
+
+@pytest.mark.slow
+def test_cache_reexecutes_only_what_changed_and_parallel_runs_agree(tmp_path, monkeypatch):
+    monkeypatch.delenv("LIDLIB_RESULTS_DIR", raising=False)
+    _two_chapter_book(tmp_path)
+    logs: list[str] = []
+    runs = book.execute_chapters(tmp_path, ["one", "two"], "quick", 3, jobs=2, log=logs.append)
+    assert not any(r.cached for r in runs.values())
+    pids = {ch: json.loads(r.results.read_text())["values"]["pid"] for ch, r in runs.items()}
+    assert pids["one"] != pids["two"]  # two kernels at once
+    first = {ch: json.loads(r.results.read_text())["claims"] for ch, r in runs.items()}
+    # nothing changed: nothing runs
+    again = book.execute_chapters(tmp_path, ["one", "two"], "quick", 3, jobs=2, log=logs.append)
+    assert all(r.cached for r in again.values())
+    # an edited chapter runs alone; a serial run gives the same claims as the parallel one
+    src = tmp_path / "notebooks" / "two.md"
+    src.write_text(src.read_text() + "\n% an edit\n")
+    third = book.execute_chapters(tmp_path, ["one", "two"], "quick", 3, jobs=1, log=logs.append)
+    assert third["one"].cached and not third["two"].cached
+    assert json.loads(third["two"].results.read_text())["claims"] == first["two"]
+    # another seed, or results overwritten by a run at another seed, re-execute
+    assert not any(r.cached for r in book.execute_chapters(tmp_path, ["one", "two"], "quick", 4, jobs=2).values())
+    book.run_chapter("one", "quick", 3, root=tmp_path)
+    book.run_chapter("one", "quick", 5, root=tmp_path)  # overwrites results/one.json
+    fourth = book.execute_chapters(tmp_path, ["one", "two"], "quick", 3, jobs=1)
+    assert not fourth["one"].cached
+    assert book.execute_chapters(tmp_path, ["one"], "quick", 3, force=True)["one"].cached is False
+
+
+def test_cache_key_covers_library_data_profile_seed_and_environment(tmp_path):
+    _two_chapter_book(tmp_path)
+    k = book.chapter_key(tmp_path, "one", "quick", 0, env="e")
+    assert book.chapter_key(tmp_path, "one", "quick", 0, env="e") == k
+    assert book.chapter_key(tmp_path, "one", "paper", 0, env="e") != k
+    assert book.chapter_key(tmp_path, "one", "quick", 1, env="e") != k
+    assert book.chapter_key(tmp_path, "one", "quick", 0, env="f") != k
+    assert book.chapter_key(tmp_path, "two", "quick", 0, env="e") != k
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "x.csv").write_text("a\n")
+    assert book.chapter_key(tmp_path, "one", "quick", 0, env="e") != k
+    assert len(book.environment_fingerprint()) == 64
+    with pytest.raises(ValueError, match="jobs"):
+        book.execute_chapters(tmp_path, ["one"], "quick", 0, jobs=0)
+
+
+def test_socket_waits_end_soon_after_a_lost_wakeup():
+    """A poll that never wakes early (a lost wake-up) costs at most a slice, not the whole timeout."""
+    import asyncio
+    import time as _time
+
+    from jupyter_client.channels import AsyncZMQSocketChannel
+
+    class DeafSocket:  # sees a message only when a poll's timer fires, like a lost edge
+        def __init__(self, ready_at):
+            self.ready_at = ready_at
+
+        async def poll(self, timeout_ms):
+            await asyncio.sleep(timeout_ms / 1000)
+            return int(_time.monotonic() >= self.ready_at)
+
+    async def recv(self):
+        return {"msg": "reply"}
+
+    book._bounded_socket_waits()
+    ch = object.__new__(AsyncZMQSocketChannel)
+    ch.socket = DeafSocket(_time.monotonic() + 0.2)
+    ch._recv = recv.__get__(ch)
+    t0 = _time.monotonic()
+    assert asyncio.run(AsyncZMQSocketChannel.get_msg(ch, timeout=20)) == {"msg": "reply"}
+    assert _time.monotonic() - t0 < 0.2 + 2 * book.POLL_SLICE
+    from queue import Empty
+
+    ch.socket = DeafSocket(_time.monotonic() + 60)
+    with pytest.raises(Empty):
+        asyncio.run(AsyncZMQSocketChannel.get_msg(ch, timeout=0.3))
+
+
+def test_stalled_cells_compares_client_and_kernel_times(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    for client, reply in ((600.02, "2026-12-04T18:30:57.278Z"), (1.0, "2026-12-04T18:30:57.278Z")):
+        c = nbformat.v4.new_code_cell("x")
+        c.metadata["execution"] = {"iopub.execute_input": "2026-12-04T18:30:56.498Z", "shell.execute_reply": reply}
+        c.metadata["papermill"] = {"duration": client}
+        nb.cells.append(c)
+    nb.cells.append(nbformat.v4.new_code_cell("no timing"))
+    nbformat.write(nb, tmp_path / "x.ipynb")
+    assert book.stalled_cells(tmp_path / "x.ipynb") == ["cell 0: 600.0 s in the client, 0.8 s in the kernel"]
