@@ -426,16 +426,70 @@ def timings_markdown(root: Path) -> str:
     notes = []
     for p, t in runs.items():
         verdict = "within" if totals[p] <= BUDGET_SECONDS[p] else "**over**"
+        wall = (f" ({t['execution_wall_seconds']:.0f} s of wall time with {t['jobs']} chapters at a time)"
+                if t.get("execution_wall_seconds") is not None and t.get("jobs") else "")
         notes.append(
-            f"- `{p}`: {totals[p] / 60:.1f} min of execution, {verdict} the {BUDGET_SECONDS[p] / 60:.0f}-minute budget; "
+            f"- `{p}`: {totals[p] / 60:.1f} min of execution summed over chapters{wall}, {verdict} the "
+            f"{BUDGET_SECONDS[p] / 60:.0f}-minute budget; "
             f"measured {t.get('date', 'at an unrecorded date')} on {t.get('machine', 'this machine')}, "
             f"seed {t['seed']}{', commit ' + t['commit'] if t.get('commit') else ''}."
         )
     intro = (
         "Wall time of each chapter in the last `lidlib book` run at each profile (execution only; "
-        "rendering the site adds about half a minute). Generated from `book/timings/*.json`, not typed."
+        "the whole-build table below adds rendering). Generated from `book/timings/*.json`, not typed."
     )
-    return "\n".join([intro, "", *lines, "", *notes, "", bench_markdown(root)])
+    return "\n".join([intro, "", *lines, "", *notes, "", builds_markdown(root), "", bench_markdown(root)])
+
+
+#: Targets for whole-book builds on the reference machine (2 cores), execution + render, seconds.
+BUILD_TARGETS = {"scratch": {"quick": 60.0, "paper": 150.0}, "unchanged": 15.0}
+
+
+def measure_builds(root: Path | None = None, profile: str = "quick", jobs: int | None = None, log=print) -> dict:
+    """Time three builds of the book and save them to ``book/timings/builds.json``.
+
+    (1) from scratch (executed notebooks, results, keys and the rendered site removed
+    first), (2) again with nothing changed, (3) after invalidating one chapter's cache
+    key (``lid_model``: the cost of editing one chapter). Each time is wall-clock,
+    execution plus render. Destroys the current ``_build/`` and outputs of ``root``.
+    """
+    _check_profile(profile)
+    root = find_root(root)
+    for d in (root / "_build", root / GENERATED, root / "results"):
+        shutil.rmtree(d, ignore_errors=True)
+    times = {}
+    for step in ("scratch", "unchanged", "one_chapter"):
+        if step == "one_chapter":
+            _key_file(root, "lid_model").unlink(missing_ok=True)
+        t0 = time.perf_counter()
+        build_book(profile, DEFAULT_SEED, root, jobs=jobs, log=log)
+        times[step] = round(time.perf_counter() - t0, 1)
+        log(f"[lidlib bench] {step}: {times[step]} s")
+    f = root / TIMINGS_DIR / "builds.json"
+    allp = json.loads(f.read_text()) if f.is_file() else {}
+    allp[profile] = {"seconds": times, "jobs": jobs or os.cpu_count(), "date": time.strftime("%Y-%m-%d"),
+                     "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
+                     "commit": _git_commit(root)}
+    f.parent.mkdir(parents=True, exist_ok=True)
+    f.write_text(json.dumps(allp, indent=1) + "\n")
+    return allp[profile]
+
+
+def builds_markdown(root: Path) -> str:
+    """The last :func:`measure_builds` results against :data:`BUILD_TARGETS`."""
+    f = root / TIMINGS_DIR / "builds.json"
+    if not f.is_file():
+        return "No whole-build timings saved yet (`lidlib bench --builds PROFILE`)."
+    b = json.loads(f.read_text())
+    lines = ["Whole builds (`lidlib bench --builds PROFILE`: wall clock, execution plus render, "
+             "all chapters in parallel):", "", "| profile | from scratch (s) | target | nothing changed (s) | target "
+             "| one chapter changed (s) | cores | measured |", "|---|---|---|---|---|---|---|---|"]
+    for prof, r in b.items():
+        t = r["seconds"]
+        lines.append(f"| `{prof}` | {t['scratch']:.0f} | {BUILD_TARGETS['scratch'][prof]:.0f} | {t['unchanged']:.0f} | "
+                     f"{BUILD_TARGETS['unchanged']:.0f} | {t['one_chapter']:.0f} | {r['jobs']} | {r['date']}, "
+                     f"commit {r.get('commit') or '?'} |")
+    return "\n".join(lines)
 
 
 def bench_markdown(root: Path) -> str:

@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     be.add_argument("--small", action="store_true", help="tiny sizes (a smoke test, not a measurement)")
     be.add_argument("--save", action="store_true",
                     help="also write book/timings/bench.json, shown on the reproducibility page")
+    be.add_argument("--builds", choices=PROFILES, default=None, metavar="PROFILE",
+                    help="instead: time whole book builds (from scratch, unchanged, one chapter changed) at "
+                         "PROFILE and write book/timings/builds.json (wipes _build/ and the executed outputs)")
     return p
 
 
@@ -94,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
             write_claims(find_root())
             print(f"{args.chapter}: {run.seconds:.1f} s -> {run.results}")
         elif args.command == "bench":
+            if args.builds:
+                from lidlib.book import measure_builds
+
+                measure_builds(profile=args.builds)
+                return 0
             return _bench(args.json, args.small, args.save)
     except (ValueError, RuntimeError) as exc:  # ChapterError is a RuntimeError
         print(f"lidlib {args.command}: error: {exc}", file=sys.stderr)

@@ -23,8 +23,39 @@ def test_environment_yml_matches_pyproject():
     req = _pyproject()["project"]["requires-python"]
     assert req == ">=3.11"
     pip = next(d["pip"] for d in deps if isinstance(d, dict))
-    assert pip == ["-e .[book]"]
-    assert "book" in _pyproject()["project"]["optional-dependencies"]
+    assert pip == ["-c requirements/lock.txt", "-e .[book,test]"]  # pytest is in the test extra
+    assert {"book", "test"} <= set(_pyproject()["project"]["optional-dependencies"])
+
+
+def test_lock_pins_every_requirement_within_its_range():
+    """requirements/lock.txt pins each dependency of every extra, at a version pyproject allows."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    lock = {}
+    for line in (ROOT / "requirements" / "lock.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, version = line.split("==")
+            lock[canonicalize_name(name)] = version.strip()
+    proj = _pyproject()["project"]
+    reqs = [*proj["dependencies"], *(r for extra in proj["optional-dependencies"].values() for r in extra)]
+    for r in map(Requirement, reqs):
+        name = canonicalize_name(r.name)
+        assert name in lock, f"{r.name} is not in requirements/lock.txt (run `make lock`)"
+        assert r.specifier.contains(lock[name], prereleases=True), f"lock pins {r.name}=={lock[name]}, pyproject says {r}"
+    assert "lidlib" not in lock and "setuptools" in lock and "pip" in lock
+
+
+def test_version_has_one_source():
+    import lidlib
+
+    proj = _pyproject()["project"]
+    assert "version" not in proj and "version" in proj["dynamic"]
+    assert _pyproject()["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "lidlib.__version__"}
+    from importlib.metadata import version
+
+    assert version("lidlib") == lidlib.__version__
+    assert proj["license"] == "MIT"  # an SPDX expression, not the deprecated table
 
 
 def test_extras_exist():
