@@ -645,7 +645,7 @@ def build_book(
         for old in res_dir.glob("*.json"):  # results of chapters no longer in the book
             if old.stem not in known:
                 old.unlink()
-        if fresh:
+        if len(fresh) == len(chapters):  # a whole build: the timings page shows whole builds only
             record = {
                 "profile": profile,
                 "seed": seed,
@@ -654,7 +654,6 @@ def build_book(
                 "commit": _git_commit(root),
                 "jobs": jobs,
                 "seconds": {ch: round(r.seconds, 2) for ch, r in runs.items()},
-                "cached": [ch for ch, r in runs.items() if r.cached],
                 "execution_wall_seconds": round(wall, 2),
             }
             (root / TIMINGS_DIR).mkdir(parents=True, exist_ok=True)
