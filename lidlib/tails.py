@@ -483,3 +483,22 @@ def lognormal_saddle_slope(ks, mu: float, s: float, delta: float, sigma_eta: flo
     s = float(positive("s", s))
     c = c_delta(delta, sigma_eta)
     return 4.0 / s**2 * np.real(special.lambertw(k * c * s**2 * math.exp(float(mu) / 2.0) / 4.0))
+
+
+def generalized_gamma_precision(beta: float, q: float) -> PrecisionLaw:
+    r"""Precision law with density :math:`\propto t^{\beta/2-1} e^{-t^q}` (a generalised Gamma law).
+
+    The near-zero tail is the same as that of :math:`\mathrm{Gamma}(\beta/2,1)` (index
+    :math:`\beta/2`, Definition 3.1), but the upper tail is
+    :math:`\Pr(\tau>t) \approx e^{-t^q}` up to a power of ``t``: ``q = 1`` is Eq. 1 itself,
+    ``q < 1`` a heavier and ``q > 1`` a lighter upper tail (``q -> inf``: bounded).  In
+    SciPy's parametrisation this is ``gengamma(a = beta / (2 q), c = q)``;
+    ``L0 = q / (Gamma(beta / (2 q)) (beta / 2))``.
+    """
+    from scipy import stats
+
+    beta = float(positive("beta", beta))
+    q = float(positive("q", q))
+    a = beta / (2.0 * q)
+    L0 = q / (special.gamma(a) * beta / 2.0)
+    return PrecisionLaw(f"generalised Gamma (beta/2 = {beta / 2:g}, q = {q:g})", stats.gengamma(a, q), beta, L0)

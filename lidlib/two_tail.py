@@ -235,3 +235,331 @@ def ridge_passk_experiment(
             # per-instance variance of (1-s)^k is E[(1-s)^2k] - L(k)^2, known exactly
             pred_se[i, j] = np.sqrt(np.maximum(both[ks.size :] - pred[i, j] ** 2, 0.0) / n_test)
     return RidgePassk(Ns, ks, fail, fail_se, l_gen, pred, pred_se)
+
+
+# ---------------------------------------------------------------------------
+# The finite-N exponent and the upper tail of the precision law (issue 17, point 1)
+# ---------------------------------------------------------------------------
+
+
+def law_excess_failure(
+    ks,
+    law,
+    delta: float,
+    sigma_eta: float,
+    bias_var: float,
+    *,
+    panels_per_unit: float = 2.0,
+    order: int = 10,
+    bias_panels: int = 24,
+    tail_mass: float = 1e-60,
+) -> np.ndarray:
+    r"""Failure caused by the bias, :math:`\mathcal L(k; v) - \mathcal L(k; 0)`, for any precision law.
+
+    The same quantity as ``population_failure(..., excess=True)`` (Eq. 13 with the bias
+    of Eq. 16 left exact) but with :math:`\tau` drawn from ``law`` (a
+    :class:`lidlib.tails.PrecisionLaw`) instead of :math:`\mathrm{Gamma}(\beta/2,1)`:
+
+    .. math::
+
+        \mathcal L_{\rm bias}(k) = \mathbb E_{\tau}\,\mathbb E_{B\sim\mathcal N(0,v)}
+        \bigl[(1-s(B,\tau))^k - (1-s(0,\tau))^k\bigr].
+
+    Outer integral: composite Gauss-Legendre in ``u = log tau`` from the point below which
+    ``k_max c_delta sqrt(tau) < 1e-8`` (no success is possible, so the bracket vanishes)
+    to the upper end of the support or the ``1 - tail_mass`` quantile.  Inner integral:
+    ``r = |B| sqrt(tau) / sigma_eta`` on ``[0, R]``, ``R`` the smaller of 40 standard
+    deviations of ``r`` and the point beyond which ``k_max s < 1e-13`` (every attempt
+    fails), with the mass beyond ``R`` added in closed form.  The
+    bracket is formed node by node without cancellation, so the result keeps its
+    relative precision far below the bias-free failure.
+
+    Parameters
+    ----------
+    ks : array_like
+        Numbers of attempts, ``k >= 1``.
+    law : PrecisionLaw
+        Law of the precision (e.g. :func:`lidlib.tails.power_precision`).
+    delta, sigma_eta : float
+        Tolerance and noise scale.
+    bias_var : float
+        ``v = Var B > 0``.
+
+    Returns
+    -------
+    ndarray
+        :math:`\mathcal L_{\rm bias}(k)` for each ``k``.
+    """
+    from lidlib.passk import _log1m_exp
+
+    k = positive("ks", ks)
+    if (k < 1).any():
+        raise ValueError("ks must be >= 1")
+    delta = float(positive("delta", delta))
+    sigma = float(positive("sigma_eta", sigma_eta))
+    v = float(positive("bias_var", bias_var))
+    c = c_delta(delta, sigma)
+    k_max = float(k.max())
+    tau_lo = (1e-8 / (k_max * c)) ** 2
+    upper = float(law.dist.support()[1])
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        tau_hi = upper if math.isfinite(upper) else float(law.dist.isf(tail_mass))
+    if not math.isfinite(tau_hi):  # isf can fail far out in a heavy right tail
+        tau_hi = max(float(law.dist.median()), 1.0)
+        while law.dist.sf(tau_hi) > tail_mass and tau_hi < 1e300:
+            tau_hi *= 10.0
+    if not (math.isfinite(tau_hi) and tau_hi > tau_lo):
+        raise ValueError(f"cannot place the upper end of the precision grid for {law.name}")
+    u_lo, u_hi = math.log(tau_lo), math.log(tau_hi)
+    u, wu = _composite(u_lo, u_hi, max(8, int(math.ceil((u_hi - u_lo) * panels_per_unit))), order)
+    tau = np.exp(u)
+    with np.errstate(divide="ignore", under="ignore"):
+        w_tau = wu * np.exp(law.dist.logpdf(tau) + u)
+    keep = w_tau > 0
+    tau, w_tau = tau[keep], w_tau[keep]
+    h = delta * np.sqrt(tau) / sigma
+    log_h = np.log(h)
+    log_fail0 = _log1m_exp(_log_window_prob(np.zeros_like(h), h, log_h))
+    sd_r = np.sqrt(v * tau) / sigma
+    # beyond r_fail, k_max s < 1e-13: every attempt fails (the engine's cut, passk.population_failure)
+    R = np.minimum(40.0 * sd_r, h - special.ndtri(1e-13 / k_max))
+    t, wt = _composite(0.0, 1.0, bias_panels, order)
+    r = R[:, None] * t[None, :]
+    z = r / sd_r[:, None]
+    w2 = w_tau[:, None] * 2.0 * wt[None, :] * (R / sd_r)[:, None] * np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+    lf = _log1m_exp(_log_window_prob(r.ravel(), np.repeat(h, t.size), np.repeat(log_h, t.size)))
+    lf0 = np.repeat(log_fail0, t.size)
+    with np.errstate(invalid="ignore"):
+        gap = np.maximum(np.nan_to_num(lf - lf0, nan=0.0), 0.0)
+    beyond = w_tau * 2.0 * special.ndtr(-R / sd_r)
+    kk = k.ravel()[:, None]
+    with np.errstate(under="ignore", over="ignore", invalid="ignore"):
+        out = (np.exp(kk * lf[None, :]) * -np.expm1(-kk * gap[None, :])) @ w2.ravel()
+        out += -np.expm1(kk * log_fail0[None, :]) @ beyond
+    return out.reshape(k.shape)
+
+
+def upper_tail_power(q: float) -> float:
+    r"""Power ``p`` in :math:`\gamma(N) \propto \mathcal L_{\rm gen}^{-p}` for :math:`\Pr(\tau>t)\approx e^{-t^q}`.
+
+    This book's saddle-point result (beyond the paper): ``p = q / (q + 1)``.  The bias
+    failures at ``k`` attempts come from the precisions that maximise
+    :math:`-\tau^q - \sigma_\eta^2 \ell/(v\tau)`, :math:`\ell=\ln(kc_\delta)` (see
+    :func:`bias_log_failure_saddle`), which gives a local exponent
+    :math:`\propto v^{-q/(q+1)}`.  ``q = 1`` (the Gamma law of Eq. 1) gives 1/2; a
+    bounded precision (``q = inf``) gives 1, the value of Eq. 18; a power-law upper tail
+    (``q -> 0``) gives 0.
+    """
+    q = float(q)
+    if math.isinf(q) and q > 0:
+        return 1.0
+    q = float(positive("q", q))
+    return q / (q + 1.0)
+
+
+def bias_log_failure_saddle(ks, bias_var: float, delta: float, sigma_eta: float, q: float = 1.0, *,
+                            tau_max: float | None = None) -> np.ndarray:
+    r"""Leading-order :math:`\ln\mathcal L_{\rm bias}(k)` from the saddle over the precision (this book).
+
+    An instance with precision :math:`\tau` and bias ``B`` fails ``k`` attempts when (small
+    window, Eq. 51) :math:`B^2 > 2\sigma_\eta^2\ell/\tau`, :math:`\ell = \ln(k c_\delta)`; for
+    Gaussian ``B`` of variance ``v`` this has log-probability
+    :math:`-\sigma_\eta^2\ell/(v\tau) = -A/\tau`.  With an upper tail
+    :math:`\ln\Pr(\tau>t) \approx -t^q` the integrand is :math:`\exp(-\tau^q - A/\tau)`,
+    maximal at :math:`\tau_* = (A/q)^{1/(q+1)}`, so
+
+    .. math::
+
+        \ln\mathcal L_{\rm bias}(k) \approx -(1+q)\,(A/q)^{q/(q+1)},\qquad
+        \gamma_{\rm loc} = -\frac{d\ln\mathcal L_{\rm bias}}{d\ln k}
+        \approx q^{1/(q+1)}\Bigl(\frac{\sigma_\eta^2}{v}\Bigr)^{q/(q+1)}\ell^{-1/(q+1)} .
+
+    For ``q = 1`` this is :math:`-2\sigma_\eta\sqrt{\ell/v}`.  With a bounded precision
+    (``tau_max`` given; ``q`` is then ignored) the maximum sits at the end of the support
+    and :math:`\ln\mathcal L_{\rm bias} \approx -A/\tau_{\max}`, the :math:`1/v` law of
+    Eq. 18 with :math:`\tau = \tau_{\max}`.  Slowly varying prefactors are dropped.
+    """
+    k = positive("ks", ks)
+    v = float(positive("bias_var", bias_var))
+    ell = np.log(k * c_delta(delta, sigma_eta))
+    if (ell <= 0).any():
+        raise ValueError("ks must exceed 1/c_delta for the saddle approximation")
+    A = float(sigma_eta) ** 2 * ell / v
+    if tau_max is not None:
+        return -A / float(positive("tau_max", tau_max))
+    q = float(positive("q", q))
+    return -(1.0 + q) * (A / q) ** (q / (q + 1.0))
+
+
+def bias_exponent_saddle_q(ks, bias_var: float, delta: float, sigma_eta: float, q: float = 1.0, *,
+                           tau_max: float | None = None) -> np.ndarray:
+    r"""Local exponent :math:`-d\ln\mathcal L_{\rm bias}/d\ln k` of :func:`bias_log_failure_saddle`.
+
+    :math:`q^{1/(q+1)}(\sigma_\eta^2/v)^{q/(q+1)}\ell^{-1/(q+1)}`; with ``tau_max``:
+    :math:`\sigma_\eta^2/(v\,\tau_{\max})`.  ``q = 1`` reproduces :func:`bias_exponent_saddle`.
+    """
+    k = positive("ks", ks)
+    v = float(positive("bias_var", bias_var))
+    ell = np.log(k * c_delta(delta, sigma_eta))
+    if (ell <= 0).any():
+        raise ValueError("ks must exceed 1/c_delta for the saddle approximation")
+    s2 = float(sigma_eta) ** 2
+    if tau_max is not None:
+        return np.full(k.shape, s2 / (v * float(positive("tau_max", tau_max))))
+    q = float(positive("q", q))
+    return q ** (1.0 / (q + 1.0)) * (s2 / v) ** (q / (q + 1.0)) * ell ** (-1.0 / (q + 1.0))
+
+
+def fitted_power(vs, gammas) -> tuple[float, float]:
+    r"""Least-squares ``p`` (and its regression s.e.) in :math:`\gamma \propto v^{-p}`."""
+    lv, lg = np.log(positive("vs", vs)), np.log(positive("gammas", gammas))
+    (slope, _), cov = np.polyfit(lv, lg, 1, cov=True)
+    return float(-slope), float(np.sqrt(cov[0, 0]))
+
+
+# ---------------------------------------------------------------------------
+# Order of limits: the crossover k*(N) between the two tails (issue 17, point 2)
+# ---------------------------------------------------------------------------
+
+
+def crossover_log_k(beta: float, delta: float, sigma_eta: float, bias_var: float, *,
+                    log_k_max: float = 60.0) -> float:
+    r"""Exact ``ln(k* c_delta)``: where the bias causes half of the failures (Gamma precision).
+
+    ``k*`` solves :math:`\mathcal L(k;v)-\mathcal L(k;0) = \mathcal L(k;0)` (the share of
+    failures due to the training error, :math:`1-\mathcal L(k;0)/\mathcal L(k;v)`, crosses
+    1/2), found by bisection in ``ln k`` with :func:`lidlib.passk.population_failure`
+    (``excess=True`` for the bias part).  The share grows with ``k`` beyond the
+    perturbative region, because the bias tail decays more slowly than any power
+    (:func:`bias_exponent_saddle`).  Returns ``nan`` if the share is already above 1/2 at
+    ``k = 1`` or still below it at ``k = e^log_k_max``.
+    """
+    from lidlib.passk import population_failure
+
+    c = c_delta(delta, sigma_eta)
+
+    def gap(lk: float) -> float:
+        k = np.array([math.exp(lk)])
+        ex = population_failure(k, beta, delta, sigma_eta, bias_var, excess=True)[0]
+        free = population_failure(k, beta, delta, sigma_eta)[0]
+        return math.log(ex) - math.log(free)
+
+    lo, hi = 0.0, float(log_k_max)
+    g_lo, g_hi = gap(lo), gap(hi)
+    if g_lo >= 0 or g_hi <= 0:
+        return float("nan")
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        if gap(mid) > 0:
+            hi = mid
+        else:
+            lo = mid
+        if hi - lo < 1e-4:
+            break
+    return 0.5 * (lo + hi) + math.log(c)
+
+
+def crossover_log_k_leading(beta: float, sigma_eta: float, bias_var: float, q: float = 1.0) -> float:
+    r"""Leading-order ``ln(k* c_delta)`` from the saddle (this book's derivation).
+
+    Equating the intrinsic tail :math:`C_1k^{-\beta}` (Eq. 15), i.e.
+    :math:`\ln\mathcal L\approx -\beta\ell + O(1)`, with the saddle form of the bias tail
+    :math:`-(1+q)(\sigma_\eta^2\ell/(qv))^{q/(q+1)}` (:func:`bias_log_failure_saddle`) gives
+
+    .. math::
+
+        \ell_* = \ln(k_* c_\delta) \approx \Bigl(\frac{1+q}{\beta}\Bigr)^{q+1}\,
+        \frac{1}{q^q}\Bigl(\frac{\sigma_\eta^2}{v}\Bigr)^{q},
+
+    which for the Gamma law (``q = 1``) is :math:`4\sigma_\eta^2/(\beta^2 v)`: with
+    :math:`v = \mathcal L_{\rm gen}(N)\propto 1/N`, ``k*`` grows exponentially in ``N``.
+    """
+    beta = float(positive("beta", beta))
+    v = float(positive("bias_var", bias_var))
+    q = float(positive("q", q))
+    return ((1.0 + q) / beta) ** (q + 1.0) / q**q * (float(sigma_eta) ** 2 / v) ** q
+
+
+def bias_exponent_offset(beta: float, ks, delta: float, sigma_eta: float, q: float = 1.0, *,
+                         bounded: bool = False) -> np.ndarray:
+    r"""Next-order, ``v``-independent term of the local bias exponent (this book's derivation).
+
+    Laplace's method around the saddle :math:`\tau_*` of :func:`bias_log_failure_saddle`,
+    keeping the prefactors: the density :math:`\tau^{\beta/2-1}`, the Gaussian-tail
+    factor :math:`(\tau/A)^{1/2}` and the width :math:`\propto\tau_*^{1-q/2}` of the saddle
+    give :math:`\mathcal L_{\rm bias}\propto\tau_*^{\beta/2-q}e^{-g_*}` with
+    :math:`\tau_*\propto\ell^{1/(q+1)}`, hence
+
+    .. math::
+
+        \gamma_{\rm loc} = \gamma_{\rm saddle} - \frac{\beta/2-q}{(q+1)\,\ell} + O(\ell^{-2}).
+
+    For a precision bounded by :math:`\tau_{\max}` with a positive density there
+    (``bounded=True``) the integral ends at the boundary:
+    :math:`\mathcal L_{\rm bias}\propto A^{-3/2}e^{-A/\tau_{\max}}` and the term is
+    :math:`+3/(2\ell)`.  The term does not depend on ``v``, so it biases a power-law fit
+    of :math:`\gamma` against ``v`` (most where :math:`\gamma` is small).
+    """
+    k = positive("ks", ks)
+    ell = np.log(k * c_delta(delta, sigma_eta))
+    if bounded:
+        return 1.5 / ell
+    q = float(positive("q", q))
+    return -(float(beta) / 2.0 - q) / ((q + 1.0) * ell)
+
+
+def crossover_log_k_next(beta: float, sigma_eta: float, bias_var: float) -> float:
+    r"""``ln(k* c_delta)`` to next order for the Gamma precision law (this book's derivation).
+
+    Solves, for :math:`\ell = \ln(k c_\delta)`,
+
+    .. math::
+
+        \ln\frac{2\Gamma(\beta)}{\Gamma(\beta/2)} - \beta\ell
+        = -2\tau_* + \Bigl(\frac{\beta}{4}-1\Bigr)\ln\tau_* - \ln\Gamma(\beta/2),
+        \qquad \tau_* = \sigma_\eta\sqrt{\ell/v},
+
+    whose left side is the intrinsic tail :math:`C_1 k^{-\beta}` (Eq. 15) and whose right
+    side is the Laplace approximation :math:`\tau_*^{\beta/2-1}e^{-2\tau_*}/\Gamma(\beta/2)`
+    of the bias tail, with the :math:`\tfrac12\ln\tau` of :math:`\ln(kc_\delta\sqrt\tau)`
+    kept (it contributes :math:`-(\tau_*/2\ell)\ln\tau_* = -(\beta/4)\ln\tau_*` at the
+    crossover).  Neglected: the width of the window at the saddle,
+    :math:`\delta\sqrt{\tau_*}/\sigma_\eta`, whose first effect raises the bias
+    threshold by about :math:`\delta\sigma_\eta\sqrt{2\ell/\tau_*}/v` in the exponent; see
+    :func:`crossover_next_order_margin`.
+    """
+    from scipy import optimize
+
+    beta = float(positive("beta", beta))
+    v = float(positive("bias_var", bias_var))
+    s = float(positive("sigma_eta", sigma_eta))
+    a = beta / 2.0
+    lhs0 = math.log(2.0) + special.gammaln(beta) - special.gammaln(a)
+
+    def f(ell: float) -> float:
+        ts = s * math.sqrt(ell / v)
+        return lhs0 - beta * ell + 2.0 * ts - (beta / 4.0 - 1.0) * math.log(ts) + special.gammaln(a)
+
+    grid = np.geomspace(1e-3, 1e6, 400)
+    vals = np.array([f(g) for g in grid])
+    # the crossover is the last sign change: beyond it the bias tail dominates for good
+    idx = np.nonzero((vals[:-1] > 0) & (vals[1:] <= 0))[0]
+    if idx.size == 0:
+        return float("nan")
+    i = int(idx[-1])
+    return float(optimize.brentq(f, grid[i], grid[i + 1]))
+
+
+def crossover_next_order_margin(beta: float, delta: float, sigma_eta: float, bias_var: float) -> float:
+    r"""Size in ``ln k*`` of the first term :func:`crossover_log_k_next` neglects.
+
+    The finite window raises the bias threshold from :math:`\sigma_\eta\sqrt{2\ell/\tau}` to
+    about :math:`\delta + \sigma_\eta\sqrt{2\ell/\tau}`; the cross term adds
+    :math:`\delta\sigma_\eta\sqrt{2\ell_*/\tau_*}/v` to :math:`-\ln\mathcal L_{\rm bias}`, and
+    since :math:`d(\beta\ell - 2\tau_*)/d\ell = \beta/2` at the crossover, it moves
+    :math:`\ell_*` by that amount divided by :math:`\beta/2`.  Used as the modelling margin
+    of the crossover claim.
+    """
+    ell = crossover_log_k_next(beta, sigma_eta, bias_var)
+    ts = float(sigma_eta) * math.sqrt(ell / float(bias_var))
+    return float(delta) * float(sigma_eta) * math.sqrt(2.0 * ell / ts) / float(bias_var) / (float(beta) / 2.0)

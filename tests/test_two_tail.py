@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 
@@ -67,3 +69,126 @@ def test_window_exponents_match_direct_slopes():
     direct = [lidlib.local_slope(ks, lidlib.population_failure(ks, 3.0, 0.1, 1.0, v), (10, 1000)) for v in vs]
     np.testing.assert_allclose(got, direct, rtol=1e-12)
     assert got[0] > got[1] > got[2]  # more bias, flatter curve
+
+
+# --- issue 17: the upper tail of the precision law and the crossover k*(N) -------------------------
+
+from scipy import integrate, stats  # noqa: E402
+
+from lidlib import tails  # noqa: E402
+
+
+def _excess_brute(k, tau_pdf, tau_hi, delta, v):
+    """E_{tau, B}[(1 - s_B)^k - (1 - s_0)^k] by nested scipy quadrature (sigma_eta = 1), written from Eq. 12-13."""
+
+    def s(b, t):
+        sd = 1.0 / np.sqrt(t)
+        return stats.norm.cdf((b + delta) / sd) - stats.norm.cdf((b - delta) / sd)
+
+    def inner(t):
+        f0 = (1.0 - s(0.0, t)) ** k
+        g = lambda b: ((1.0 - s(b, t)) ** k - f0) * stats.norm.pdf(b, scale=np.sqrt(v))
+        return 2.0 * integrate.quad(g, 0.0, 12.0 * np.sqrt(v), limit=200, epsabs=1e-14, epsrel=1e-9)[0]
+
+    return integrate.quad(lambda t: inner(t) * tau_pdf(t), 0.0, tau_hi, limit=200, epsabs=0, epsrel=1e-8,
+                          points=[0.01, 0.1, 1.0])[0]
+
+
+@pytest.mark.parametrize("which", ["bounded", "gengamma2"])
+def test_law_excess_failure_against_nested_quadrature(which):
+    beta, delta, v = 3.0, 0.3, 0.5
+    if which == "bounded":
+        law, pdf, hi = tails.power_precision(beta, 2.5), (lambda t: 1.5 * t**0.5 / 2.5**1.5), 2.5
+    else:  # density t^(beta/2 - 1) exp(-t^2) / Gamma(beta/4) * 2, written out by hand
+        law = tails.generalized_gamma_precision(beta, 2.0)
+        pdf, hi = (lambda t: 2.0 * t**0.5 * np.exp(-t * t) / math.gamma(0.75)), 8.0
+    ks = np.array([3.0, 30.0])
+    got = two_tail.law_excess_failure(ks, law, delta, 1.0, v)
+    want = [_excess_brute(k, pdf, hi, delta, v) for k in ks]
+    np.testing.assert_allclose(got, want, rtol=2e-5)
+
+
+def test_generalized_gamma_precision_near_zero_tail_and_q1():
+    for q in (0.5, 2.0):
+        law = tails.generalized_gamma_precision(3.0, q)
+        t = 1e-8
+        assert law.cdf(t) / t**1.5 == pytest.approx(law.tail_constant, rel=1e-4)  # same index beta/2 as Eq. 1
+    np.testing.assert_allclose(tails.generalized_gamma_precision(3.0, 1.0).cdf([0.1, 1, 5]),
+                               stats.gamma(1.5).cdf([0.1, 1, 5]), rtol=1e-12)
+
+
+@pytest.mark.parametrize("q", [0.5, 1.0, 2.0])
+def test_saddle_exponent_against_mpmath_laplace_integral(q):
+    """d ln I / dA for I(A) = int t^m exp(-t^q - A/t) dt tends to -1/tau_* = -(q/A)^(1/(q+1))."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 40
+
+    def logI(A):
+        ts = (A / q) ** (1.0 / (q + 1.0))
+        f = lambda t: t**0.5 * mpmath.exp(-(t**q) - A / t)
+        return float(mpmath.log(mpmath.quad(f, [0, ts / 4, ts, 4 * ts, mpmath.inf])))
+
+    A, dA = 1e6, 100.0
+    ts = (A / q) ** (1.0 / (q + 1.0))
+    g_star = (1.0 + q) * (A / q) ** (q / (q + 1.0))
+    slope = (logI(A + dA) - logI(A - dA)) / (2 * dA)
+    # Laplace corrections: relative variance of tau under the tilted law, 1/(q(q+1) tau*^q), and the
+    # prefactor t^m, O(1/tau*); 3x the first plus the second is the allowance
+    assert -slope * ts == pytest.approx(1.0, abs=3.0 / (q * (q + 1) * ts**q) + 1.0 / ts)
+    # the level: ln I / (-g*) -> 1, up to the O(ln tau*) prefactor terms
+    assert logI(A) / -g_star == pytest.approx(1.0, abs=2.0 * math.log(ts) / g_star)
+    # the library's local exponent is this slope times dA/d ln k = sigma^2 / v (A = sigma^2 ln(kc) / v)
+    v, delta = 0.5, 0.1
+    A = 200.0
+    k = np.exp(A * v) / tails.c_delta(delta, 1.0)
+    assert two_tail.bias_exponent_saddle_q(k, v, delta, 1.0, q) == pytest.approx((q / A) ** (1.0 / (q + 1.0)) / v, rel=1e-9)
+
+
+def test_upper_tail_power_and_q1_limit():
+    assert two_tail.upper_tail_power(1.0) == 0.5
+    assert two_tail.upper_tail_power(np.inf) == 1.0
+    assert two_tail.upper_tail_power(2.0) == pytest.approx(2 / 3)
+    ks = np.array([1e4, 1e6])
+    np.testing.assert_allclose(two_tail.bias_exponent_saddle_q(ks, 0.3, 0.1, 1.0, 1.0),
+                               two_tail.bias_exponent_saddle(ks, 0.3, 0.1, 1.0), rtol=1e-12)
+
+
+def test_finite_n_power_depends_on_the_upper_tail():
+    """Same near-zero index beta/2, different upper tail: different p (Def. 3.1 comment (ii) fails here)."""
+    ks = np.logspace(5, 6, 5)
+    vs = np.array([0.1, 0.316, 1.0])
+    p = {}
+    for name, law in {"gamma": tails.gamma_precision(3.0), "bounded": tails.power_precision(3.0, 2.5)}.items():
+        g = [lidlib.local_slope(ks, two_tail.law_excess_failure(ks, law, 0.1, 1.0, v), (1e5, 1e6)) for v in vs]
+        p[name] = two_tail.fitted_power(vs, g)[0]
+    assert p["gamma"] == pytest.approx(0.5, abs=0.05)
+    assert p["bounded"] > 0.85  # -> 1 (Eq. 18) for a bounded precision
+
+
+def test_crossover_is_where_half_the_failures_are_due_to_bias():
+    """Independent check of k* at v = 0.2: nested scipy quadrature of the share at the returned k*."""
+    beta, delta, v = 3.0, 0.3, 0.2
+    ell = two_tail.crossover_log_k(beta, delta, 1.0, v)
+    k = math.exp(ell) / tails.c_delta(delta, 1.0)
+    pdf = lambda t: stats.gamma(beta / 2).pdf(t)
+    excess = _excess_brute(k, pdf, 60.0, delta, v)
+    free = integrate.quad(lambda t: (1 - math.erf(delta * math.sqrt(t / 2))) ** k * pdf(t), 0, 60, limit=200,
+                          points=[0.01, 0.1, 1.0], epsrel=1e-10)[0]
+    assert excess / free == pytest.approx(1.0, abs=2e-3)
+
+
+def test_crossover_leading_and_next_order_laws():
+    # leading order: beta ell = (1+q) (ell / (q v))^(q/(q+1)), solved by brentq, equals the closed form
+    from scipy import optimize
+
+    for q in (0.5, 1.0, 2.0):
+        v, beta = 0.05, 3.0
+        root = optimize.brentq(lambda l: beta * l - (1 + q) * (l / (q * v)) ** (q / (q + 1)), 1e-3, 1e5)
+        assert two_tail.crossover_log_k_leading(beta, 1.0, v, q) == pytest.approx(root, rel=1e-9)
+    assert two_tail.crossover_log_k_leading(3.0, 1.0, 0.1) == pytest.approx(4 / 9 / 0.1)
+    # next order agrees with the exact engine within its stated margin, and better than leading order
+    for v in (0.13, 0.064):
+        exact = two_tail.crossover_log_k(3.0, 0.1, 1.0, v)
+        nxt = two_tail.crossover_log_k_next(3.0, 1.0, v)
+        assert abs(exact - nxt) < two_tail.crossover_next_order_margin(3.0, 0.1, 1.0, v)
+        assert abs(exact - nxt) < abs(exact - two_tail.crossover_log_k_leading(3.0, 1.0, v))
