@@ -146,7 +146,7 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "delta_over_sigma": 0.1,
             "sigma_eta": 1e-3,  # Fig. 1 of the paper; only delta / sigma_eta matters
             "cdf_vs": (0.0, 0.03, 0.1, 1.0),  # Var B / sigma_eta^2 for the law of S_N
-            "cdf_mc": 400_000,  # Monte Carlo instances checking the exact law of S_N
+            "cdf_mc": 200_000,  # Monte Carlo instances checking the exact law of S_N
             "gamma_vs": (0.1, 0.178, 0.316, 0.562, 1.0, 1.78, 3.16, 5.62, 10.0),
             "gamma_windows": ((1e3, 1e4), (1e4, 1e5), (1e5, 1e6)),
             "d": 64,
@@ -154,10 +154,15 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "lam": 1e-9,  # Fig. 1 of the paper
             "N_over_d": (2, 4, 8, 16, 32, 64),
             "n_seeds": 3,
-            "n_test": 100_000,
+            "n_test": 60_000,
             "k_max": 3_000,
             "window": (20.0, 500.0),
-            "map_N_over_d": 24,  # grid size of the (N, k) crossover map
+            "map_N_over_d": 20,  # grid size of the (N, k) crossover map
+            # issue 17: p for precision laws with other upper tails (saddle regime Var B / sigma^2 <= 1)
+            "upper_tail": {"window": (1e5, 1e6), "v_range": (0.1, 1.0), "n_v": 5, "tau_max": 2.5},
+            "crossover_N_over_d": (16, 32, 64, 128),  # exact k*(N) against the saddle law
+            "delta_scan": (0.05, 0.1, 0.3, 1.0),  # delta / sigma_eta: plateau and overshoot of beta_eff(N)
+            "dense_N": 24,  # grid of the exact beta_eff(N) curves
         },
         "paper": {
             "beta": 3.0,
@@ -176,6 +181,10 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "k_max": 3_000,
             "window": (20.0, 500.0),
             "map_N_over_d": 48,
+            "upper_tail": {"window": (1e5, 1e6), "v_range": (0.1, 1.0), "n_v": 9, "tau_max": 2.5},
+            "crossover_N_over_d": (12, 16, 24, 32, 48, 64, 96, 128),
+            "delta_scan": (0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0),
+            "dense_N": 40,
         },
     },
     "simple_model": {
