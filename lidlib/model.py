@@ -158,7 +158,12 @@ class LIDModel:
 
 
 def default_teacher(d: int, rng) -> np.ndarray:
-    """A teacher ``theta* ~ N(0, I_d / d)`` (unit-order signal; the paper does not fix one)."""
+    """A teacher ``theta* ~ N(0, I_d / d)`` (the paper does not fix one).
+
+    Not a unit-order signal: with the spectrum ``j^-(1+alpha)`` the signal variance is
+    ``E[(x^T theta*)^2] = sum_j j^-(1+alpha) / d ~ zeta(1+alpha) / d`` (about 3e-3 for
+    ``alpha = 1``, ``d = 512``).
+    """
     d = positive_int("d", d)
     return rng_from(rng).standard_normal(d) / np.sqrt(d)
 

@@ -102,3 +102,18 @@ def test_feature_covariance_matches_spectrum():
 def test_bad_input_names_the_argument(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_precision_tail_constant_and_first_correction_against_mpmath():
+    """Formerly the ledger claim tau-tail-constant: P(tau <= t) Gamma(beta/2+1) / t^(beta/2)
+    = 1 - a t / (a + 1) + O(t^2), a = beta/2, with the CDF evaluated independently by mpmath."""
+    mpmath = pytest.importorskip("mpmath")
+    from lidlib import model
+
+    for beta in (0.5, 3.0, 8.0):
+        a = beta / 2
+        for t in (1e-3, 1e-5):
+            exact = float(mpmath.gammainc(a, 0, t, regularized=True))
+            assert model.precision_cdf(t, beta) == pytest.approx(exact, rel=1e-12)
+            ratio = model.precision_cdf(t, beta) / model.precision_tail_reference(t, beta)
+            assert (1 - ratio) / t == pytest.approx(a / (a + 1), rel=5 * t)

@@ -192,3 +192,17 @@ def test_crossover_leading_and_next_order_laws():
         nxt = two_tail.crossover_log_k_next(3.0, 1.0, v)
         assert abs(exact - nxt) < two_tail.crossover_next_order_margin(3.0, 0.1, 1.0, v)
         assert abs(exact - nxt) < abs(exact - two_tail.crossover_log_k_leading(3.0, 1.0, v))
+
+
+def test_beta_eff_increases_with_n_up_to_its_maximum():
+    """Formerly the ledger claim beta-eff-increasing (it could not fail there): the exact window slope
+    rises monotonically as Var B falls, from far below the plateau, until the overshoot maximum."""
+    d, beta = 64, 3.0
+    N = np.unique(np.geomspace(1.5 * d, 400 * d, 24).astype(int))
+    v = 2.0 * d / (N - d - 1.0)  # mean OLS loss / sigma^2 for beta = 3 (E[1/tau] = 2)
+    ks = np.logspace(np.log10(20), np.log10(500), 20)
+    be = two_tail.window_exponents(ks, (20, 500), v, beta, 0.1, 1.0)
+    i = int(np.argmax(be))
+    assert np.all(np.diff(be[: i + 1]) > 0)
+    assert be[i] > be[0] + 1.0
+    assert be[i] - be[-1] < 0.01 * be[-1]  # the overshoot stays below 1% of the plateau
