@@ -106,6 +106,8 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "peak_lams": (1e-8, 1e-7, 1e-6, 1e-5),
             "peak_n_grid": 17,  # N over [d/2, 2 d]
             "peak_n_seeds": 12,
+            "bias_floor_ratio": 10.0,  # Eq. 9 is checked only where the bias is this far above the floor
+            "errata": {"d": 32, "N": 128, "reps": 400, "seed": 17},  # App. B.2 errata checks
             "bn_n_test": 20_000,  # fresh inputs for the B_N(x) check
             "bn_factors": (0.25, 2.0),  # N / d of the two fits checked
             "heavy_d": 32,
@@ -130,6 +132,8 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "peak_lams": (1e-9, 1e-8, 1e-7, 1e-6),
             "peak_n_grid": 15,
             "peak_n_seeds": 10,
+            "bias_floor_ratio": 10.0,  # Eq. 9 is checked only where the bias is this far above the floor
+            "errata": {"d": 32, "N": 128, "reps": 400, "seed": 17},  # App. B.2 errata checks
             "bn_n_test": 40_000,
             "bn_factors": (0.25, 2.0),
             "heavy_d": 64,

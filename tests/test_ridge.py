@@ -236,3 +236,21 @@ def test_bad_input_names_the_argument(call, name):
     _, X, y = _data(20, 6)
     with pytest.raises(ValueError, match=name):
         call(X, y)
+
+
+def test_bias_on_fresh_inputs_is_gaussian_with_the_realised_loss():
+    """Formerly the ledger claims bn-variance-* / bn-gaussian-* (they tested the generator):
+    for a fixed fit, B = x^T (theta_hat - theta*) over fresh Gaussian x is N(0, realised L)."""
+    from scipy import stats
+
+    from lidlib import model, ridge
+
+    lid = model.LIDModel(d=32, alpha=1.0, beta=5.0, sigma_eta=0.1)
+    rng = np.random.default_rng(11)
+    train = lid.sample(64, rng)
+    th = ridge.ridge_fit(train.X, train.y, 0.0)
+    L = float(ridge.excess_risk(th, lid.teacher, lid.spectrum))
+    X = lid.sample(40_000, rng).X
+    z = X @ (th - lid.teacher) / np.sqrt(L)
+    assert abs(z.var() - 1.0) < 4 * np.sqrt(2 / z.size)
+    assert stats.kstest(z, "norm").statistic < 1.95 / np.sqrt(z.size)  # 0.1% critical value
