@@ -854,7 +854,7 @@ def select_forecaster(
     *,
     candidates: tuple[str, ...] = AUTO_CANDIDATES,
     ratios: tuple[float, ...] = (10.0, 3.0),
-    n_rep: int = 3,
+    n_rep: int = 5,
     rng=0,
 ) -> tuple[str, dict[str, float]]:
     r"""Choose a forecaster by how well it forecasts the user's own data (self-thinning).
