@@ -135,6 +135,8 @@ def parse_correct(values: Iterable[Any], where: Callable[[int], str] = lambda i:
                 continue
             raise ValueError(f"{where(i)}: correctness must be 0 or 1, got {v!r} (a fractional score is not a pass/fail)")
         s = str(v).strip().lower()
+        if s not in _TRUE and s not in _FALSE and _num(s):
+            raise ValueError(f"{where(i)}: correctness must be 0 or 1, got {v!r} (a fractional score is not a pass/fail)")
         if s in _TRUE:
             out.append(1)
         elif s in _FALSE or s.startswith("failed"):
@@ -299,7 +301,7 @@ def counts_from_lm_eval(records: list[dict], metric: str | None = None, line_num
     Counts
     """
     ln = line_numbers or list(range(1, len(records) + 1))
-    probs, ys, warn_first, filters = [], [], 0, set()
+    probs, ys, src, warn_first, filters = [], [], [], 0, set()
     for r, i in zip(records, ln):
         if "doc_id" not in r:
             raise ValueError(f"line {i}: no 'doc_id'")
@@ -321,7 +323,8 @@ def counts_from_lm_eval(records: list[dict], metric: str | None = None, line_num
         for x in vals:
             probs.append(str(r["doc_id"]))
             ys.append(x)
-    out = counts_from_samples(probs, parse_correct(ys, lambda j: f"record {j + 1}"), fmt="lm_eval")
+            src.append(i)
+    out = counts_from_samples(probs, parse_correct(ys, lambda j: f"line {src[j]}, field {metric or 'metric'!r}"), fmt="lm_eval")
     if warn_first:
         out.warnings.append(
             f"{warn_first} document(s) had several repeats in 'resps' but one scored value (filter {', '.join(sorted(filters))}): "
@@ -491,6 +494,9 @@ def _read_table(path: Path, text: str, fmt: str, problem_col: str | None, correc
             fmt = "samples"
         elif _looks_matrix(header, rows):
             fmt = "matrix"
+        elif _is_majority(path, header):
+            raise ValueError(f"{path}: columns {','.join(header)} look like a majority-vote curve, not coverage (pass@k); "
+                             f"the laws here need coverage; if it is coverage, name the columns k,coverage")
         else:
             raise ValueError(f"{path}: missing columns: cannot tell the format from the columns {','.join(header) or 'none'}: need 'k,coverage' (or 'x,y'), 'n,c', "
                              f"a problem and a correctness column (e.g. problem,correct; or --problem-col/--correct-col), or a 0/1 matrix; "
@@ -527,12 +533,16 @@ def _read_table(path: Path, text: str, fmt: str, problem_col: str | None, correc
 
 
 def _looks_matrix(header: list[str], rows: list[list[str]]) -> bool:
-    probe = [header] + rows[:5]
-    try:
-        vals = {v.strip() for r in probe for v in (r[1:] if not _num(r[0]) else r)}
-    except IndexError:
+    probe = rows[:5] if rows else []
+    if all(_num(h) for h in header):  # no header row: the first line is data too
+        probe = [header] + probe
+    if not probe or len(probe[0]) < 2:
         return False
-    return len(probe[0]) >= 2 and vals <= {"0", "1", "0.0", "1.0", ""} and bool(vals)
+    named = not all(_num(r[0]) for r in probe if r)
+    vals = {v.strip() for r in probe for v in (r[1:] if named else r)}
+    flat = [v.strip() for r in probe for v in (r[1:] if named else r) if v.strip()]
+    # mostly 0/1 (a stray other entry is then reported by the matrix reader with its line)
+    return bool(flat) and all(_num(v) for v in flat) and np.mean([v in ("0", "1", "0.0", "1.0") for v in flat]) >= 0.8
 
 
 def _num(s: str) -> bool:
