@@ -402,7 +402,37 @@ def _csv_rows(text: str, path: Path) -> tuple[list[str], list[list[str]], list[i
     return rows[0], rows[1:], [i for i, _ in keep[1:]]
 
 
-def _column(rows: list[list[str]], j: int, name: str, lines: list[int], path: Path) -> np.ndarray:
+def _fast_numeric(text: str) -> tuple[list[str], np.ndarray] | None:
+    """Header and float matrix of a plain comma-separated numeric file, or None.
+
+    The fast path for large curves and count files: no per-row Python objects. Any
+    irregularity (quotes, comments, blank lines, text, ragged rows) returns None and the
+    careful reader takes over, with its line-numbered messages.
+    """
+    head, sep, body = text.partition("\n")
+    if not sep or '"' in text or "#" in text or "," not in head:
+        return None
+    header = head.split(",")
+    body = body.replace("\r", "")
+    if "\n\n" in body.rstrip("\n") or not body.strip():
+        return None
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            flat = np.fromstring(body.replace("\n", ","), sep=",")  # text mode: not deprecated
+        except (ValueError, DeprecationWarning):
+            return None
+    nrow = body.rstrip("\n").count("\n") + 1
+    if flat.size != nrow * len(header) or not np.isfinite(flat).all():
+        return None
+    return header, flat.reshape(nrow, len(header))
+
+
+def _column(rows, j: int, name: str, lines, path: Path) -> np.ndarray:
+    if isinstance(rows, np.ndarray):
+        return rows[:, j]
     col = [r[j].strip() if j < len(r) else "" for r in rows]
     try:
         a = np.asarray(col, dtype=float)
@@ -438,7 +468,7 @@ def _is_majority(path: Path, header: list[str]) -> bool:
 
 def _curve(path: Path, header: list[str], rows, lines, cols: tuple[str, str]) -> Curve:
     jk, jc = header.index(cols[0]), header.index(cols[1])
-    for r, ln in zip(rows, lines):
+    for r, ln in zip(rows if isinstance(rows, list) else [], lines):
         if len(r) < len(header):
             raise ValueError(f"{path}, line {ln}: expected {len(header)} fields, got {len(r)}")
     k = _column(rows, jk, cols[0], lines, path)
@@ -474,13 +504,20 @@ def _curve(path: Path, header: list[str], rows, lines, cols: tuple[str, str]) ->
 
 
 def _read_table(path: Path, text: str, fmt: str, problem_col: str | None, correct_col: str | None, model: str | None):
-    header_raw, rows, lines = _csv_rows(text, path)
+    fast = _fast_numeric(text) if len(text) > 1_000_000 else None
+    if fast is not None:
+        header_raw, rows = fast
+        lines = np.arange(2, rows.shape[0] + 2)
+    else:
+        header_raw, rows, lines = _csv_rows(text, path)
     header = [h.strip().strip('"').lower() for h in header_raw]
     if len(set(header)) < len(header):
         dup = next(h for h in header if header.count(h) > 1)
         raise ValueError(f"{path}, line 1: duplicate column {dup!r}")
     has_curve = next((cols for cols in (("k", "coverage"), ("x", "y")) if all(c in header for c in cols)), None)
     has_counts = all(c in header for c in ("n", "c"))
+    if fast is not None and not ((has_curve or has_counts) and fmt in ("table", "curve", "counts") and "model" not in header):
+        header_raw, rows, lines = _csv_rows(text, path)  # the fast path only serves numeric curves and counts
     jp = _find(header, PROBLEM_FIELDS, problem_col, "problem", path)
     jy = _find(header, CORRECT_FIELDS, correct_col, "correctness", path)
     if fmt == "table":
@@ -583,7 +620,7 @@ def _matrix_rows(path: Path, rows: list[list[str]], lines: list[int]) -> Counts:
 
 
 def _counts_table(path: Path, header, rows, lines, model) -> Counts:
-    for r, ln in zip(rows, lines):
+    for r, ln in zip(rows if isinstance(rows, list) else [], lines):
         if len(r) < len(header):
             raise ValueError(f"{path}, line {ln}: expected {len(header)} fields, got {len(r)}")
     group = None
@@ -612,7 +649,13 @@ def _counts_table(path: Path, header, rows, lines, model) -> Counts:
         i = bad[0]
         raise ValueError(f"{path}, line {lines[i]}: column 'c' must hold integers with 0 <= c <= n, got c = {c[i]:g} (n = {n[i]:g})")
     jp = _find(header, ("problem", "problem_idx", "problem_id", "task_id", "id"), None, "problem", path)
-    probs = np.asarray([r[jp].strip() for r in rows]) if jp is not None else np.arange(1, n.size + 1).astype(str)
+    if jp is None:
+        probs = np.arange(1, n.size + 1).astype(str)
+    elif isinstance(rows, np.ndarray):
+        col = rows[:, jp]
+        probs = (col.astype(np.int64) if (col == np.round(col)).all() else col).astype(str)
+    else:
+        probs = np.asarray([r[jp].strip() for r in rows])
     return Counts(n=n, c=c, problems=probs, fmt="counts", group=group)
 
 
