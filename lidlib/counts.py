@@ -439,7 +439,7 @@ def _maximise(nll, starts, bounds):
 
 
 def _profile_ci(nll, th_hat: NDArray, f_hat: float, i: int, bounds, level: float) -> tuple[float, float]:
-    """95% profile-likelihood interval of parameter ``i`` (on the internal scale)."""
+    """Profile-likelihood interval of parameter ``i`` at confidence ``level`` (on the internal scale)."""
     crit = 0.5 * stats.chi2.ppf(level, 1)
     others = [j for j in range(len(th_hat)) if j != i]
 

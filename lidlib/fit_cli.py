@@ -242,7 +242,21 @@ def centred_interval(point: np.ndarray, boot: np.ndarray, level: float) -> tuple
     adds a second helping of binomial noise, which shifts refitted forecasts (visibly
     when there are many problems and the spread is small); centring removes that shift.
 
-    Returns ``lo, hi`` (failure) and the mask of usable replicates.
+    Parameters
+    ----------
+    point : ndarray, shape (len(ks),)
+        Forecast failure ``1 - pass@k``.
+    boot : ndarray, shape (n_boot, len(ks))
+        Refitted forecasts (:func:`lidlib.counts.bootstrap_forecast`); NaN rows are skipped.
+    level : float
+        Coverage of the interval, e.g. 0.95.
+
+    Returns
+    -------
+    lo, hi : ndarray
+        Interval of the failure (NaN if fewer than 10 replicates could be refitted).
+    ok : ndarray of bool
+        Which replicates were used.
     """
     ok = np.isfinite(boot).all(axis=1) & (boot > 0).all(axis=1)
     if ok.sum() < 10:
