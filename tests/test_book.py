@@ -101,7 +101,7 @@ def test_cli_reports_errors_in_one_line(tmp_path, monkeypatch, capsys):
 
     _mini_book(tmp_path, PARAMS)
     monkeypatch.chdir(tmp_path)
-    assert main(["run", "nope"]) == 1
+    assert main(["run", "nope"]) == 2  # a usage error, like every bad argument
     err = capsys.readouterr().err.strip()
     assert err.startswith("lidlib run: error: no chapter 'nope'") and "\n" not in err
 
