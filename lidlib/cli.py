@@ -26,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
                         "environment changed since their last run)")
 
     r = sub.add_parser("run", help="execute one chapter and write its results JSON")
-    r.add_argument("chapter", help="notebook file stem, e.g. lid_model")
+    r.add_argument("chapter", help="chapter name, e.g. lid_model (notebooks/lid_model.md also works)")
     r.add_argument("--profile", choices=PROFILES, default="quick")
     r.add_argument("--seed", type=int, default=DEFAULT_SEED)
 
@@ -77,6 +77,17 @@ def _bench(as_json: bool, small: bool, save: bool = False) -> int:
     return 0
 
 
+def chapter_name(arg: str) -> str:
+    """The chapter stem of what tab-completion gives: ``notebooks/lid_model.md`` -> ``lid_model``."""
+    from pathlib import PurePath
+
+    name = PurePath(arg).name
+    for suffix in (".md", ".ipynb"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    return name
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] in _DELEGATED:
@@ -93,9 +104,15 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "run":
             from lidlib.book import find_root, run_chapter, write_claims
 
-            run = run_chapter(args.chapter, args.profile, args.seed)
-            write_claims(find_root())
-            print(f"{args.chapter}: {run.seconds:.1f} s -> {run.results}")
+            root = find_root()
+            chapter = chapter_name(args.chapter)
+            if not (root / "notebooks" / f"{chapter}.md").is_file():
+                known = sorted(p.stem for p in (root / "notebooks").glob("*.md"))
+                print(f"lidlib run: error: no chapter {args.chapter!r}; chapters: {', '.join(known)}", file=sys.stderr)
+                return 2
+            run = run_chapter(chapter, args.profile, args.seed)
+            write_claims(root)
+            print(f"{chapter}: {run.seconds:.1f} s -> {run.results}")
         elif args.command == "bench":
             if args.builds:
                 from lidlib.book import measure_builds

@@ -54,6 +54,19 @@ __all__ = [
     "power_law_baseline",
     "PowerLawBaseline",
     "backtest_thinning",
+    "count_pairs",
+    "MixtureFit",
+    "fit_mixture_counts",
+    "FORECASTERS",
+    "AUTO_CANDIDATES",
+    "select_forecaster",
+    "forecast_failure",
+    "bootstrap_forecast",
+    "backtest_forecasters",
+    "backtest_summary",
+    "plan_samples",
+    "allocate_samples",
+    "problem_difficulty",
 ]
 
 _MODELS = ("beta_binomial", "zero_inflated")
@@ -426,7 +439,7 @@ def _maximise(nll, starts, bounds):
 
 
 def _profile_ci(nll, th_hat: NDArray, f_hat: float, i: int, bounds, level: float) -> tuple[float, float]:
-    """95% profile-likelihood interval of parameter ``i`` (on the internal scale)."""
+    """Profile-likelihood interval of parameter ``i`` at confidence ``level`` (on the internal scale)."""
     crit = 0.5 * stats.chi2.ppf(level, 1)
     others = [j for j in range(len(th_hat)) if j != i]
 
@@ -507,8 +520,14 @@ def fit_passk_counts(
     if (c_a == 0).all():
         raise ValueError("c must contain at least one problem with c > 0 (no success at all: nothing to fit)")
     # Aggregate identical (n, c) pairs: the likelihood only needs their multiplicities.
-    pairs, mult = np.unique(np.stack([n_a, c_a]), axis=1, return_counts=True)
-    nu, cu, w = pairs[0], pairs[1], mult.astype(float)
+    nu, cu, w = _pairs(n_a, c_a)
+    return _fit_pairs(nu, cu, w, model, ci, level)
+
+
+def _fit_pairs(nu: NDArray, cu: NDArray, w: NDArray, model: str, ci: bool = False, level: float = 0.95) -> CountFit:
+    """:func:`fit_passk_counts` on unique ``(n, c)`` pairs with multiplicities ``w`` (validated input)."""
+    if not (cu > 0).any():
+        raise ValueError("c must contain at least one problem with c > 0 (no success at all: nothing to fit)")
 
     q = 2 if model == "beta_binomial" else 3
     bounds = _BOUNDS[:q]
@@ -530,7 +549,7 @@ def fit_passk_counts(
         gA = np.where(cu == 0, r * (1.0 - A_) - (1.0 - r) * A_, 1.0 - A_)  # d ll / d logit A
         return -float(w @ ll), -np.array([w @ (r * ga), w @ (r * gb), w @ gA])
 
-    zero = float((c_a == 0).mean())
+    zero = float(w[cu == 0].sum() / w.sum())
     starts = [np.array([la, lb]) for la, lb in ((np.log(3.0), np.log(0.3)), (np.log(30.0), np.log(0.1)),
                                                    (np.log(0.5), np.log(1.0)), (np.log(10.0), np.log(0.03)))]
     best = _maximise(lambda th: _bb_only(nll, th, q), starts, bounds[:2])
@@ -553,7 +572,7 @@ def fit_passk_counts(
         if model == "beta_binomial":
             ints["A"] = (1.0, 1.0)
     ll = -f_hat
-    P = n_a.size
+    P = int(round(w.sum()))
     at_bound = [nm for i, nm in enumerate(names) if min(abs(th[i] - bounds[i][0]), abs(th[i] - bounds[i][1])) < 1e-6]
     return CountFit(
         model=model,
@@ -610,15 +629,7 @@ def power_law_baseline(n: ArrayLike, c: ArrayLike, k_min: int = 1) -> PowerLawBa
     ``k``), giving ``-log C(k) ~ A k^-B``. Extrapolated coverage is ``exp(-A k^-B)``.
     """
     n_a, c_a = check_counts(n, c)
-    K = int(n_a.min())
-    ks = np.unique(np.round(np.geomspace(k_min, K, 40)))
-    _, F = dataset_failure(n_a, c_a, ks)
-    C = 1.0 - F
-    ok = (C > 0) & (C < 1)
-    if ok.sum() < 2:
-        raise ValueError("the coverage curve has fewer than two points strictly inside (0, 1): cannot fit the baseline")
-    slope, icpt = np.polyfit(np.log(ks[ok]), np.log(-np.log(C[ok])), 1)
-    return PowerLawBaseline(A=float(np.exp(icpt)), B=float(-slope))
+    return _baseline_pairs(*_pairs(n_a, c_a), positive_int("k_min", k_min))
 
 
 def backtest_thinning(
@@ -673,4 +684,606 @@ def backtest_thinning(
                 except ValueError:
                     continue
                 out[meth][i, r] = pred
+    return out
+
+
+# ------------------------------------------------------------------- forecasting
+# Everything below works on unique (n, c) pairs with multiplicities: a benchmark of a
+# million problems sampled n times has at most a few thousand distinct pairs, so memory
+# and time scale with the number of *distinct* counts, not with the number of problems.
+
+
+def _pairs(n: NDArray, c: NDArray) -> tuple[NDArray, NDArray, NDArray]:
+    """Unique ``(n, c)`` pairs of validated counts and their multiplicities (floats)."""
+    key = n.astype(np.int64) * (int(n.max()) + 1) + c.astype(np.int64)
+    uk, mult = np.unique(key, return_counts=True)
+    base = int(n.max()) + 1
+    return (uk // base).astype(float), (uk % base).astype(float), mult.astype(float)
+
+
+def count_pairs(n: ArrayLike, c: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Validate counts and aggregate identical ``(n, c)`` pairs.
+
+    Parameters
+    ----------
+    n, c : array_like
+        Samples and correct samples per problem (see :func:`check_counts`).
+
+    Returns
+    -------
+    nu, cu, w : ndarray
+        The distinct pairs and how many problems have each (``w.sum()`` is the number
+        of problems).
+    """
+    n_a, c_a = check_counts(n, c)
+    return _pairs(n_a, c_a)
+
+
+def _pair_failure(nu: NDArray, cu: NDArray, w: NDArray, ks: NDArray) -> NDArray:
+    """Dataset failure (unbiased estimator) at integer ``ks <= min n`` from weighted pairs."""
+    return (w @ failure_at(nu, cu, np.atleast_1d(ks))) / w.sum()
+
+
+def _baseline_pairs(nu: NDArray, cu: NDArray, w: NDArray, k_min: int = 1) -> PowerLawBaseline:
+    K = int(nu.min())
+    ks = np.unique(np.round(np.geomspace(k_min, K, 40)))
+    C = 1.0 - _pair_failure(nu, cu, w, ks)
+    ok = (C > 0) & (C < 1)
+    if ok.sum() < 2:
+        raise ValueError("the coverage curve has fewer than two points strictly inside (0, 1): cannot fit the baseline")
+    slope, icpt = np.polyfit(np.log(ks[ok]), np.log(-np.log(C[ok])), 1)
+    return PowerLawBaseline(A=float(np.exp(icpt)), B=float(-slope))
+
+
+@dataclass
+class MixtureFit:
+    r"""A discrete mixing law for the single-sample success ``s`` on a log-spaced grid.
+
+    Attributes
+    ----------
+    s : ndarray
+        Grid of success probabilities (log-spaced, from ``s_min`` to just below 1).
+    weights : ndarray
+        Mixing weights (sum 1).
+    smooth : float
+        Roughness penalty on the second differences of the log-weights.
+    """
+
+    s: NDArray[np.float64]
+    weights: NDArray[np.float64]
+    smooth: float
+
+    def failure(self, ks: ArrayLike) -> NDArray[np.float64]:
+        """Dataset failure ``sum_j w_j (1 - s_j)^k`` at any real ``k >= 1``."""
+        k = np.atleast_1d(np.asarray(ks, dtype=float))
+        return np.exp(k[:, None] * np.log1p(-self.s)[None, :]) @ self.weights
+
+    def predict(self, ks: ArrayLike) -> NDArray[np.float64]:
+        """Dataset pass@k ``1 - failure``."""
+        return 1.0 - self.failure(ks)
+
+
+def fit_mixture_counts(n: ArrayLike, c: ArrayLike, *, smooth: float = 30.0, n_grid: int = 80) -> MixtureFit:
+    r"""Fit a nonparametric mixing law for the success probability, with a power-law tail.
+
+    The success probability of a problem is drawn from a discrete law on ``n_grid``
+    log-spaced points ``s_j`` between ``10^-3 / max n`` and 0.9999, with weights
+    ``w = softmax(theta)``. ``theta`` maximises the binomial-mixture log-likelihood of
+    the counts minus ``smooth/2 * ||D2 theta||^2`` (second differences). Where the
+    counts carry no information (``s`` well below ``1/n``), the penalty makes ``theta``
+    linear in ``log s``, i.e. the density of ``s`` a power law ``s^(b-1)``: the
+    extrapolation continues the tail's local slope instead of inventing a bump.
+
+    Parameters
+    ----------
+    n, c : array_like
+        Per-problem counts.
+    smooth : float
+        Penalty weight (larger: smoother, closer to a single power law).
+    n_grid : int
+        Number of grid points.
+
+    Returns
+    -------
+    MixtureFit
+    """
+    n_a, c_a = check_counts(n, c)
+    nu, cu, w = _pairs(n_a, c_a)
+    return _mixture_pairs(nu, cu, w, float(smooth), positive_int("n_grid", n_grid, minimum=5))
+
+
+def _mixture_pairs(nu: NDArray, cu: NDArray, w: NDArray, smooth: float, n_grid: int = 80) -> MixtureFit:
+    if not smooth >= 0:
+        raise ValueError(f"smooth must be >= 0, got {smooth!r}")
+    u = np.linspace(np.log(1e-3 / nu.max()), np.log(0.9999), n_grid)
+    s = np.exp(u)
+    logB = (special.gammaln(nu + 1) - special.gammaln(cu + 1) - special.gammaln(nu - cu + 1))[:, None] \
+        + cu[:, None] * u[None, :] + (nu - cu)[:, None] * np.log1p(-s)[None, :]
+    B = np.exp(logB - logB.max(axis=1, keepdims=True))
+    D2 = np.diff(np.eye(n_grid), 2, axis=0)
+    Pen = smooth * D2.T @ D2
+
+    def obj(th: NDArray) -> tuple[float, NDArray]:
+        e = np.exp(th - th.max())
+        W = e / e.sum()
+        L = B @ W
+        gW = (w / L) @ B
+        return -float(w @ np.log(L)) + 0.5 * float(th @ Pen @ th), -W * (gW - gW @ W) + Pen @ th
+
+    r = optimize.minimize(obj, np.zeros(n_grid), jac=True, method=_METHOD)
+    e = np.exp(r.x - r.x.max())
+    return MixtureFit(s=s, weights=e / e.sum(), smooth=smooth)
+
+
+def _f_power_law(nu, cu, w, ks):
+    return _baseline_pairs(nu, cu, w).failure(ks)
+
+
+def _f_bb(nu, cu, w, ks):
+    return _fit_pairs(nu, cu, w, "beta_binomial").failure(ks)
+
+
+def _f_zi(nu, cu, w, ks):
+    return _fit_pairs(nu, cu, w, "zero_inflated").failure(ks)
+
+
+def _f_mixture(nu, cu, w, ks):
+    return _mixture_pairs(nu, cu, w, 30.0).failure(ks)
+
+
+def _f_ensemble(nu, cu, w, ks):
+    return np.sqrt(_f_power_law(nu, cu, w, ks) * _f_bb(nu, cu, w, ks))
+
+
+#: Forecasters of the dataset failure ``1 - pass@k`` from counts, by name. Each takes
+#: unique pairs ``(nu, cu, w)`` and budgets ``ks`` and returns the failure at ``ks``.
+FORECASTERS: dict[str, Any] = {
+    "power_law": _f_power_law,  # least squares on log(-log pass@k) vs log k (the baseline)
+    "beta_binomial": _f_bb,  # likelihood, p ~ Beta(a, b)
+    "zero_inflated": _f_zi,  # likelihood with a share of never-solvable problems
+    "mixture": _f_mixture,  # nonparametric grid mixture with a smooth (power-law) tail
+    "ensemble": _f_ensemble,  # geometric mean of power_law and beta_binomial
+}
+#: Candidates among which ``"auto"`` selects by self-thinning.
+AUTO_CANDIDATES: tuple[str, ...] = ("power_law", "beta_binomial", "zero_inflated", "ensemble")
+
+
+def select_forecaster(
+    n: ArrayLike,
+    c: ArrayLike,
+    *,
+    candidates: tuple[str, ...] = AUTO_CANDIDATES,
+    ratios: tuple[float, ...] = (10.0, 3.0),
+    n_rep: int = 5,
+    rng=0,
+) -> tuple[str, dict[str, float]]:
+    r"""Choose a forecaster by how well it forecasts the user's own data (self-thinning).
+
+    With ``m = min n`` samples per problem, each ratio ``r`` thins the counts to
+    ``m_r = floor(m / r)`` samples (:func:`thin_counts`, ``n_rep`` times), lets every
+    candidate forecast the failure at ``k = m`` from the thinned counts, and scores it
+    by ``|log(forecast / measured)|`` against the failure measured on all ``m`` samples.
+    The candidate with the smallest mean error is returned: a choice by out-of-sample
+    error, never by in-sample fit. Ratios with ``m_r < 3`` are skipped.
+
+    Parameters
+    ----------
+    n, c : array_like
+        Per-problem counts.
+    candidates : tuple of str
+        Names in :data:`FORECASTERS`.
+    ratios : tuple of float
+        Forecast ratios ``k / m_r`` to rehearse (the target use forecasts 10-30x ahead).
+    n_rep : int
+        Thinning replicates per ratio.
+    rng : numpy.random.Generator or int
+
+    Returns
+    -------
+    best : str
+    scores : dict
+        Mean error per candidate (``inf`` where every fit failed).
+    """
+    n_a, c_a = check_counts(n, c)
+    for name in candidates:
+        if name not in FORECASTERS:
+            raise ValueError(f"candidates must be among {tuple(FORECASTERS)}, got {name!r}")
+    g = rng_from(rng)
+    R = positive_int("n_rep", n_rep)
+    m = int(n_a.min())
+    errs: dict[str, list[float]] = {name: [] for name in candidates}
+    used = 0
+    for r in ratios:
+        mr = int(m // float(r))
+        if mr < 3:
+            continue
+        used += 1
+        nn = np.full_like(n_a, float(m))
+        cm_full = thin_counts(n_a, c_a, m, g) if (n_a != m).any() else c_a
+        target = float(_pair_failure(*_pairs(nn, cm_full), np.array([m]))[0])
+        for _ in range(R):
+            cm = thin_counts(nn, cm_full, mr, g)
+            pr = _pairs(np.full_like(cm, float(mr)), cm)
+            for name in candidates:
+                try:
+                    f = float(FORECASTERS[name](*pr, np.array([float(m)]))[0])
+                    e = abs(np.log(f / target)) if f > 0 and target > 0 else np.inf
+                except (ValueError, FloatingPointError):
+                    e = np.inf
+                errs[name].append(e if np.isfinite(e) else np.inf)
+    if not used:
+        raise ValueError(f"self-thinning needs at least {3 * min(ratios):g} samples per problem, got min(n) = {m}")
+    scores = {name: float(np.mean(v)) for name, v in errs.items()}
+    best = min(candidates, key=lambda nm: (scores[nm], candidates.index(nm)))
+    return best, scores
+
+
+def forecast_failure(n: ArrayLike, c: ArrayLike, ks: ArrayLike, method: str = "auto", *, rng=0) -> tuple[NDArray[np.float64], str]:
+    r"""Forecast the dataset failure ``1 - pass@k`` at any ``ks >= 1`` (also ``k > n``).
+
+    Parameters
+    ----------
+    n, c : array_like
+        Per-problem counts.
+    ks : array_like
+        Budgets ``>= 1``.
+    method : str
+        A name in :data:`FORECASTERS`, or ``"auto"``: choose among
+        :data:`AUTO_CANDIDATES` with :func:`select_forecaster` on these counts.
+    rng : numpy.random.Generator or int
+        Used by ``"auto"`` only.
+
+    Returns
+    -------
+    failure : ndarray
+    method : str
+        The forecaster used (the selected one for ``"auto"``).
+    """
+    n_a, c_a = check_counts(n, c)
+    k = np.atleast_1d(as_float_array("ks", ks)).astype(float)
+    if (k < 1).any():
+        raise ValueError(f"ks must be >= 1, got {k[k < 1][0]:g}")
+    if method == "auto":
+        method, _ = select_forecaster(n_a, c_a, rng=rng)
+    if method not in FORECASTERS:
+        raise ValueError(f"method must be 'auto' or one of {tuple(FORECASTERS)}, got {method!r}")
+    return np.asarray(FORECASTERS[method](*_pairs(n_a, c_a), k), dtype=float), method
+
+
+def bootstrap_forecast(
+    n: ArrayLike,
+    c: ArrayLike,
+    ks: ArrayLike,
+    method: str,
+    n_boot: int,
+    rng,
+    *,
+    within: str = "binomial",
+    progress=None,
+) -> NDArray[np.float64]:
+    r"""Two-level bootstrap of a forecast: resample problems, redraw counts, refit.
+
+    The levels are those of :func:`bootstrap_failure` (problems with replacement; then
+    ``c' ~ Binomial(n, c/n)``, or the Jeffreys draw with ``within="beta"``), but each
+    replicate *refits* the forecaster, so the band contains the parameter uncertainty of
+    the extrapolation. The forecaster is fixed (for ``"auto"``, select first and pass
+    the selected name): selection uncertainty is not included.
+
+    Parameters
+    ----------
+    n, c : array_like
+    ks : array_like
+        Budgets ``>= 1``.
+    method : str
+        A name in :data:`FORECASTERS`.
+    n_boot : int
+    rng : numpy.random.Generator or int
+    within : {"binomial", "beta", "none"}
+    progress : callable, optional
+        Called as ``progress(done, total)`` every few replicates.
+
+    Returns
+    -------
+    ndarray, shape (n_boot, len(ks))
+        NaN rows where a replicate could not be fitted (e.g. no success at all).
+    """
+    n_a, c_a = check_counts(n, c)
+    if method not in FORECASTERS:
+        raise ValueError(f"method must be one of {tuple(FORECASTERS)}, got {method!r}")
+    if within not in ("binomial", "beta", "none"):
+        raise ValueError(f"within must be 'binomial', 'beta' or 'none', got {within!r}")
+    B = positive_int("n_boot", n_boot)
+    g = rng_from(rng)
+    k = np.atleast_1d(as_float_array("ks", ks)).astype(float)
+    nu, cu, w = _pairs(n_a, c_a)
+    P = n_a.size
+    out = np.full((B, k.size), np.nan)
+    f = FORECASTERS[method]
+    step = max(1, B // 10)
+    for b in range(B):
+        mult = g.multinomial(P, w / w.sum()).astype(np.int64)  # level 1 over the distinct pairs
+        keep = mult > 0
+        nb = np.repeat(nu[keep], mult[keep])
+        cb = np.repeat(cu[keep], mult[keep])
+        if within == "binomial":
+            cb = g.binomial(nb.astype(np.int64), cb / nb).astype(float)
+        elif within == "beta":
+            cb = g.binomial(nb.astype(np.int64), g.beta(cb + 0.5, nb - cb + 0.5)).astype(float)
+        try:
+            out[b] = f(*_pairs(nb, cb), k)
+        except ValueError:
+            pass
+        if progress is not None and ((b + 1) % step == 0 or b + 1 == B):
+            progress(b + 1, B)
+    return out
+
+
+def backtest_forecasters(
+    n: ArrayLike,
+    c: ArrayLike,
+    ms: ArrayLike,
+    n_rep: int,
+    rng,
+    *,
+    ratios: ArrayLike = (10, 30),
+    methods: tuple[str, ...] = ("power_law", "beta_binomial", "zero_inflated", "mixture", "ensemble", "auto"),
+) -> dict[str, Any]:
+    r"""Thinning backtest of forecasters: fit on ``m`` samples, forecast at ``r m``.
+
+    For each ``m`` and replicate the counts are thinned to ``m`` samples per problem
+    (:func:`thin_counts`); each method forecasts the failure at ``k = r m`` for each
+    ratio ``r``, and is scored against the failure measured on all ``n`` samples
+    (:func:`dataset_failure`). ``"auto"`` selects by self-thinning *of the thinned
+    counts only* (:func:`select_forecaster`), so its score is out of sample.
+
+    Parameters
+    ----------
+    n, c : array_like
+        Full per-problem counts.
+    ms : array_like
+        Budgets kept by the thinning (``max(ratios) * m <= min n``).
+    n_rep : int
+        Thinning replicates (seeds) per ``m``.
+    rng : numpy.random.Generator or int
+    ratios : array_like
+        Forecast horizons ``k / m``.
+    methods : tuple of str
+        Names in :data:`FORECASTERS` and ``"auto"``.
+
+    Returns
+    -------
+    dict
+        ``"m"``, ``"ratios"``, ``"measured"`` (len(ms), len(ratios)), and per method the
+        absolute log errors ``|log(forecast / measured)|`` of shape
+        ``(len(ms), n_rep, len(ratios))`` under ``"abs_log_error"`` (NaN where a fit
+        failed), and ``"selected"``: the names chosen by ``"auto"``.
+    """
+    n_a, c_a = check_counts(n, c)
+    m_a = np.atleast_1d(as_float_array("ms", ms)).astype(int)
+    r_a = np.atleast_1d(as_float_array("ratios", ratios))
+    R = positive_int("n_rep", n_rep)
+    g = rng_from(rng)
+    for meth in methods:
+        if meth != "auto" and meth not in FORECASTERS:
+            raise ValueError(f"methods must be among {(*FORECASTERS, 'auto')}, got {meth!r}")
+    if (m_a < 1).any() or (m_a * r_a.max() > n_a.min()).any():
+        raise ValueError(f"need 1 <= m and max(ratios) * m <= min(n) = {n_a.min():g}, got ms {m_a.tolist()}")
+    nu, cu, w = _pairs(n_a, c_a)
+    measured = np.array([_pair_failure(nu, cu, w, np.round(m * r_a)) for m in m_a])
+    errs = {meth: np.full((m_a.size, R, r_a.size), np.nan) for meth in methods}
+    selected = np.full((m_a.size, R), "", dtype=object)
+    for i, m in enumerate(m_a):
+        ks = m * r_a
+        for r in range(R):
+            cm = thin_counts(n_a, c_a, int(m), g)
+            nm = np.full_like(cm, float(m))
+            pr = _pairs(nm, cm)
+            for meth in methods:
+                name = meth
+                try:
+                    if meth == "auto":
+                        name, _ = select_forecaster(nm, cm, rng=g)
+                        selected[i, r] = name
+                    pred = FORECASTERS[name](*pr, ks)
+                except ValueError:
+                    continue
+                errs[meth][i, r] = np.abs(np.log(pred / measured[i]))
+    return {"m": m_a, "ratios": r_a, "measured": measured, "abs_log_error": errs, "selected": selected}
+
+
+def backtest_summary(bt: dict[str, Any]) -> dict[str, dict[str, NDArray[np.float64]]]:
+    """Mean absolute log error per method and ``m`` with its spread over thinning seeds.
+
+    Parameters
+    ----------
+    bt : dict
+        Output of :func:`backtest_forecasters` (one benchmark) or a list of such dicts
+        (several models: errors are averaged over models first).
+
+    Returns
+    -------
+    dict
+        Per method: ``"mae"`` (len(ms)): mean over seeds, ratios (and models) of the
+        absolute log error; ``"se"``: standard error of that mean over seeds (the
+        per-seed means are the replicates); ``"per_seed"``: (len(ms), n_rep).
+    """
+    bts = bt if isinstance(bt, (list, tuple)) else [bt]
+    out = {}
+    for meth in bts[0]["abs_log_error"]:
+        e = np.stack([b["abs_log_error"][meth] for b in bts])  # (models, m, seeds, ratios)
+        per_seed = np.nanmean(e, axis=(0, 3))  # (m, seeds)
+        R = per_seed.shape[1]
+        out[meth] = {"mae": per_seed.mean(axis=1), "se": per_seed.std(axis=1, ddof=1) / np.sqrt(R) if R > 1 else np.full(per_seed.shape[0], np.nan),
+                     "per_seed": per_seed}
+    return out
+
+
+def plan_samples(
+    n: ArrayLike,
+    c: ArrayLike,
+    K: float,
+    eps: float,
+    *,
+    method: str = "power_law",
+    n_rep: int = 20,
+    rng=0,
+    quantile: float = 0.9,
+    grid: ArrayLike | None = None,
+) -> dict[str, Any]:
+    r"""How many samples per problem does a forecast of pass@K within +-eps need?
+
+    Thinning simulation on the user's own counts: for budgets ``m'`` up to ``m = min n``
+    the counts are thinned ``n_rep`` times and the forecaster predicts pass@K. The
+    error of a replicate is its distance to the reference: the pass@K measured on all
+    samples when ``K <= m``, else the forecast from all samples (then only the
+    *variability* of the forecast is measured, not its bias). The needed budget is the
+    smallest ``m'`` whose ``quantile`` of absolute errors is ``<= eps``; if none is, the
+    errors are extrapolated as a power of ``m'`` (flagged ``"extrapolated"``).
+
+    The benchmark itself also limits precision: the two-level bootstrap half-width with
+    the *problems* resampled only (``problems_halfwidth``) does not shrink with more
+    samples per problem. If it exceeds ``eps``, more problems are needed.
+
+    Parameters
+    ----------
+    n, c : array_like
+        Per-problem counts.
+    K : float
+        Target budget.
+    eps : float
+        Tolerance on pass@K (absolute, e.g. 0.02).
+    method : str
+        Forecaster (a name in :data:`FORECASTERS`).
+    n_rep : int
+    rng : numpy.random.Generator or int
+    quantile : float
+    grid : array_like, optional
+        Budgets ``m'`` to simulate (default: 8 log-spaced values from 3 to ``m``).
+
+    Returns
+    -------
+    dict
+        ``"m_needed"`` (float or None), ``"extrapolated"``, ``"grid"``, ``"error_q"``
+        (the error quantile per grid budget), ``"problems_halfwidth"``, ``"reference"``.
+    """
+    n_a, c_a = check_counts(n, c)
+    if not (np.isfinite(K) and K >= 1):
+        raise ValueError(f"K must be >= 1, got {K!r}")
+    if not (np.isfinite(eps) and 0 < eps < 1):
+        raise ValueError(f"eps must lie in (0, 1), got {eps!r}")
+    if method not in FORECASTERS:
+        raise ValueError(f"method must be one of {tuple(FORECASTERS)}, got {method!r}")
+    g = rng_from(rng)
+    R = positive_int("n_rep", n_rep, minimum=2)
+    m = int(n_a.min())
+    nn = np.full_like(n_a, float(m))
+    cm_full = thin_counts(n_a, c_a, m, g) if (n_a != m).any() else c_a
+    pr = _pairs(nn, cm_full)
+    if K <= m:
+        reference = 1.0 - float(_pair_failure(*pr, np.array([np.floor(K)]))[0])
+    else:
+        reference = 1.0 - float(FORECASTERS[method](*pr, np.array([float(K)]))[0])
+    ms = np.unique(np.round(np.geomspace(3, m, 8))) if grid is None else np.unique(np.atleast_1d(as_float_array("grid", grid)))
+    ms = ms[(ms >= 1) & (ms <= m)]
+    err_q = np.full(ms.size, np.nan)
+    for i, mm in enumerate(ms):
+        e = []
+        for _ in range(R):
+            cm = thin_counts(nn, cm_full, int(mm), g)
+            try:
+                e.append(abs(1.0 - float(FORECASTERS[method](*_pairs(np.full_like(cm, mm), cm), np.array([float(K)]))[0]) - reference))
+            except ValueError:
+                e.append(np.inf)
+        err_q[i] = np.quantile(e, quantile)
+    ok = np.where(err_q <= eps)[0]
+    m_needed, extrap = (float(ms[ok[0]]), False) if ok.size else (None, False)
+    if m_needed is None:
+        fin = np.isfinite(err_q) & (err_q > 0)
+        if fin.sum() >= 3:
+            sl, ic = np.polyfit(np.log(ms[fin][-4:]), np.log(err_q[fin][-4:]), 1)
+            if sl < -0.05:
+                m_needed, extrap = float(np.exp((np.log(eps) - ic) / sl)), True
+    boot = bootstrap_forecast(nn, cm_full, [float(K)], method, 100, g, within="none")[:, 0]
+    lo, hi = np.nanpercentile(1.0 - boot, [100 * (1 - quantile) / 2, 100 * (1 + quantile) / 2])
+    return {"m_needed": m_needed, "extrapolated": extrap, "grid": ms, "error_q": err_q, "quantile": quantile,
+            "problems_halfwidth": float((hi - lo) / 2), "reference": reference, "K": float(K), "eps": float(eps), "m": m,
+            "n_problems": int(n_a.size)}
+
+
+def allocate_samples(n: ArrayLike, c: ArrayLike, K: float, extra: int) -> NDArray[np.int64]:
+    r"""Spread ``extra`` samples over problems where they most reduce the uncertainty at K.
+
+    Each problem's failure at ``K``, ``(1 - s)^K``, is uncertain because its success rate
+    ``s`` is known only from ``c`` of ``n`` samples; under the Jeffreys posterior
+    ``s ~ Beta(c + 1/2, n - c + 1/2)`` its standard deviation is
+
+    .. math::
+        \sigma_i^2 = \frac{B(a_i, b_i + 2K)}{B(a_i, b_i)} - \Big(\frac{B(a_i, b_i + K)}{B(a_i, b_i)}\Big)^2 .
+
+    The extra samples are allocated in proportion to ``sigma_i`` (the Neyman rule for a
+    mean): almost all go to problems with few or no successes, none to problems that
+    are solved often.
+
+    Parameters
+    ----------
+    n, c : array_like
+    K : float
+        Target budget.
+    extra : int
+        Extra samples in total.
+
+    Returns
+    -------
+    ndarray of int
+        Extra samples per problem (sums to ``extra``).
+    """
+    n_a, c_a = check_counts(n, c)
+    E = positive_int("extra", extra, minimum=0)
+    if not (np.isfinite(K) and K >= 1):
+        raise ValueError(f"K must be >= 1, got {K!r}")
+    a, b = c_a + 0.5, n_a - c_a + 0.5
+    l0 = special.betaln(a, b)
+    m1 = np.exp(special.betaln(a, b + K) - l0)
+    m2 = np.exp(special.betaln(a, b + 2 * K) - l0)
+    sd = np.sqrt(np.maximum(m2 - m1**2, 0.0))
+    if sd.sum() == 0 or E == 0:
+        return np.zeros(n_a.size, dtype=np.int64)
+    share = E * sd / sd.sum()
+    base = np.floor(share).astype(np.int64)
+    rest = E - int(base.sum())
+    if rest:
+        base[np.argsort(-(share - base), kind="stable")[:rest]] += 1
+    return base
+
+
+def problem_difficulty(n: ArrayLike, c: ArrayLike, K: float | None = None) -> dict[str, NDArray[np.float64]]:
+    r"""Each problem's estimated single-sample success rate, with a 90% interval.
+
+    Empirical Bayes with the beta-binomial fitted to all problems
+    (:func:`fit_passk_counts`): the posterior of problem ``i``'s success is
+    ``Beta(c_i + b, n_i - c_i + a)``, which pulls problems with few samples towards the
+    benchmark's law. If no problem was ever solved, the Jeffreys prior is used.
+
+    Parameters
+    ----------
+    n, c : array_like
+    K : float, optional
+        Also return each problem's expected failure ``E[(1 - s)^K]`` at this budget.
+
+    Returns
+    -------
+    dict
+        ``"s_raw"`` (c/n), ``"s_mean"``, ``"s_lo"``, ``"s_hi"`` (5% and 95% posterior
+        quantiles) and, with ``K``, ``"failure_K"``.
+    """
+    n_a, c_a = check_counts(n, c)
+    try:
+        f = fit_passk_counts(n_a, c_a, ci=False)
+        pa, pb = f.params["b"], f.params["a"]  # prior on success: Beta(b, a)
+    except ValueError:
+        pa, pb = 0.5, 0.5
+    al, be = c_a + pa, n_a - c_a + pb
+    out = {"s_raw": c_a / n_a, "s_mean": al / (al + be), "s_lo": stats.beta.ppf(0.05, al, be), "s_hi": stats.beta.ppf(0.95, al, be)}
+    if K is not None:
+        out["failure_K"] = np.exp(special.betaln(al, be + float(K)) - special.betaln(al, be))
     return out

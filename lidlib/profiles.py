@@ -287,13 +287,39 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "rule_n_budget": 80,
         },
     },
+    "forecasting": {
+        "quick": {
+            "example_model": "Pythia 1B",  # the model whose samples make the worked example
+            "example_m": 100,  # samples per problem kept in the example file
+            "example_predict": (10, 100, 1000, 3000, 100000),  # --predict budgets (k <= 10^4 can be checked)
+            "check_k": (1000, 3000),  # budgets at which the intervals are checked against all 10^4 samples
+            "n_boot": 100,  # bootstrap refits per interval
+            "backtest_m": (30, 100, 300),
+            "backtest_seeds": 2,
+            "backtest_methods": ("power_law", "beta_binomial", "ensemble"),
+            "plan_K": 1000.0,  # --plan K of the planner example
+            "plan_eps": 0.03,  # --within EPS
+        },
+        "paper": {
+            "example_model": "Pythia 1B",
+            "example_m": 100,
+            "example_predict": (10, 100, 1000, 3000, 100000),
+            "check_k": (1000, 3000),
+            "n_boot": 400,
+            "backtest_m": (30, 100, 300),
+            "backtest_seeds": 10,
+            "backtest_methods": ("power_law", "beta_binomial", "zero_inflated", "ensemble", "auto"),
+            "plan_K": 1000.0,
+            "plan_eps": 0.03,
+        },
+    },
     "llm_hard_tail": {
         "quick": {
             "n_boot": 200,  # two-level bootstrap replicates (problems, then counts)
             "n_k_grid": 40,  # log-spaced k of the plotted curves and bootstrap
             "windows": ((1.0, 10.0), (10.0, 100.0), (100.0, 1000.0)),  # k-windows of beta_eff
-            "backtest_m": (32, 100, 320),  # samples per problem kept by the thinning
-            "backtest_k": (1000, 3000),  # k at which the thinned fits are scored
+            "backtest_m": (30, 100, 300),  # samples per problem kept by the thinning
+            "backtest_ratios": (10, 30),  # forecasts at k = ratio * m, scored on all 10^4 samples
             "backtest_seeds": 3,
             "budgets": (1e10, 1e11, 1e12, 1e13),  # inference budgets (parameter-samples)
         },
@@ -301,8 +327,8 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "n_boot": 1000,
             "n_k_grid": 60,
             "windows": ((1.0, 10.0), (10.0, 100.0), (100.0, 1000.0)),
-            "backtest_m": (32, 100, 320),
-            "backtest_k": (1000, 3000),
+            "backtest_m": (30, 100, 300),
+            "backtest_ratios": (10, 30),
             "backtest_seeds": 20,
             "budgets": (1e10, 1e11, 1e12, 1e13),
         },

@@ -16,6 +16,10 @@ def test_small_bench_reports_every_figure_and_checks_correctness(tmp_path):
         "passk_first_success_vs_literal_speedup",
         "ridge_sweep_speedup",
         "population_failure_curves_per_second",
+        "fit_curve_seconds",
+        "fit_curve_peak_mb",
+        "fit_counts_seconds",
+        "fit_counts_peak_mb",
     ):
         assert np.isfinite(r[key]) and r[key] > 0
     assert r["machine"]["cores"] >= 1 and r["machine"]["numpy"]

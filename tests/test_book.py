@@ -101,7 +101,7 @@ def test_cli_reports_errors_in_one_line(tmp_path, monkeypatch, capsys):
 
     _mini_book(tmp_path, PARAMS)
     monkeypatch.chdir(tmp_path)
-    assert main(["run", "nope"]) == 1
+    assert main(["run", "nope"]) == 2  # a usage error, like every bad argument
     err = capsys.readouterr().err.strip()
     assert err.startswith("lidlib run: error: no chapter 'nope'") and "\n" not in err
 
@@ -139,14 +139,19 @@ def test_timings_page_shows_both_profiles_against_budgets(tmp_path):
 
     d = tmp_path / "book" / "timings"
     d.mkdir(parents=True)
-    (d / "quick.json").write_text(json.dumps({"profile": "quick", "seed": 0, "date": "2026-12-04",
-                                              "seconds": {"a": 10.0, "b": 20.0}}))
+    (d / "quick.json").write_text(json.dumps({"profile": "quick", "seed": 0, "date": "2026-12-04", "jobs": 2,
+                                              "execution_wall_seconds": 21.0, "seconds": {"a": 10.0, "b": 20.0}}))
+    (d / "builds.json").write_text(json.dumps({"quick": {"seconds": {"scratch": 55.0, "unchanged": 2.0,
+                                                                     "one_chapter": 9.0}, "jobs": 2,
+                                                         "date": "2026-12-04", "commit": "abc"}}))
     (d / "paper.json").write_text(json.dumps({"profile": "paper", "seed": 0, "seconds": {"a": 500.0, "b": 600.0}}))
     (d / "bench.json").write_text(json.dumps({"machine": {"cores": 2}, "passk_exact_vs_literal_speedup": 3800.0}))
     text = book.timings_markdown(tmp_path)
     assert "| a | 10.0 | 500.0 |" in text and "**30.0**" in text and "**1100.0**" in text
-    assert "`quick`: 0.5 min of execution, within the 3-minute budget" in text
-    assert "`paper`: 18.3 min of execution, **over** the 15-minute budget" in text
+    assert ("`quick`: 0.5 min of execution summed over chapters (21 s of wall time with 2 chapters at a time), "
+            "within the 3-minute budget") in text
+    assert "`paper`: 18.3 min of execution summed over chapters, **over** the 15-minute budget" in text
+    assert "| `quick` | 55 | 60 | 2 | 15 | 9 | 2 | 2026-12-04, commit abc |" in text
     assert "| 3.8e+03x |" in text
 
 

@@ -169,12 +169,14 @@ def test_cli_counts_uses_likelihood(tmp_path, capsys):
     assert cli_fit([str(f), "--json", "--predict", "1000", "100000"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["input"] == "counts" and out["n_problems"] == 300
-    assert out["best"] in ("beta_binomial", "zero_inflated")
+    sc = out["forecast"]["selection_scores"]  # "best" is the out-of-sample (self-thinning) winner, not the best in-sample fit
+    assert out["best"] == min(sc, key=sc.get) and "self-thinning" in out["best_criterion"]
     direct = lidlib.fit_passk_counts(n, c)
     assert out["fits"]["beta_binomial"]["params"]["b"] == pytest.approx(direct.params["b"], rel=1e-6)
     assert out["predict"]["beta_binomial"] == pytest.approx(list(direct.predict([1000, 100000])), rel=1e-6)
     assert cli_fit([str(f)]) == 0
-    assert "profile-likelihood" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "profile-likelihood" in text and "interval" in text
 
 
 def test_cli_counts_grouped(tmp_path, capsys):
@@ -261,3 +263,84 @@ def test_cli_counts_max_k_only_limits_curve_fits(tmp_path, capsys):
     assert cli_fit([str(f), "--max-k", "50", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert {"beta", "effective_k", "beta_binomial"} <= set(out["fits"]) and out["max_k_fitted"] <= 50
+
+
+# --------------------------------------------------------------------------- forecasters
+def test_pairs_aggregate_and_pair_failure_matches_dataset_failure():
+    rng = np.random.default_rng(20)
+    n = rng.integers(20, 40, 500).astype(float)
+    c = rng.binomial(n.astype(int), 0.2).astype(float)
+    nu, cu, w = C.count_pairs(n, c)
+    assert w.sum() == 500 and nu.size < 500
+    ks = np.array([1.0, 5.0, 20.0])
+    np.testing.assert_allclose(C._pair_failure(nu, cu, w, ks), C.dataset_failure(n, c, ks)[1], rtol=1e-10)
+
+
+def test_mixture_recovers_a_two_point_law():
+    rng = np.random.default_rng(21)
+    s = np.where(rng.random(4000) < 0.5, 0.3, 0.01)
+    n = np.full(s.size, 1000.0)
+    c = rng.binomial(1000, s).astype(float)
+    fit = C.fit_mixture_counts(n, c)
+    ks = np.array([10.0, 100.0, 1000.0])
+    q = np.mean(s == 0.3)
+    truth = q * 0.7**ks + (1 - q) * 0.99**ks
+    np.testing.assert_allclose(fit.failure(ks), truth, atol=0.01)  # the smoothing blurs the atoms a little
+    assert abs(fit.weights.sum() - 1) < 1e-12
+
+
+def test_select_forecaster_prefers_the_true_law_on_large_benchmarks():
+    rng = np.random.default_rng(22)
+    n, c = _bb_sample(rng, 4.0, 0.3, 300, 4000)
+    best, scores = C.select_forecaster(n, c, rng=0)
+    assert best in ("beta_binomial", "zero_inflated") and scores[best] < scores["power_law"]
+    with pytest.raises(ValueError, match="candidates"):
+        C.select_forecaster(n, c, candidates=("nope",))
+    with pytest.raises(ValueError, match="at least"):
+        C.select_forecaster(np.full(10, 5.0), np.ones(10), rng=0)
+
+
+def test_forecast_failure_beyond_n_and_auto():
+    rng = np.random.default_rng(23)
+    n, c = _bb_sample(rng, 4.0, 0.3, 200, 300)
+    f, used = C.forecast_failure(n, c, [10, 1000, 10**5], "beta_binomial")
+    assert used == "beta_binomial" and np.all(np.diff(f) < 0) and (f > 0).all()
+    _, used = C.forecast_failure(n, c, [1000], "auto")
+    assert used in C.AUTO_CANDIDATES
+    with pytest.raises(ValueError, match="ks must be >= 1"):
+        C.forecast_failure(n, c, [0.5])
+
+
+def test_bootstrap_forecast_levels():
+    n = np.full(50, 100.0)
+    c = np.full(50, 7.0)
+    c[:5] = 0
+    same = C.bootstrap_forecast(np.full(50, 100.0), np.full(50, 7.0), [1000.0], "beta_binomial", 10, 0, within="none")
+    assert np.isnan(same).all() or np.ptp(same) < 1e-9  # identical problems, nothing redrawn: no spread
+    b1 = C.bootstrap_forecast(n, c, [1000.0], "power_law", 40, 1, within="none")
+    b2 = C.bootstrap_forecast(n, c, [1000.0], "power_law", 40, 1, within="binomial")
+    assert np.nanstd(b2) > np.nanstd(b1) > 0
+    assert np.array_equal(b1, C.bootstrap_forecast(n, c, [1000.0], "power_law", 40, 1, within="none"), equal_nan=True)
+
+
+def test_backtest_forecasters_structure_and_measured():
+    rng = np.random.default_rng(24)
+    n, c = _bb_sample(rng, 4.0, 0.3, 600, 120)
+    bt = C.backtest_forecasters(n, c, [10, 20], 2, 0, methods=("power_law", "beta_binomial", "auto"))
+    assert bt["abs_log_error"]["power_law"].shape == (2, 2, 2)
+    np.testing.assert_allclose(bt["measured"][0], C.dataset_failure(n, c, [100, 300])[1])
+    assert set(bt["selected"].ravel()) <= set(C.AUTO_CANDIDATES)
+    s = C.backtest_summary(bt)
+    assert s["power_law"]["mae"].shape == (2,) and np.isfinite(s["power_law"]["se"]).all()
+    with pytest.raises(ValueError, match="max\\(ratios\\)"):
+        C.backtest_forecasters(n, c, [30], 1, 0)
+
+
+def test_plan_samples_monotone_and_floor():
+    rng = np.random.default_rng(25)
+    n, c = _bb_sample(rng, 4.0, 0.4, 1000, 200)
+    pl = C.plan_samples(n, c, 300, 0.2, n_rep=6, rng=0)
+    assert pl["error_q"][0] > pl["error_q"][-1] and pl["m_needed"] is not None and pl["m_needed"] <= 1000
+    assert 0 < pl["problems_halfwidth"] < 0.2
+    with pytest.raises(ValueError, match="eps"):
+        C.plan_samples(n, c, 300, 0.0)
