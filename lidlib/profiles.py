@@ -163,7 +163,7 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "window": (20.0, 500.0),
             "map_N_over_d": 20,  # grid size of the (N, k) crossover map
             # issue 17: p for precision laws with other upper tails (saddle regime Var B / sigma^2 <= 1)
-            "upper_tail": {"window": (1e5, 1e6), "v_range": (0.1, 1.0), "n_v": 5, "tau_max": 2.5},
+            "upper_tail": {"window": (1e5, 1e6), "v_range": (0.1, 1.0), "n_v": 5, "tau_max": 2.5, "rhos": (-0.5, 0.5, 1.0)},
             "crossover_N_over_d": (16, 32, 64, 128),  # exact k*(N) against the saddle law
             "delta_scan": (0.05, 0.1, 0.3, 1.0),  # delta / sigma_eta: plateau and overshoot of beta_eff(N)
             "dense_N": 24,  # grid of the exact beta_eff(N) curves
@@ -185,7 +185,7 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "k_max": 3_000,
             "window": (20.0, 500.0),
             "map_N_over_d": 48,
-            "upper_tail": {"window": (1e5, 1e6), "v_range": (0.1, 1.0), "n_v": 9, "tau_max": 2.5},
+            "upper_tail": {"window": (1e5, 1e6), "v_range": (0.1, 1.0), "n_v": 9, "tau_max": 2.5, "rhos": (-0.5, 0.5, 1.0)},
             "crossover_N_over_d": (12, 16, 24, 32, 48, 64, 96, 128),
             "delta_scan": (0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0),
             "dense_N": 40,

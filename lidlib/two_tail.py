@@ -253,6 +253,7 @@ def law_excess_failure(
     order: int = 10,
     bias_panels: int = 24,
     tail_mass: float = 1e-60,
+    bias_var_power: float = 0.0,
 ) -> np.ndarray:
     r"""Failure caused by the bias, :math:`\mathcal L(k; v) - \mathcal L(k; 0)`, for any precision law.
 
@@ -283,7 +284,11 @@ def law_excess_failure(
     delta, sigma_eta : float
         Tolerance and noise scale.
     bias_var : float
-        ``v = Var B > 0``.
+        ``v = Var B > 0`` (the average over instances).
+    bias_var_power : float, default 0
+        ``rho``: let the bias depend on the instance's precision (Def. 3.1, comment (iii):
+        ``tau`` correlated with ``x``), with ``Var(B | tau) = v tau^rho / E[tau^rho]``.
+        ``0`` is the paper's independent case.
 
     Returns
     -------
@@ -320,6 +325,12 @@ def law_excess_failure(
     h = delta * np.sqrt(tau) / sigma
     log_h = np.log(h)
     log_fail0 = _log1m_exp(_log_window_prob(np.zeros_like(h), h, log_h))
+    rho = float(bias_var_power)
+    if rho != 0.0:
+        if rho <= -1.0:
+            raise ValueError("bias_var_power must exceed -1")
+        norm = float(law.dist.expect(lambda t: t**rho))
+        v = v * tau**rho / norm
     sd_r = np.sqrt(v * tau) / sigma
     # beyond r_fail, k_max s < 1e-13: every attempt fails (the engine's cut, passk.population_failure)
     R = np.minimum(40.0 * sd_r, h - special.ndtri(1e-13 / k_max))
@@ -339,7 +350,7 @@ def law_excess_failure(
     return out.reshape(k.shape)
 
 
-def upper_tail_power(q: float) -> float:
+def upper_tail_power(q: float, rho: float = 0.0) -> float:
     r"""Power ``p`` in :math:`\gamma(N) \propto \mathcal L_{\rm gen}^{-p}` for :math:`\Pr(\tau>t)\approx e^{-t^q}`.
 
     This book's saddle-point result (beyond the paper): ``p = q / (q + 1)``.  The bias
@@ -349,12 +360,20 @@ def upper_tail_power(q: float) -> float:
     :math:`\propto v^{-q/(q+1)}`.  ``q = 1`` (the Gamma law of Eq. 1) gives 1/2; a
     bounded precision (``q = inf``) gives 1, the value of Eq. 18; a power-law upper tail
     (``q -> 0``) gives 0.
+
+    With a bias whose variance depends on the precision, ``Var(B | tau) ~ tau^rho``
+    (``tau`` correlated with ``x``, Def. 3.1 comment (iii)), the integrand becomes
+    :math:`\exp(-\tau^q - A\tau^{-(1+\rho)})` and ``p = q / (q + 1 + rho)``: the
+    correlation changes the exponent, not only constants.
     """
     q = float(q)
+    rho = float(rho)
+    if rho <= -1.0:
+        raise ValueError("rho must exceed -1")
     if math.isinf(q) and q > 0:
         return 1.0
     q = float(positive("q", q))
-    return q / (q + 1.0)
+    return q / (q + 1.0 + rho)
 
 
 def bias_log_failure_saddle(ks, bias_var: float, delta: float, sigma_eta: float, q: float = 1.0, *,

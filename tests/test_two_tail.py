@@ -206,3 +206,48 @@ def test_beta_eff_increases_with_n_up_to_its_maximum():
     assert np.all(np.diff(be[: i + 1]) > 0)
     assert be[i] > be[0] + 1.0
     assert be[i] - be[-1] < 0.01 * be[-1]  # the overshoot stays below 1% of the plateau
+
+
+def test_law_excess_failure_with_precision_dependent_bias_against_nested_quadrature():
+    """Def. 3.1 comment (iii): Var(B | tau) = v tau^rho / E[tau^rho], here with the Gamma(3/2) law (E[tau] = 3/2)."""
+    beta, delta, v, rho = 3.0, 0.3, 0.5, 1.0
+    law = tails.gamma_precision(beta)
+    pdf = lambda t: stats.gamma(beta / 2).pdf(t)
+
+    def s(b, t):
+        sd = 1.0 / np.sqrt(t)
+        return stats.norm.cdf((b + delta) / sd) - stats.norm.cdf((b - delta) / sd)
+
+    def brute(k):
+        def inner(t):
+            vt = v * t / 1.5
+            f0 = (1.0 - s(0.0, t)) ** k
+            g = lambda b: ((1.0 - s(b, t)) ** k - f0) * stats.norm.pdf(b, scale=np.sqrt(vt))
+            return 2.0 * integrate.quad(g, 0.0, 12.0 * np.sqrt(vt), limit=200, epsabs=1e-14, epsrel=1e-9)[0]
+
+        return integrate.quad(lambda t: inner(t) * pdf(t), 0.0, 60.0, limit=200, points=[0.01, 0.1, 1.0], epsrel=1e-8)[0]
+
+    ks = np.array([3.0, 30.0])
+    got = two_tail.law_excess_failure(ks, law, delta, 1.0, v, bias_var_power=rho)
+    np.testing.assert_allclose(got, [brute(k) for k in ks], rtol=2e-5)
+
+
+@pytest.mark.parametrize("rho", [-0.5, 0.5])
+def test_exponent_with_correlated_bias_against_mpmath(rho):
+    """-d ln I / dA for I(A) = int t^m exp(-t - A t^-(1+rho)) dt is E[t^-(1+rho)] -> tau_*^-(1+rho), and
+    ln I ~ -A^(1/(2+rho)) (1+rho)^(...) ... ; we check the implied power p = 1/(2 + rho)."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 40
+    q = 1.0
+
+    def logI(A):
+        ts = ((1 + rho) * A / q) ** (1.0 / (q + 1.0 + rho))
+        f = lambda t: t**0.5 * mpmath.exp(-(t**q) - A / t ** (1 + rho))
+        return float(mpmath.log(mpmath.quad(f, [0, ts / 4, ts, 4 * ts, mpmath.inf])))
+
+    # ln I at A and 10 A: the leading term scales as A^p with p = q/(q+1+rho)
+    A = 1e5
+    ratio = logI(10 * A) / logI(A)
+    p = math.log(ratio) / math.log(10.0)
+    assert p == pytest.approx(two_tail.upper_tail_power(q, rho), abs=0.02)
+    assert two_tail.upper_tail_power(1.0, 0.0) == 0.5
