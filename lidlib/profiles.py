@@ -167,6 +167,7 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "crossover_N_over_d": (16, 32, 64, 128),  # exact k*(N) against the saddle law
             "delta_scan": (0.05, 0.1, 0.3, 1.0),  # delta / sigma_eta: plateau and overshoot of beta_eff(N)
             "dense_N": 24,  # grid of the exact beta_eff(N) curves
+            "beta_low": {"beta": 1.5, "N_over_d": (8, 64, 512), "n_seeds": 3, "n_test": 10_000},  # training with beta <= 2
         },
         "paper": {
             "beta": 3.0,
@@ -189,6 +190,7 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "crossover_N_over_d": (12, 16, 24, 32, 48, 64, 96, 128),
             "delta_scan": (0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0),
             "dense_N": 40,
+            "beta_low": {"beta": 1.5, "N_over_d": (2, 8, 32, 128, 512), "n_seeds": 6, "n_test": 50_000},
         },
     },
     "simple_model": {
