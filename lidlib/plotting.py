@@ -39,3 +39,22 @@ def colors(n: int, cmap: str = "viridis"):
     """``n`` colours spread over a colormap (ordered: small parameter -> dark)."""
     cm = mpl.colormaps[cmap]
     return [cm(x) for x in ([0.5] if n == 1 else [0.1 + 0.75 * i / (n - 1) for i in range(n)])]
+
+
+def tex_num(x: float) -> str:
+    """A positive number as LaTeX for titles and legends: ``10^{k}`` for a power of ten, else ``m\\times10^{e}``.
+
+    Examples
+    --------
+    >>> tex_num(1e-3)
+    '10^{-3}'
+    >>> tex_num(2.5e-7)
+    '2.5\\\\times10^{-7}'
+    """
+    import math
+
+    k = math.log10(float(x))
+    if abs(k - round(k)) < 1e-9:
+        return f"10^{{{int(round(k))}}}"
+    m, e = f"{float(x):.1e}".split("e")
+    return rf"{float(m):g}\times10^{{{int(e)}}}"

@@ -692,3 +692,62 @@ def power_law_fit(
         "slope_se": float(boots[:, 0].std(ddof=1)) if fixed_slope is None else 0.0,
         "intercept_se": float(boots[:, 1].std(ddof=1)),
     }
+
+
+# ---------------------------------------------------------------------------
+# Seed ensembles of learning curves (helpers of the training-law chapter)
+# ---------------------------------------------------------------------------
+
+
+def stack_ensembles(full: np.ndarray, partial: np.ndarray, mask) -> np.ndarray:
+    """Stack a full-grid seed ensemble and one restricted to ``mask`` of the ``N`` grid.
+
+    ``full`` has shape ``(n_seeds, n_N)``; ``partial`` has shape ``(n_extra, mask.sum())``
+    (e.g. extra sweeps below ``d`` only).  Returns ``(n_seeds + n_extra, n_N)`` with NaN
+    where the extra sweeps have no value.
+    """
+    full = np.asarray(full, dtype=float)
+    partial = np.asarray(partial, dtype=float)
+    mask = np.asarray(mask, dtype=bool)
+    if full.ndim != 2 or partial.ndim != 2 or mask.shape != (full.shape[1],) or partial.shape[1] != mask.sum():
+        raise ValueError("shapes must be full (s, n), partial (t, mask.sum()), mask (n,)")
+    pad = np.full((partial.shape[0], full.shape[1]), np.nan)
+    pad[:, mask] = partial
+    return np.vstack([full, pad])
+
+
+def seed_mean_se(x) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over seeds (axis 0, NaN ignored) and its standard error ``std / sqrt(n)`` per column."""
+    x = np.asarray(x, dtype=float)
+    n = np.sum(np.isfinite(x), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nanmean(x, 0), np.nanstd(x, 0, ddof=1) / np.sqrt(n)
+
+
+def paired_ratio(het, hom, ref, n_boot: int = 400, rng=4) -> tuple[float, float, float]:
+    """Ratio of two seed ensembles on the same features, normalised point by point.
+
+    ``het`` and ``hom`` have shape ``(n_seeds, n_N)`` (seed ``i`` of both uses the same
+    features); each row is divided by ``ref`` (shape ``(n_N,)``) and averaged over ``N``.
+    Returns the ratio of the seed means, its bootstrap standard error (seeds resampled,
+    the two ensembles together) and the ratio of the seed-to-seed standard deviations.
+    """
+    a = (np.asarray(het, dtype=float) / ref).mean(1)
+    b = (np.asarray(hom, dtype=float) / ref).mean(1)
+    g = rng_from(rng)
+    idx = g.integers(0, a.size, size=(n_boot, a.size))
+    boots = a[idx].mean(1) / b[idx].mean(1)
+    return float(a.mean() / b.mean()), float(boots.std(ddof=1)), float(a.std(ddof=1) / b.std(ddof=1))
+
+
+def ols_reciprocal_extrapolation(N, mean_loss, d: int, noise_var: float) -> tuple[float, float]:
+    r"""Constant of Eq. 10 by extrapolation in ``d/N``.
+
+    The exact mean OLS loss makes :math:`\sigma^2 d/(N\mathcal L) = (1 - (d+1)/N)/A` with
+    ``A = 1`` a straight line in ``d/N``; a least-squares line ``c0 + c1 d/N`` gives
+    ``A = 1/c0`` and ``B = -c1/c0`` (exact: ``(d+1)/d``).
+    """
+    N = np.asarray(N, dtype=float)
+    recip = noise_var * d / (N * np.asarray(mean_loss, dtype=float))
+    c1, c0 = np.polyfit(d / N, recip, 1)
+    return float(1 / c0), float(-c1 / c0)

@@ -254,3 +254,20 @@ def test_bias_on_fresh_inputs_is_gaussian_with_the_realised_loss():
     z = X @ (th - lid.teacher) / np.sqrt(L)
     assert abs(z.var() - 1.0) < 4 * np.sqrt(2 / z.size)
     assert stats.kstest(z, "norm").statistic < 1.95 / np.sqrt(z.size)  # 0.1% critical value
+
+
+def test_seed_ensemble_helpers():
+    from lidlib import plotting
+
+    full = np.arange(6.0).reshape(2, 3)
+    st = ridge.stack_ensembles(full, np.array([[10.0], [20.0]]), np.array([True, False, False]))
+    assert st.shape == (4, 3) and np.isnan(st[2:, 1:]).all() and list(st[2:, 0]) == [10.0, 20.0]
+    m, se = ridge.seed_mean_se(st)
+    assert m[0] == pytest.approx(np.mean([0, 3, 10, 20])) and se[1] == pytest.approx(np.std([1, 4], ddof=1) / np.sqrt(2))
+    # exact OLS loss gives A = 1 and B = (d+1)/d in the reciprocal extrapolation
+    N = np.array([200.0, 400, 800, 1600])
+    A, B = ridge.ols_reciprocal_extrapolation(N, ridge.ols_risk_exact(N, 50, 2.0), 50, 2.0)
+    assert A == pytest.approx(1.0, abs=1e-12) and B == pytest.approx(51 / 50, abs=1e-12)
+    r, r_se, spread = ridge.paired_ratio(2 * full + 1, full + 1, np.ones(3), rng=0)
+    assert r == pytest.approx((2 * full + 1).mean() / (full + 1).mean()) and spread == pytest.approx(2.0) and r_se >= 0
+    assert plotting.tex_num(1e-3) == "10^{-3}" and plotting.tex_num(2.5e-7) == r"2.5\times10^{-7}"
