@@ -245,22 +245,49 @@ def stalled_cells(path: Path, margin: float = 5.0) -> list[str]:
     return out
 
 
-def _hide_default_parameters(path: Path) -> None:
-    """Show readers only the parameters a chapter really ran with.
+#: Code cells longer than this many lines are folded on the site unless tagged ``show-input``.
+FOLD_LINES = 8
+#: A code cell that calls any of these draws or lays out a figure: folded on the site.
+_PLOTTING = ("plt.", "plotting.", ".plot(", ".loglog(", ".semilogx(", ".semilogy(", ".imshow(", ".bar(",
+             ".hist(", ".set(", "ledger.figure(", "panels(", "interact(")
 
-    papermill keeps the notebook's own ``parameters`` cell (the defaults) and adds an
-    ``injected-parameters`` cell after it; both would be rendered.  Tag the defaults
-    ``remove-cell`` so the page shows the injected values alone.
+
+def fold_input(source: str, tags: list[str]) -> bool:
+    """Whether a code cell's input is folded on the site (prose first, code one click away).
+
+    Folded: cells that draw figures (they call matplotlib or ``lidlib.plotting``) and
+    cells longer than :data:`FOLD_LINES` lines (orchestration and helpers). Shown: short
+    cells that carry the argument (a call to lidlib and its printed result). The tags
+    ``show-input`` and ``hide-input`` (or ``remove-input``/``remove-cell``) in the
+    notebook override the rule.
+    """
+    if {"show-input", "hide-input", "remove-input", "remove-cell", "hide-cell"} & set(tags):
+        return False  # the author decided
+    lines = [ln for ln in source.splitlines() if ln.strip()]
+    return len(lines) > FOLD_LINES or any(p in source for p in _PLOTTING)
+
+
+def _prepare_for_site(path: Path) -> None:
+    """Tag the executed notebook for the site.
+
+    Shows readers only the parameters a chapter really ran with: papermill keeps the
+    notebook's own ``parameters`` cell (the defaults) and adds an ``injected-parameters``
+    cell after it; the defaults are tagged ``remove-cell``. Folds the input of plotting
+    and long cells (:func:`fold_input`) with ``hide-input``.
     """
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
-    if not any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells):
-        return
+    injected = any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
     for c in nb.cells:
-        tags = c.metadata.get("tags", [])
-        if "parameters" in tags and "remove-cell" not in tags:
-            c.metadata["tags"] = [*tags, "remove-cell"]
+        if c.cell_type != "code":
+            continue
+        tags = list(c.metadata.get("tags", []))
+        if injected and "parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+        elif "parameters" not in tags and "injected-parameters" not in tags and fold_input(c.source, tags):
+            tags.append("hide-input")
+        c.metadata["tags"] = tags
     nbformat.write(nb, path)
 
 
@@ -356,7 +383,7 @@ def run_chapter(
     seconds = time.perf_counter() - t0
     for line in stalled_cells(out):
         print(f"[lidlib] chapter {chapter!r} stalled in {line}", file=sys.stderr)
-    _hide_default_parameters(out)
+    _prepare_for_site(out)
     if not res.is_file():
         raise ChapterError(f"chapter {chapter!r} ran but wrote no {res} (call ledger.save())")
     run = ChapterRun(chapter, seconds, out, res)

@@ -264,3 +264,11 @@ def test_stalled_cells_compares_client_and_kernel_times(tmp_path):
     nb.cells.append(nbformat.v4.new_code_cell("no timing"))
     nbformat.write(nb, tmp_path / "x.ipynb")
     assert book.stalled_cells(tmp_path / "x.ipynb") == ["cell 0: 600.0 s in the client, 0.8 s in the kernel"]
+
+
+def test_plotting_and_long_cells_are_folded_short_argument_cells_shown():
+    assert book.fold_input("fig, ax = plotting.panels(1)\nax.loglog(k, L)", [])
+    assert book.fold_input("\n".join(f"x{i} = {i}" for i in range(book.FOLD_LINES + 1)), [])
+    assert not book.fold_input("L = lidlib.population_failure(ks, 3.0, 0.1, 1.0)\nL[:3]", [])
+    assert not book.fold_input("fig, ax = plotting.panels(1)", ["show-input"])  # the author decides
+    assert not book.fold_input("x = 1", ["hide-input"])  # already folded: nothing to add
