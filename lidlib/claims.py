@@ -315,6 +315,13 @@ class Ledger:
             plt.close(fig)
             display(Image(filename=str(png), width=width))
 
+    def get(self, id: str) -> dict[str, Any]:
+        """The record of claim ``id``; ``KeyError`` naming the chapter if there is none."""
+        for c in self.claims:
+            if c["id"] == id:
+                return c
+        raise KeyError(f"no claim {id!r} in chapter {self.chapter!r}")
+
     def summary(self) -> dict[str, int]:
         """Counts of ``pass``, ``fail`` and ``not run`` among the claims so far."""
         return summarize(self.claims)
@@ -836,6 +843,26 @@ def aggregate_sweep(runs: dict[int, dict[str, dict[str, Any]]], profile: str) ->
             "measured_sd": statistics.stdev(meas) if len(meas) > 1 else None,
         }
     return {"profile": profile, "seeds": seeds, "claims": out}
+
+
+def verdict_words(c: dict[str, Any]) -> str:
+    """The verdict of a claim in words, for computed prose ("passes", "fails, on a knife edge").
+
+    Knife-edge verdicts say so, with the margin; a fragile verdict (from the committed seed
+    sweep) adds how many seeds pass.
+    """
+    st = status_of(c)
+    if st == "not run":
+        return "was not run"
+    word = "passes" if st == "pass" else "fails"
+    extra = []
+    m = _margin(c)
+    if c.get("knife_edge") and m is not None:
+        extra.append(f"on a knife edge (margin {m:.2f})")
+    r = c.get("robustness")
+    if r and r.get("fragile"):
+        extra.append(f"fragile: it passes at {r['passed']} of {r['n']} seeds")
+    return word + (", " + "; ".join(extra) if extra else "")
 
 
 def glue_text(name: str, value: Any, fmt: str = "") -> str:
