@@ -40,7 +40,7 @@ _FLAG = re.compile(
     r"|" + _APPROX_WORDS + r"\s+\$?\d+"          # about 70, factor of 716
     r"|\b\d+(?:\.\d+)?\s?(?:×|times\b)"          # 716x, 2.5 times
 )
-_MATH_APPROX = re.compile(r"(?:\\approx|\\simeq|≈)\s*-?\d+(?:\.\d+)?(?![\d\\])")  # not a coefficient (2\sigma)
+_MATH_APPROX = re.compile(r"(?:\\approx|\\simeq|≈)\s*-?\d+(?:\.\d+)?(?![\d/a-zA-Z_^({]|\\[a-zA-Z])")  # not a coefficient
 
 
 def markdown_cells(path: Path) -> list[str]:
@@ -95,7 +95,8 @@ def test_no_hand_typed_measured_numbers(path):
     ("Pythia-2.8B and Llama-3-8B", 0),
     ("the paper quotes {paper}`0.35`; we use {set}`0.05` and find {glue:md}`b_fit`", 0),
     ("window $\\delta/\\sigma = 0.1$ and `tol=0.05`", 0),
-    ("$\\ln L \\approx -2\\sigma\\sqrt{x}$", 0),
+    ("$\\ln L \\approx -2\\sigma\\sqrt{x}$ and $k\\approx 2/c^2$", 0),
+    ("$\\approx0.6\\%$ here", 1),
 ])
 def test_scanner_flags_measured_numbers_and_spares_marked_ones(text, n):
     assert len(typed_numbers(text)) == n, typed_numbers(text)
