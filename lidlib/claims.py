@@ -352,7 +352,7 @@ class Ledger:
                 "| status | kind | claim | paper | expected | measured | margin |", "|---|---|---|---|---|---|---|"]
         for c in self.claims:
             rows.append(
-                f"| {_status(c)}{_fragile_cell(c)} | {_kind_cell(c)} | {c['statement']} | {c['paper_ref']} | "
+                f"| {_status(c)}{_fragile_cell(c)} | {_kind_cell(c)} | {_esc(c['statement'])} | {_esc(c['paper_ref'])} | "
                 f"{_fmt(c['expected'])}{_tol(c)} | {_fmt(c['measured'])} | {_margin_cell(c)} |"
             )
         return "\n".join(rows)

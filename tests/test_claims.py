@@ -223,3 +223,10 @@ def test_status_line_is_bold_once():
     assert line.startswith("**FAIL** [paper] · s (Eq. 1)") and "****" not in line
     rec["passed"] = True
     assert rec._repr_markdown_().startswith("**pass** [paper] · ")
+
+
+def test_chapter_table_escapes_pipes_in_statements():
+    led = claims.Ledger("demo", "quick", 0)
+    led.check("a", "max |z| <= 4", "r", measured=1.0, expected=0.0, tolerance=4.0, kind="method", fails_if="x")
+    row = led._repr_markdown_().splitlines()[-1]
+    assert row.count("|") - row.count("\\|") == 8  # seven cells
