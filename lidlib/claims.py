@@ -855,14 +855,13 @@ def verdict_words(c: dict[str, Any]) -> str:
     if st == "not run":
         return "was not run"
     word = "passes" if st == "pass" else "fails"
-    extra = []
     m = _margin(c)
     if c.get("knife_edge") and m is not None:
-        extra.append(f"on a knife edge (margin {m:.2f})")
+        word += f", on a knife edge (margin {m:.2f})"
     r = c.get("robustness")
     if r and r.get("fragile"):
-        extra.append(f"fragile: it passes at {r['passed']} of {r['n']} seeds")
-    return word + (", " + "; ".join(extra) if extra else "")
+        word += f" (fragile: it passes at {r['passed']} of {r['n']} seeds)"
+    return word
 
 
 def glue_text(name: str, value: Any, fmt: str = "") -> str:

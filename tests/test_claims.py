@@ -230,3 +230,11 @@ def test_chapter_table_escapes_pipes_in_statements():
     led.check("a", "max |z| <= 4", "r", measured=1.0, expected=0.0, tolerance=4.0, kind="method", fails_if="x")
     row = led._repr_markdown_().splitlines()[-1]
     assert row.count("|") - row.count("\\|") == 8  # seven cells
+
+
+def test_verdict_words_cite_fragile_claims(monkeypatch):
+    monkeypatch.setattr(claims, "_robustness_of", lambda ch, id: {"passed": 5, "n": 10, "fragile": True})
+    led = claims.Ledger("demo", "quick", 0)
+    rec = led.check("a", "s", "r", measured=2.0, expected=1.0, tolerance=0.1, **K)
+    assert claims.verdict_words(rec) == "fails (fragile: it passes at 5 of 10 seeds)"
+    assert "*fragile* (5/10 seeds)" in led._repr_markdown_()
