@@ -9,7 +9,8 @@ to load; no script, style sheet, font or image is requested from another host; a
 every explorer (``lidlib.explore``) answers a moved slider with a different figure,
 without a kernel.
 
-Screenshots of the front page and one chapter go to ``_build/screenshots/``.
+A screenshot of every page goes to ``_build/screenshots/`` (the top of the page, and
+for pages with an explorer a second one with the explorer in view after its slider moved).
 
 Usage: ``python .ci/browser_check.py [ROOT]`` (needs Debian's chromium and
 chromium-driver, and the ``selenium`` package).  Exit status 1 with one line per
@@ -45,8 +46,6 @@ FLAGS = (
 # mode is stored yet, and then falls back to "auto" (sphinx-book-theme 1.1 leaves
 # data-mode empty).
 KNOWN_UPSTREAM = ("Got invalid theme mode",)
-SCREENSHOTS = {"index.html": "front-page.png", "book/_generated/two_tail_law.html": "two-tail-law.png",
-               "book/_generated/lid_model.html": "lid-model.png"}
 
 _PAGE_STATE = """
 const done = arguments[arguments.length - 1];
@@ -164,8 +163,12 @@ def check(root: Path) -> tuple[list[str], list[str], int]:
                         problems.append(f"{rel}: browser error for a site resource: {msg[:200]}")
                     else:
                         notes.add("external resource, not loaded (no network here): " + msg.split(" - ")[0][:120])
-                if rel in SCREENSHOTS:
-                    driver.save_screenshot(str(shots / SCREENSHOTS[rel]))
+                name = rel.removesuffix(".html").replace("/", "__")
+                driver.execute_script("window.scrollTo(0, 0)")
+                driver.save_screenshot(str(shots / f"{name}.png"))
+                if state["explorers"]:
+                    driver.execute_script("document.querySelector('.lidlib-explorer').scrollIntoView()")
+                    driver.save_screenshot(str(shots / f"{name}__explorer.png"))
         finally:
             driver.quit()
             server.shutdown()
