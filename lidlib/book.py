@@ -485,6 +485,48 @@ def write_generated_pages(root: Path) -> None:
         lines.append("")
     _write_if_changed(out / "profiles.md", "\n".join(lines))
     _write_if_changed(out / "timings.md", timings_markdown(root) + "\n")
+    _write_if_changed(out / "findings.md", findings_markdown(root) + "\n")
+
+
+def findings_markdown(root: Path) -> str:
+    """The intro page's summary of what the book found, generated from the results.
+
+    Every claim of kind ``paper`` (a statement of the papers, tested as stated), chapter
+    by chapter in book order, with its verdict, what was measured against what was
+    expected, and whether the verdict is fragile over seeds; then the count per kind.
+    """
+    results = claims.load_results(root / "results")
+    if not results:
+        return "No results yet: run `lidlib book`."
+    order = [ch for ch in toc_chapters(root) if ch in results]
+    rows = claims.claim_rows(results, order, doc_prefix="_generated/")
+    paper = [r for r in rows if r["kind"] == "paper"]
+    counts = {k: [r for r in rows if r["kind"] == k] for k in claims.KINDS}
+    prof = sorted({(r["profile"], r["seed"]) for r in rows})
+    lines = [
+        "The statements of the papers that this book tests as stated, with the verdict of the "
+        "last build (" + ", ".join(f"profile `{p}`, seed {s}" for p, s in prof) + "). Each row links "
+        "to the cell that decided it; the {doc}`claims page <claims>` has every claim, with what "
+        "would have failed it and its margin.",
+        "",
+        "| verdict | statement of the paper | where | measured | expected |",
+        "|---|---|---|---|---|",
+    ]
+    for r in paper:
+        rob = claims._robustness_of(r["chapter"], r["id"])
+        verdict = {"pass": "pass", "fail": "**FAIL**", "not run": "not run"}[r["status"]]
+        if rob and rob.get("fragile"):
+            verdict += f" (*fragile*: {rob['passed']}/{rob['n']} seeds)"
+        if r.get("knife_edge"):
+            verdict += " (knife-edge)"
+        stmt = claims._esc(r["statement"])
+        lines.append(f'| {verdict} | <a href="{r["link"]}">{stmt}</a> | {claims._esc(r["paper_ref"] or "")} '
+                     f"| {claims._fmt(r['measured'])} | {claims._fmt(r['expected'])} |")
+    lines += ["", "All claims by kind:", "", "| kind | what it means | pass | fail | not run |", "|---|---|---|---|---|"]
+    for k, meaning in claims.KINDS.items():
+        st = [r["status"] for r in counts[k]]
+        lines.append(f"| {k} | {meaning} | {st.count('pass')} | {st.count('fail')} | {st.count('not run')} |")
+    return "\n".join(lines)
 
 
 #: Wall-time budgets of a whole book build on the reference machine (2 cores), install excluded.

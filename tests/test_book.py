@@ -171,7 +171,8 @@ import os
 from lidlib.claims import Ledger
 led = Ledger(NAME, profile, seed)
 led.value("pid", os.getpid())
-led.check("seed-seen", "seed injected", "n/a", measured=seed, expected=seed, tolerance=0)
+led.check("seed-seen", "seed injected", "n/a", measured=seed, expected=seed, tolerance=0, kind="method",
+          fails_if="another seed")
 led.save()
 ```
 """
