@@ -379,7 +379,7 @@ def write_generated_pages(root: Path) -> None:
     ``profiles.md``: every chapter's profile sizes, read from :mod:`lidlib.profiles`;
     ``timings.md``: the per-chapter wall times of the last ``lidlib book`` run.
     """
-    from lidlib import profiles
+    from lidlib import concordance, profiles
 
     out = root / GENERATED
     out.mkdir(parents=True, exist_ok=True)
@@ -391,6 +391,7 @@ def write_generated_pages(root: Path) -> None:
         lines.append("")
     _write_if_changed(out / "profiles.md", "\n".join(lines))
     _write_if_changed(out / "timings.md", timings_markdown(root) + "\n")
+    concordance.write(root)  # book/_generated/concordance.md; raises if book/concordance.yml is stale
 
 
 #: Wall-time budgets of a whole book build on the reference machine (2 cores), install excluded.
