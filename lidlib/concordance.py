@@ -309,6 +309,18 @@ def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
+def _code(name: str) -> str:
+    """``name`` as inline code that may wrap after ``_``, ``.``, ``-`` and ``::``.
+
+    A Markdown code span has no break opportunity, and long test names would make the
+    tables wider than the page; raw ``<code>`` with ``<wbr>`` hints wraps and still
+    copies as the plain name.
+    """
+    text = re.sub(r"(::|[_.\-])", r"\1<wbr>", name)
+    text = text.replace("_", "\\_").replace("*", "\\*")
+    return f'<code class="docutils literal notranslate">{text}</code>'
+
+
 def _status_line(entries: list[dict[str, Any]]) -> str:
     n = {s: sum(e.get("status") == s for e in entries) for s in STATUSES}
     return (f"{len(entries)} items: **{n['covered']} covered**, {n['partly']} partly covered, "
@@ -332,8 +344,10 @@ def markdown(entries: Iterable[dict[str, Any]], results: dict[str, dict[str, Any
     Returns
     -------
     str
-        A summary line per paper and overall, then a table per paper with columns
-        item, what, where (chapter link and section), lidlib, tests, claims, status.
+        A summary line overall and per paper, then a table per paper with three
+        columns: the item and its status; what it is, the chapter link and section,
+        and the reason when not fully covered; the lidlib functions, the tests and the
+        claim ids (with their verdicts when ``results`` are given).
     """
     entries = list(entries)
     results = results or {}
@@ -344,7 +358,7 @@ def markdown(entries: Iterable[dict[str, Any]], results: dict[str, dict[str, Any
 
     def verdict(claim: str, e: dict[str, Any]) -> str:
         ch, cid = _claim_ref(e, claim)
-        shown = f"`{cid}`" if ch == e.get("chapter") else f"`{cid}` ({link(ch)})" if ch else f"`{cid}`"
+        shown = _code(cid) if ch == e.get("chapter") or not ch else f"{_code(cid)} ({link(ch)})"
         recorded = {c["id"]: c["passed"] for c in results.get(ch, {}).get("claims", [])}
         hits = _matching(cid, recorded)
         if not hits:
@@ -356,34 +370,29 @@ def markdown(entries: Iterable[dict[str, Any]], results: dict[str, dict[str, Any
 
     def test(node: str) -> str:
         file, _, name = node.partition("::")
-        return f"`{Path(file).name}::{name}`" if name else f"`{Path(file).name}`"
+        return _code(f"{Path(file).name}::{name}" if name else Path(file).name)
 
     lines = [f"**All papers:** {_status_line(entries)}", ""]
     for paper, title in PAPERS.items():
         rows = [e for e in entries if e.get("paper") == paper]
         lines += [f"## {title}", "", _status_line(rows), "",
-                  "| item | what | where in the book | lidlib | tests | claims | status |",
-                  "|---|---|---|---|---|---|---|"]
+                  "| item | what it is, and where the book treats it | lidlib, tests and claims |",
+                  "|---|---|---|"]
         for e in rows:
-            where = ""
-            if e.get("chapter"):
-                where = link(e["chapter"])
-                if e.get("section"):
-                    where += f" § {e['section']}"
             status, note = e["status"], (e.get("reason") or "").strip()
-            if status == "covered":
-                status_cell = f"covered ({note})" if note else "covered"
-            else:
-                status_cell = f"**{status}**: {note}"
-            cells = [
-                f"**{e['item']}**",
-                e.get("what", ""),
-                where or "-",
-                "<br>".join(f"`{f.removeprefix('lidlib.')}`" for f in e["functions"]) or "-",
-                "<br>".join(test(t) for t in e["tests"]) or "-",
-                "<br>".join(verdict(c, e) for c in e["claims"]) or "-",
-                status_cell,
-            ]
+            item = f"**{e['item']}**<br>" + ("covered" if status == "covered" else f"**{status}**")
+            where = [e.get("what", "")]
+            if e.get("chapter"):
+                where.append(f"→ {link(e['chapter'])}" + (f" § {e['section']}" if e.get("section") else ""))
+            if note:
+                where.append(f"*{'note' if status == 'covered' else status}:* {note}")
+            code = []
+            for label, names in (("lidlib", [_code(f.removeprefix("lidlib.")) for f in e["functions"]]),
+                                 ("tests", [test(t) for t in e["tests"]]),
+                                 ("claims", [verdict(c, e) for c in e["claims"]])):
+                if names:
+                    code.append(f"**{label}:** " + ", ".join(names))
+            cells = [item, "<br>".join(where), "<br>".join(code) or "-"]
             lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
         lines.append("")
     return "\n".join(lines)

@@ -131,11 +131,13 @@ def test_markdown_has_a_table_per_paper_with_links_and_counts(entries):
     assert f"{len(entries)} items: **{n['covered']} covered**, {n['partly']} partly covered, " \
            f"{n['not covered']} not covered." in text
     assert "{doc}`The LID model <_generated/lid_model>` § The latent precision and its near-zero tail" in text
-    assert "`tau-tail-constant` pass" in text and "`tau-tail-index-beta*` **1 of 2 pass**" in text
-    assert "`model.sample_precision`" in text
-    assert "`test_model.py::test_precision_laws_match_scipy`" in text
+    code = concordance._code
+    assert f"{code('tau-tail-constant')} pass" in text and f"{code('tau-tail-index-beta*')} **1 of 2 pass**" in text
+    assert code("model.sample_precision") in text
+    assert code("test_model.py::test_precision_laws_match_scipy") in text
     rows = [line for line in text.splitlines() if line.startswith("| **")]
-    assert len(rows) == len(entries) and all(line.count(" | ") == 6 for line in rows)
+    assert len(rows) == len(entries) and all(line.count(" | ") == 2 for line in rows)
+    assert all("not covered:* " in r for r in rows if "**not covered**" in r)  # the reason is shown
 
 
 # --- planted defects ------------------------------------------------------------------
@@ -225,7 +227,7 @@ def test_write_refuses_a_stale_file_and_writes_a_valid_one(tmp_path):
     out = concordance.write(tmp_path)
     assert out == tmp_path / concordance.TARGET
     text = out.read_text()
-    assert "{doc}`ch <_generated/ch>` § Part one" in text and "`tails.c_delta`" in text
+    assert "{doc}`ch <_generated/ch>` § Part one" in text and concordance._code("tails.c_delta") in text
     mtime = out.stat().st_mtime_ns
     concordance.write(tmp_path)  # unchanged text: the file is not rewritten (Sphinx stays incremental)
     assert out.stat().st_mtime_ns == mtime
