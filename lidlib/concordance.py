@@ -410,8 +410,10 @@ def write(root: Path | str, results: dict[str, dict[str, Any]] | None = None) ->
 
     Returns
     -------
-    Path
-        The generated file (rewritten only when its text changes).
+    Path or None
+        The generated file (rewritten only when its text changes); None, with nothing
+        written, in a tree without ``book/concordance.yml`` (such as a test's scratch
+        book, which has no concordance page to include it).
 
     Raises
     ------
@@ -419,6 +421,8 @@ def write(root: Path | str, results: dict[str, dict[str, Any]] | None = None) ->
         If :func:`validate` finds any problem; the message lists them all.
     """
     root = Path(root)
+    if not (root / SOURCE).is_file():
+        return None
     if results is None:
         results = load_results(root)
     entries = load(root / SOURCE)

@@ -10,6 +10,7 @@ part of the repository: the completeness tests read them from ``$LIDLIB_PAPERS_D
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 from pathlib import Path
@@ -79,6 +80,24 @@ def test_real_concordance_validates(entries):
     functions = {f for e in entries for f in e["functions"]}
     tests = {t for e in entries for t in e["tests"]}
     assert len(functions) > 50 and len(tests) > 50  # the file really names code and tests
+
+
+def test_each_listed_test_exercises_a_listed_function(entries):
+    """A test belongs to an entry only if its body calls one of the entry's functions."""
+    bodies: dict[str, dict[str, str]] = {}
+    loose = []
+    for e in entries:
+        names = {f.rsplit(".", 1)[-1] for f in e["functions"]}
+        for node in e["tests"]:
+            file, _, name = node.partition("::")
+            if file not in bodies:
+                text = (ROOT / file).read_text()
+                bodies[file] = {n.name: ast.get_source_segment(text, n) or "" for n in ast.walk(ast.parse(text))
+                                if isinstance(n, ast.FunctionDef)}
+            body = bodies[file].get(name.split("::")[-1], "")
+            if not any(re.search(rf"\b{re.escape(n)}\b", body) for n in names):
+                loose.append(f"{e['paper']} {e['item']}: {node} calls none of {sorted(names)}")
+    assert loose == [], "\n".join(loose)
 
 
 @pytest.mark.parametrize("paper", list(PAPER_FILES))
@@ -231,3 +250,5 @@ def test_write_refuses_a_stale_file_and_writes_a_valid_one(tmp_path):
     mtime = out.stat().st_mtime_ns
     concordance.write(tmp_path)  # unchanged text: the file is not rewritten (Sphinx stays incremental)
     assert out.stat().st_mtime_ns == mtime
+    src.unlink()  # a scratch tree without a concordance: nothing to do
+    assert concordance.write(tmp_path) is None
