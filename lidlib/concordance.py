@@ -275,12 +275,12 @@ def validate(entries: Iterable[dict[str, Any]], root: Path | str,
                     problems.append(f"{what}: section heading {sec!r} not found in notebooks/{ch}.md")
         elif e.get("section"):
             problems.append(f"{what}: a section without a chapter")
-        for fn in e["functions"]:
+        for fn in e.get("functions") or []:
             if fn not in imports:
                 imports[fn] = _resolve(fn)
             if imports[fn]:
                 problems.append(f"{what}: function {fn!r}: {imports[fn]}")
-        for node in e["tests"]:
+        for node in e.get("tests") or []:
             file, _, name = node.partition("::")
             name = re.sub(r"\[.*\]$", "", name)
             if file not in tests:
@@ -290,7 +290,7 @@ def validate(entries: Iterable[dict[str, Any]], root: Path | str,
                 problems.append(f"{what}: test file {file!r} does not exist")
             elif not name or name not in tests[file]:
                 problems.append(f"{what}: test {node!r}: no test {name!r} in {file}")
-        for claim in e["claims"]:
+        for claim in e.get("claims") or []:
             cch, cid = _claim_ref(e, claim)
             if not cch:
                 problems.append(f"{what}: claim {claim!r} has no chapter")
@@ -379,7 +379,7 @@ def markdown(entries: Iterable[dict[str, Any]], results: dict[str, dict[str, Any
                   "| item | what it is, and where the book treats it | lidlib, tests and claims |",
                   "|---|---|---|"]
         for e in rows:
-            status, note = e["status"], (e.get("reason") or "").strip()
+            status, note = e.get("status"), (e.get("reason") or "").strip()
             item = f"**{e['item']}**<br>" + ("covered" if status == "covered" else f"**{status}**")
             where = [e.get("what", "")]
             if e.get("chapter"):
@@ -387,9 +387,9 @@ def markdown(entries: Iterable[dict[str, Any]], results: dict[str, dict[str, Any
             if note:
                 where.append(f"*{'note' if status == 'covered' else status}:* {note}")
             code = []
-            for label, names in (("lidlib", [_code(f.removeprefix("lidlib.")) for f in e["functions"]]),
-                                 ("tests", [test(t) for t in e["tests"]]),
-                                 ("claims", [verdict(c, e) for c in e["claims"]])):
+            for label, names in (("lidlib", [_code(f.removeprefix("lidlib.")) for f in e.get("functions") or []]),
+                                 ("tests", [test(t) for t in e.get("tests") or []]),
+                                 ("claims", [verdict(c, e) for c in e.get("claims") or []])):
                 if names:
                     code.append(f"**{label}:** " + ", ".join(names))
             cells = [item, "<br>".join(where), "<br>".join(code) or "-"]
@@ -398,7 +398,7 @@ def markdown(entries: Iterable[dict[str, Any]], results: dict[str, dict[str, Any
     return "\n".join(lines)
 
 
-def write(root: Path | str, results: dict[str, dict[str, Any]] | None = None) -> Path:
+def write(root: Path | str, results: dict[str, dict[str, Any]] | None = None) -> Path | None:
     """Validate ``book/concordance.yml`` and write ``book/_generated/concordance.md``.
 
     Parameters
