@@ -473,7 +473,7 @@ def write_generated_pages(root: Path) -> None:
     ``profiles.md``: every chapter's profile sizes, read from :mod:`lidlib.profiles`;
     ``timings.md``: the per-chapter wall times of the last ``lidlib book`` run.
     """
-    from lidlib import profiles
+    from lidlib import concordance, profiles
 
     out = root / GENERATED
     out.mkdir(parents=True, exist_ok=True)
@@ -486,6 +486,7 @@ def write_generated_pages(root: Path) -> None:
     _write_if_changed(out / "profiles.md", "\n".join(lines))
     _write_if_changed(out / "timings.md", timings_markdown(root) + "\n")
     _write_if_changed(out / "findings.md", findings_markdown(root) + "\n")
+    concordance.write(root)  # book/_generated/concordance.md; raises if book/concordance.yml is stale
 
 
 def findings_markdown(root: Path) -> str:
