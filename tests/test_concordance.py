@@ -35,8 +35,9 @@ def entries():
 def paper_text(paper: str) -> str:
     found = sorted(PAPERS_DIR.glob(PAPER_FILES[paper]))
     if not found:
-        reason = (f"needs the paper texts ({PAPER_FILES[paper]} in {PAPERS_DIR}; set LIDLIB_PAPERS_DIR, "
-                  f"or {REQUIRE_ENV}=1 to fail instead of skipping)")
+        reason = (f"needs the plain-text papers, which are not in the repository ({PAPER_FILES[paper]}: "
+                  f"the text of arXiv:2601.03764 or arXiv:2410.16377, as in the project's shared/papers): "
+                  f"set LIDLIB_PAPERS_DIR to their folder (now {PAPERS_DIR}); {REQUIRE_ENV}=1 fails instead")
         if os.environ.get(REQUIRE_ENV) == "1":
             pytest.fail(reason)
         pytest.skip(reason)
