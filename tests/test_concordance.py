@@ -146,7 +146,7 @@ def test_entries_are_in_paper_order(entries):
 
 def test_markdown_has_a_table_per_paper_with_links_and_counts(entries):
     results = {"lid_model": {"title": "The LID model", "claims": [
-        {"id": "tau-tail-constant", "passed": True}, {"id": "tau-tail-index-beta3", "passed": True},
+        {"id": "label-noise-variance", "passed": True}, {"id": "tau-tail-index-beta3", "passed": True},
         {"id": "tau-tail-index-beta5", "passed": False}]}}
     text = concordance.markdown(entries, results)
     for title in concordance.PAPERS.values():
@@ -156,7 +156,7 @@ def test_markdown_has_a_table_per_paper_with_links_and_counts(entries):
            f"{n['not covered']} not covered." in text
     assert "{doc}`The LID model <_generated/lid_model>` § The latent precision and its near-zero tail" in text
     code = concordance._code
-    assert f"{code('tau-tail-constant')} pass" in text and f"{code('tau-tail-index-beta*')} **1 of 2 pass**" in text
+    assert f"{code('label-noise-variance')} pass" in text and f"{code('tau-tail-index-beta*')} **1 of 2 pass**" in text
     assert code("model.sample_precision") in text
     assert code("test_model.py::test_precision_laws_match_scipy") in text
     rows = [line for line in text.splitlines() if line.startswith("| **")]
