@@ -401,6 +401,18 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "robust_d": (128, 512, 1280),
             "robust_Ns": (128, 640, 2048, 8000),
             "robust_reps": 1,
+            "robust_eps_v": (1e-3, 0.1),  # eps_v variants of the robustness table (it sets the floor)
+            "rf_reps": 2,  # replicates of the Gaussian random-feature control
+            # a setting where the head learns: s = 1 with the same delta/s as the paper
+            # (same pass@k geometry), realisable means, fewer dimensions
+            "learn_s": 1.0,
+            "learn_delta": 0.05 / 32,
+            "learn_d": 64,
+            "learn_reps": 3,
+            # the same s and delta/s with the real class-index means, d = 512 and a ridge
+            "learn_real_d": 512,
+            "learn_real_lam_rel": 1.0,
+            "learn_real_reps": 1,
             "n_examples": 4,
         },
         "paper": {
@@ -423,6 +435,15 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "robust_d": (128, 512, 1280),
             "robust_Ns": (128, 256, 640, 1024, 2048, 4096, 8000),
             "robust_reps": 3,
+            "robust_eps_v": (1e-3, 0.1),
+            "rf_reps": 4,
+            "learn_s": 1.0,
+            "learn_delta": 0.05 / 32,
+            "learn_d": 64,
+            "learn_reps": 6,
+            "learn_real_d": 512,
+            "learn_real_lam_rel": 1.0,
+            "learn_real_reps": 3,
             "n_examples": 6,
         },
     },
