@@ -163,6 +163,8 @@ class ScalingResult:
         every weight set to zero). ``L_gen_const`` has shape (len(Ns),),
         ``failure_const`` (len(Ns), len(ks)); the slopes are of the replicate-mean
         curves (all held-out images and the disputed ones).
+    L_gen_const_reps : ndarray (reps, len(Ns))
+        The constant predictor's loss per replicate (paired with ``L_gen_reps``).
     beta_eff_const_reps, beta_eff_const_noisy_reps : ndarray (reps, len(Ns))
         The constant predictor's slopes per replicate (all and disputed images).
     failure_oracle, beta_eff_oracle, beta_eff_oracle_noisy :
@@ -189,6 +191,7 @@ class ScalingResult:
     beta_eff_noisy: np.ndarray
     beta_eff_noisy_reps: np.ndarray
     L_gen_const: np.ndarray
+    L_gen_const_reps: np.ndarray
     failure_const: np.ndarray
     beta_eff_const: np.ndarray
     beta_eff_const_noisy: np.ndarray
@@ -353,7 +356,8 @@ def scaling_experiment(
     return ScalingResult(Ns=Ns, ks=ks, L_gen=L.mean(axis=0), L_gen_reps=L, failure=Fm, failure_reps=F,
                          beta_eff=_slopes(ks, Fm, window), beta_eff_reps=B, window=tuple(map(float, window)),
                          d=dim, floor=floor, failure_noisy=Fnm, beta_eff_noisy=_slopes(ks, Fnm, window),
-                         beta_eff_noisy_reps=Bn, L_gen_const=Lc.mean(axis=0), failure_const=Fcm,
+                         beta_eff_noisy_reps=Bn, L_gen_const=Lc.mean(axis=0),
+                         L_gen_const_reps=Lc, failure_const=Fcm,
                          beta_eff_const=_slopes(ks, Fcm, window),
                          beta_eff_const_noisy=_slopes(ks, Fcn.mean(axis=0), window),
                          beta_eff_const_reps=np.array([_slopes(ks, f, window) for f in Fc]),

@@ -113,6 +113,9 @@ class Ledger:
         passed: bool | None = None,
         relative: bool = False,
         note: str = "",
+        kind: str | None = None,
+        fails_if: str | None = None,
+        margin: float | None = None,
     ) -> dict[str, Any]:
         """Record one checked claim and return its record.
 
@@ -140,6 +143,10 @@ class Ledger:
         })
         if note:
             rec["note"] = note
+        # forward-compatible fields of the claims-ledger work (issue 16), recorded as given
+        for key, val in (("kind", kind), ("fails_if", fails_if), ("margin", margin)):
+            if val is not None:
+                rec[key] = _jsonable(val)
         self.claims.append(rec)
         return rec
 
