@@ -435,10 +435,10 @@ def compare_saturation_gls(x, y, cov, *, ridge: float = 1e-10) -> SaturationComp
     if S.shape != (m, m) or not np.allclose(S, S.T):
         raise ValueError(f"cov must be a symmetric ({m}, {m}) matrix")
     S = S + ridge * float(np.mean(np.diag(S))) * np.eye(m)
-    L = np.linalg.cholesky(S)
+    Linv = np.linalg.inv(np.linalg.cholesky(S))  # whitening: Linv @ r has identity covariance
 
     def white(r):
-        return np.linalg.solve(L, r)
+        return Linv @ r
 
     lx = np.log(x_a)
     A = np.column_stack([np.ones(m), lx])
@@ -448,15 +448,21 @@ def compare_saturation_gls(x, y, cov, *, ridge: float = 1e-10) -> SaturationComp
 
     def resid(p):
         b, d, lc, nu = p
-        return white(b - d / (1.0 + np.exp(lc + nu * lx)) - y_a)
+        return white(b - d / (1.0 + np.exp(np.clip(lc + nu * lx, -700, 700))) - y_a)
+
+    def jac(p):
+        b, d, lc, nu = p
+        E = np.exp(np.clip(lc + nu * lx, -700, 700))
+        g = d * E / (1.0 + E) ** 2
+        return Linv @ np.column_stack([np.ones(m), -1.0 / (1.0 + E), g, g * lx])
 
     best = None
     span = max(float(np.ptp(y_a)), 1e-3)
     for nu0 in (0.25, 0.5, 1.0, 2.0):
-        for lc_shift in (-2.0, 0.0, 2.0):
+        for lc_shift in (-2.0, 2.0):
             p0 = [y_a.max() + 0.1 * span, 2.0 * span, -nu0 * float(np.median(lx)) + lc_shift, nu0]
             try:
-                r = optimize.least_squares(resid, p0, bounds=([-np.inf, -np.inf, -200, 1e-4], [np.inf, np.inf, 200, 20]))
+                r = optimize.least_squares(resid, p0, jac=jac, bounds=([-np.inf, -np.inf, -200, 1e-4], [np.inf, np.inf, 200, 20]))
             except (ValueError, np.linalg.LinAlgError):
                 continue
             if best is None or r.cost < best.cost:

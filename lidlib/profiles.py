@@ -305,6 +305,7 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "n_boot": 200,  # two-level bootstrap replicates (problems, then counts)
             "n_k_grid": 40,  # log-spaced k of the plotted curves and bootstrap
             "windows": ((1.0, 10.0), (10.0, 100.0), (100.0, 1000.0)),  # k-windows of beta_eff
+            "wide_window": (300.0, 3000.0),  # a wider window, still below n/3
             "backtest_m": (30, 100, 300),  # samples per problem kept by the thinning
             "backtest_ratios": (10, 30),  # forecasts at k = ratio * m, scored on all 10^4 samples
             "backtest_seeds": 3,
@@ -314,6 +315,7 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "n_boot": 1000,
             "n_k_grid": 60,
             "windows": ((1.0, 10.0), (10.0, 100.0), (100.0, 1000.0)),
+            "wide_window": (300.0, 3000.0),  # a wider window, still below n/3
             "backtest_m": (30, 100, 300),
             "backtest_ratios": (10, 30),
             "backtest_seeds": 20,
