@@ -226,6 +226,13 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "allocation": {
         "quick": {
+            # over-parameterised regime (gamma = alpha): power-law spectrum, N < d, ridgeless
+            "over_d": 1024,
+            "over_alpha": 1.0,
+            "over_teacher_sq": 100.0,  # per-coordinate teacher power (signal >> noise at small N)
+            "over_N": (4.0, 256.0, 16),  # geomspace of N (up to d/4)
+            "over_R": (1e-4, 1e-2, 1.0),
+            "over_budget": 300.0,  # in units of c_k: N <= d/4 must be a real trade-off
             "beta": 3.0,
             "delta_over_sigma": 0.1,
             "sigma_eta": 1.0,  # L_gen in units of sigma_eta^2
@@ -250,6 +257,13 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "rule_n_budget": 40,
         },
         "paper": {
+            # over-parameterised regime (gamma = alpha): power-law spectrum, N < d, ridgeless
+            "over_d": 1024,
+            "over_alpha": 1.0,
+            "over_teacher_sq": 100.0,  # per-coordinate teacher power (signal >> noise at small N)
+            "over_N": (4.0, 256.0, 16),  # geomspace of N (up to d/4)
+            "over_R": (1e-4, 1e-2, 1.0),
+            "over_budget": 300.0,  # in units of c_k: N <= d/4 must be a real trade-off
             "beta": 3.0,
             "delta_over_sigma": 0.1,
             "sigma_eta": 1.0,
