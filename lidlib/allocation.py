@@ -33,7 +33,7 @@ the "all training" policy keeps a single attempt, ``k = k_min = 1``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 from scipy import interpolate, optimize
@@ -58,6 +58,7 @@ __all__ = [
     "solve_eq24",
     "solve_eq25",
     "marginal_training_share",
+    "budget_sweep",
 ]
 
 _LOG_STEP = 1e-4  # relative step of central differences in log N
@@ -613,3 +614,41 @@ def marginal_training_share(gen, inf, budgets, *, R=1.0, c_N=1.0, c_k=1.0, N_min
     marg = np.full(Cs.size, np.nan)
     marg[1:] = float(c_N) * np.diff(Ns) / np.diff(Cs)
     return Ns, marg
+
+
+def budget_sweep(models: dict, budgets, shares, *, R: float, c_N: float = 1.0, c_k: float = 1.0,
+                 N_min=None, feasible=None) -> dict[str, dict[str, Any]]:
+    """The objective over training share and budget, and the optimum at every budget (Fig. 2, budget view).
+
+    Parameters
+    ----------
+    models : dict
+        ``name -> (gen, inf)`` laws (e.g. the exact LID surface and a baseline).
+    budgets : array (n_C,)
+        Budgets in units of ``c_k``.
+    shares : array (n_share,)
+        Training shares ``N c_N / C`` at which the objective is tabulated.
+    R, c_N, c_k, N_min
+        As in :func:`optimal_allocation`.
+    feasible : (gen, inf), optional
+        The laws whose domain decides which shares are feasible at each budget (default:
+        each model's own); infeasible cells are NaN.
+
+    Returns
+    -------
+    dict
+        ``name -> {"map": (n_C, n_share) array, "optima": list of Allocation}``.
+    """
+    Cs = positive("budgets", budgets).ravel()
+    sh = positive("shares", shares).ravel()
+    out: dict[str, dict[str, Any]] = {}
+    for name, (gen, inf) in models.items():
+        fg, fi = feasible if feasible is not None else (gen, inf)
+        Z = np.full((Cs.size, sh.size), np.nan)
+        for i, C in enumerate(Cs):
+            lo, hi = feasible_range(fg, fi, C, c_N, c_k, N_min=N_min)
+            ok = (sh * C / c_N >= lo) & (sh * C / c_N <= hi)
+            if ok.any():
+                Z[i, ok] = loss_map(gen, inf, C, sh[ok], [R], c_N, c_k)[0]
+        out[name] = {"map": Z, "optima": [optimal_allocation(gen, inf, C, R=R, c_N=c_N, c_k=c_k, N_min=N_min) for C in Cs]}
+    return out

@@ -223,3 +223,17 @@ def test_window_slope_reading_differs_when_curves_bend():
     assert float(win.beta_eff(100.0, 8.0)) < float(surf.beta_eff(100.0, 8.0))
     with pytest.raises(ValueError, match="window"):
         al.WindowSlopeInference(surf, (0.5, 8.0))
+
+
+def test_budget_sweep_matches_direct_calls():
+    gen = al.PowerLawLoss(10.0, 1.0)
+    inf = al.PowerLawInference(2.0, 1.5)
+    Cs = np.array([200.0, 800.0])
+    shares = np.linspace(0.1, 0.9, 9)
+    out = al.budget_sweep({"m": (gen, inf)}, Cs, shares, R=0.1, N_min=5.0)
+    for i, C in enumerate(Cs):
+        N = shares * C
+        direct = 0.1 * 10.0 / N + 2.0 * (C - N) ** -1.5  # Eq. 21 written out
+        np.testing.assert_allclose(out["m"]["map"][i], direct, rtol=1e-12)
+        o = al.optimal_allocation(gen, inf, C, R=0.1, N_min=5.0)
+        assert out["m"]["optima"][i].N == pytest.approx(o.N)
