@@ -10,7 +10,7 @@ JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 # extras installed into the venv (CI adds "features" for the torch feature tests)
 EXTRAS ?= book,test
 # every extra, for the lock file
-ALL_EXTRAS := book,test,features,site,bench,lab,parquet
+ALL_EXTRAS := book,test,features,site,bench,lab,parquet,sweep
 LOCK   := requirements/lock.txt
 PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
@@ -39,6 +39,8 @@ lab: $(BIN)/.installed-$(EXTRAS)
 	$(PIP) install -c $(LOCK) -e ".[lab]"
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp .jupyter/lab/settings/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	@echo "Chapters read their data from the repository's data/ folder (sha256-checked; nothing to"
+	@echo "download). Results go to results/, figures to results/figures/. As root, add --allow-root."
 	$(BIN)/jupyter lab notebooks/
 
 ## make lock: re-resolve every extra in a throw-away venv and rewrite requirements/lock.txt

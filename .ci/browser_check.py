@@ -5,11 +5,12 @@ would see it): the page loads; every image has a non-zero natural width; every
 internal link points to a file of the site (and a same-page ``#anchor`` to an
 element that exists); pages with mathematics have it typeset by MathJax served from
 the site itself (no CDN), with no MathJax error; no resource of the site itself fails
-to load.  Requests to other hosts (for example the ipywidgets JavaScript from a CDN)
-are listed as notes: this machine has no internet, and the pages are checked to work
-without them.
+to load; no script, style sheet, font or image is requested from another host; and
+every explorer (``lidlib.explore``) answers a moved slider with a different figure,
+without a kernel.
 
-Screenshots of the front page and one chapter go to ``_build/screenshots/``.
+A screenshot of every page goes to ``_build/screenshots/`` (the top of the page, and
+for pages with an explorer a second one with the explorer in view after its slider moved).
 
 Usage: ``python .ci/browser_check.py [ROOT]`` (needs Debian's chromium and
 chromium-driver, and the ``selenium`` package).  Exit status 1 with one line per
@@ -45,7 +46,6 @@ FLAGS = (
 # mode is stored yet, and then falls back to "auto" (sphinx-book-theme 1.1 leaves
 # data-mode empty).
 KNOWN_UPSTREAM = ("Got invalid theme mode",)
-SCREENSHOTS = {"index.html": "front-page.png", "book/_generated/two_tail_law.html": "two-tail-law.png"}
 
 _PAGE_STATE = """
 const done = arguments[arguments.length - 1];
@@ -54,8 +54,17 @@ const finish = (mj) => {
                    .map(i => i.getAttribute('src'));
   const links = Array.from(document.querySelectorAll('a[href]')).map(a => a.href);
   const scripts = Array.from(document.scripts).map(s => s.src).filter(s => s);
-  done({badImages: imgs, links: links, scripts: scripts, mathjax: mj,
-        nImages: document.images.length, title: document.title});
+  const resources = performance.getEntriesByType('resource').map(r => r.name);
+  const explorers = Array.from(document.querySelectorAll('.lidlib-explorer')).map(ex => {
+    const img = ex.querySelector('img'), range = ex.querySelector('input[type=range]');
+    if (!img || !range) return {ok: false, why: 'no image or no slider'};
+    const before = img.src;
+    range.value = range.value === range.max ? range.min : range.max;
+    range.dispatchEvent(new Event('input'));
+    return {ok: img.src !== before && img.src.startsWith('data:image/png'), why: 'the figure did not change'};
+  });
+  done({badImages: imgs, links: links, scripts: scripts, resources: resources, explorers: explorers,
+        mathjax: mj, nImages: document.images.length, title: document.title});
 };
 const mathOnPage = document.querySelector('.math, span.math, div.math') !== null;
 if (!mathOnPage) { finish({needed: false}); }
@@ -101,6 +110,7 @@ def check(root: Path) -> tuple[list[str], list[str], int]:
     server, base = _serve(html)
     problems: list[str] = []
     notes: set[str] = set()
+    n_explorers = 0
     with tempfile.TemporaryDirectory() as prof:
         driver = _driver(prof)
         driver.set_script_timeout(30)
@@ -124,6 +134,13 @@ def check(root: Path) -> tuple[list[str], list[str], int]:
                 for src in state["scripts"]:
                     if "mathjax" in src.lower() and not src.startswith(base):
                         problems.append(f"{rel}: MathJax is loaded from {src}, not from the site")
+                for res in sorted(set(state["scripts"]) | set(state["resources"])):
+                    if not res.startswith((base, "data:", "blob:", "about:")):
+                        problems.append(f"{rel}: requests a resource from another host: {res[:120]}")
+                for i, ex in enumerate(state["explorers"]):
+                    if not ex["ok"]:
+                        problems.append(f"{rel}: explorer {i + 1}: {ex['why']} when its slider moved")
+                n_explorers += len(state["explorers"])
                 for href in state["links"]:
                     target, frag = urldefrag(href)
                     if not target.startswith(base):
@@ -146,11 +163,16 @@ def check(root: Path) -> tuple[list[str], list[str], int]:
                         problems.append(f"{rel}: browser error for a site resource: {msg[:200]}")
                     else:
                         notes.add("external resource, not loaded (no network here): " + msg.split(" - ")[0][:120])
-                if rel in SCREENSHOTS:
-                    driver.save_screenshot(str(shots / SCREENSHOTS[rel]))
+                name = rel.removesuffix(".html").replace("/", "__")
+                driver.execute_script("window.scrollTo(0, 0)")
+                driver.save_screenshot(str(shots / f"{name}.png"))
+                if state["explorers"]:
+                    driver.execute_script("document.querySelector('.lidlib-explorer').scrollIntoView()")
+                    driver.save_screenshot(str(shots / f"{name}__explorer.png"))
         finally:
             driver.quit()
             server.shutdown()
+    notes.add(f"{n_explorers} explorer(s) moved")
     return problems, sorted(notes), len(pages)
 
 
@@ -173,12 +195,15 @@ def self_test() -> None:
         (html / "bad.html").write_text(
             "<html><head><title>bad</title></head><body><img src='missing.png'>"
             "<a href='nowhere.html'>x</a><a href='#nothing'>y</a>"
-            "<span class='math'>\\(x^2\\)</span></body></html>"
+            "<span class='math'>\\(x^2\\)</span><script src='https://example.invalid/x.js'></script>"
+            "<div class='lidlib-explorer'><img src='ok.png'><input type='range' min='0' max='2' value='0'></div>"
+            "</body></html>"
         )
         problems, _, n = check(Path(tmp))
     found = "\n".join(problems)
     expected = ["zero natural width: missing.png", "broken internal link", "missing anchor #nothing",
-                "MathJax did not load", "site resource"]
+                "MathJax did not load", "site resource", "another host: https://example.invalid",
+                "explorer 1: the figure did not change"]
     missing = [e for e in expected if e not in found]
     if n != 3 or missing or any(p.startswith(("index.html", "good.html")) for p in problems):
         raise SystemExit(f"browser_check self-test failed: expected {missing} among {problems}")
@@ -193,8 +218,8 @@ def main(root: Path) -> int:
     for p in problems:
         print(f"browser_check: {p}", file=sys.stderr)
     if not problems:
-        print(f"browser_check: {n} page(s) loaded in Chromium; images, internal links and offline MathJax ok; "
-              f"screenshots in _build/screenshots/")
+        print(f"browser_check: {n} page(s) loaded in Chromium; images, internal links, offline MathJax, no other "
+              f"hosts and explorers ok; screenshots in _build/screenshots/")
     return 1 if problems else 0
 
 

@@ -245,39 +245,70 @@ def stalled_cells(path: Path, margin: float = 5.0) -> list[str]:
     return out
 
 
-def _hide_default_parameters(path: Path) -> None:
-    """Show readers only the parameters a chapter really ran with.
+#: Code cells longer than this many lines are folded on the site unless tagged ``show-input``.
+FOLD_LINES = 8
+#: A code cell that calls any of these draws or lays out a figure: folded on the site.
+_PLOTTING = ("plt.", "plotting.", ".plot(", ".loglog(", ".semilogx(", ".semilogy(", ".imshow(", ".bar(",
+             ".hist(", ".set(", "ledger.figure(", "panels(", "interact(")
 
-    papermill keeps the notebook's own ``parameters`` cell (the defaults) and adds an
-    ``injected-parameters`` cell after it; both would be rendered.  Tag the defaults
-    ``remove-cell`` so the page shows the injected values alone.
+
+def fold_input(source: str, tags: list[str]) -> bool:
+    """Whether a code cell's input is folded on the site (prose first, code one click away).
+
+    Folded: cells that draw figures (they call matplotlib or ``lidlib.plotting``) and
+    cells longer than :data:`FOLD_LINES` lines (orchestration and helpers). Shown: short
+    cells that carry the argument (a call to lidlib and its printed result). The tags
+    ``show-input`` and ``hide-input`` (or ``remove-input``/``remove-cell``) in the
+    notebook override the rule.
+    """
+    if {"show-input", "hide-input", "remove-input", "remove-cell", "hide-cell"} & set(tags):
+        return False  # the author decided
+    lines = [ln for ln in source.splitlines() if ln.strip()]
+    return len(lines) > FOLD_LINES or any(p in source for p in _PLOTTING)
+
+
+def _prepare_for_site(path: Path) -> None:
+    """Tag the executed notebook for the site.
+
+    Shows readers only the parameters a chapter really ran with: papermill keeps the
+    notebook's own ``parameters`` cell (the defaults) and adds an ``injected-parameters``
+    cell after it; the defaults are tagged ``remove-cell``. Folds the input of plotting
+    and long cells (:func:`fold_input`) with ``hide-input``.
     """
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
-    if not any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells):
-        return
+    injected = any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
     for c in nb.cells:
-        tags = c.metadata.get("tags", [])
-        if "parameters" in tags and "remove-cell" not in tags:
-            c.metadata["tags"] = [*tags, "remove-cell"]
+        if c.cell_type != "code":
+            continue
+        tags = list(c.metadata.get("tags", []))
+        if injected and "parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+        elif "parameters" not in tags and "injected-parameters" not in tags and fold_input(c.source, tags):
+            tags.append("hide-input")
+        c.metadata["tags"] = tags
     nbformat.write(nb, path)
 
 
 def run_chapter(
     chapter: str, profile: str = "quick", seed: int = DEFAULT_SEED, root: Path | None = None, *, retries: int = 1,
     key: str | None = None,
+    notebook_dir: Path | None = None,
 ) -> ChapterRun:
     """Execute one chapter with papermill and return where its outputs went.
 
     Every cell has a time limit (``$LIDLIB_CELL_TIMEOUT`` seconds, default 600, far
     above the slowest cell at the paper profile). A cell that times out, or a kernel
-    that dies, is retried ``retries`` times from a fresh kernel: the known way for
-    notebook execution to stall is a lost reply from the kernel after a cell that
-    opens widget comms (jupyter/nbclient#312), which is not a property of the chapter.
+    that dies, is retried ``retries`` times from a fresh kernel. (The stalls once seen
+    here were a lost socket wake-up in the client, now bounded by
+    :func:`_bounded_socket_waits`; :func:`stalled_cells` reports any that remain.)
 
     ``key`` is the chapter's cache key if the caller has computed it already
     (:func:`chapter_key`); it is recorded beside the outputs.
+
+    The executed notebook goes to ``book/_generated/<chapter>.ipynb`` unless
+    ``notebook_dir`` is given (the seed sweep keeps one copy per seed there).
 
     Raises
     ------
@@ -295,12 +326,14 @@ def run_chapter(
     if not src.is_file():
         known = sorted(p.stem for p in (root / "notebooks").glob("*.md"))
         raise ChapterError(f"no chapter {chapter!r} (no {src}); chapters: {', '.join(known)}")
-    out = root / GENERATED / f"{chapter}.ipynb"
+    out = Path(notebook_dir or root / GENERATED) / f"{chapter}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
     res_dir = claims.results_dir() if os.environ.get(claims.RESULTS_ENV) else root / "results"
     res = res_dir / f"{chapter}.json"
     res.unlink(missing_ok=True)
-    _key_file(root, chapter).unlink(missing_ok=True)
+    book_nb, book_res = out == root / GENERATED / f"{chapter}.ipynb", res_dir == root / "results"
+    if book_nb or book_res:  # the book's own outputs are about to change
+        _key_file(root, chapter).unlink(missing_ok=True)
     nb = jupytext.read(src)
     # The kernel inherits the environment: tell it where results go, and keep figures
     # inline even if the caller has MPLBACKEND=Agg set (that would drop every figure).
@@ -356,21 +389,82 @@ def run_chapter(
     seconds = time.perf_counter() - t0
     for line in stalled_cells(out):
         print(f"[lidlib] chapter {chapter!r} stalled in {line}", file=sys.stderr)
-    _hide_default_parameters(out)
+    _prepare_for_site(out)
     if not res.is_file():
         raise ChapterError(f"chapter {chapter!r} ran but wrote no {res} (call ledger.save())")
     run = ChapterRun(chapter, seconds, out, res)
-    if res_dir == root / "results":  # the book's own outputs: remember what made them
+    if book_nb and book_res:  # the book's own outputs: remember what made them
         _record_key(root, run, key if key is not None else chapter_key(root, chapter, profile, seed))
-    else:
-        _key_file(root, chapter).unlink(missing_ok=True)  # the notebook no longer matches results/
     return run
 
 
+ROBUSTNESS = Path("book") / "robustness.json"
+BASELINE = Path("book") / "verdicts_quick_seed0.json"
+
+
+def load_robustness(root: Path) -> dict:
+    """The committed seed-sweep aggregate ``book/robustness.json`` (``{}`` if absent)."""
+    f = root / ROBUSTNESS
+    return json.loads(f.read_text()) if f.is_file() else {}
+
+
 def write_claims(root: Path) -> Path:
-    """Regenerate ``book/claims.md`` from ``results/*.json``."""
+    """Regenerate ``book/claims.md``, its downloads and ``book/robustness.md`` from the results.
+
+    ``book/claims.csv`` and ``book/claims.json`` hold every claim (the page links them);
+    the Robustness page is rendered from the committed ``book/robustness.json``.
+    """
     results = claims.load_results(root / "results")
-    return claims.write_claims_page(root / "book" / "claims.md", results, order=toc_chapters(root))
+    order = toc_chapters(root)
+    rob = load_robustness(root)
+    claims.write_claims_downloads(root / "book", results, order)
+    claims.write_robustness_page(root / "book" / "robustness.md", rob)
+    return claims.write_claims_page(root / "book" / "claims.md", results, order=order, robustness=rob)
+
+
+def load_baseline(root: Path) -> dict:
+    """The committed verdict baseline (``book/verdicts_quick_seed0.json``).
+
+    Raises
+    ------
+    ChapterError
+        If the file does not exist (create it with ``lidlib baseline --update``).
+    """
+    f = root / BASELINE
+    if not f.is_file():
+        raise ChapterError(f"no verdict baseline {f}; create it with `lidlib baseline --update`")
+    return json.loads(f.read_text())
+
+
+def baseline_changes(root: Path, chapters: list[str] | None = None) -> list[tuple[str, str | None, str | None]]:
+    """Verdicts in ``results/`` that differ from the committed baseline (``(key, old, new)``)."""
+    base = load_baseline(root)["verdicts"]
+    current = claims.verdicts(claims.load_results(root / "results"))
+    return claims.verdict_changes(current, base, chapters)
+
+
+def update_baseline(root: Path) -> Path:
+    """Write ``book/verdicts_quick_seed0.json`` from ``results/`` (every chapter, quick, seed 0).
+
+    Raises
+    ------
+    ChapterError
+        If a chapter's results are missing or were not made at the quick profile, seed 0.
+    """
+    results = claims.load_results(root / "results")
+    chapters = toc_chapters(root)
+    missing = [ch for ch in chapters if ch not in results]
+    wrong = [ch for ch in chapters if ch in results and (results[ch]["profile"], results[ch]["seed"]) != ("quick", 0)]
+    if missing or wrong:
+        raise ChapterError(
+            "the baseline needs every chapter run at --profile quick --seed 0 "
+            f"(missing: {', '.join(missing) or 'none'}; other profile or seed: {', '.join(wrong) or 'none'}); "
+            "run `lidlib book --profile quick` first")
+    data = {"profile": "quick", "seed": 0, "commit": _git_commit(root),
+            "verdicts": claims.verdicts({ch: results[ch] for ch in chapters})}
+    out = root / BASELINE
+    out.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n")
+    return out
 
 
 def write_generated_pages(root: Path) -> None:
@@ -391,6 +485,48 @@ def write_generated_pages(root: Path) -> None:
         lines.append("")
     _write_if_changed(out / "profiles.md", "\n".join(lines))
     _write_if_changed(out / "timings.md", timings_markdown(root) + "\n")
+    _write_if_changed(out / "findings.md", findings_markdown(root) + "\n")
+
+
+def findings_markdown(root: Path) -> str:
+    """The intro page's summary of what the book found, generated from the results.
+
+    Every claim of kind ``paper`` (a statement of the papers, tested as stated), chapter
+    by chapter in book order, with its verdict, what was measured against what was
+    expected, and whether the verdict is fragile over seeds; then the count per kind.
+    """
+    results = claims.load_results(root / "results")
+    if not results:
+        return "No results yet: run `lidlib book`."
+    order = [ch for ch in toc_chapters(root) if ch in results]
+    rows = claims.claim_rows(results, order, doc_prefix="_generated/")
+    paper = [r for r in rows if r["kind"] == "paper"]
+    counts = {k: [r for r in rows if r["kind"] == k] for k in claims.KINDS}
+    prof = sorted({(r["profile"], r["seed"]) for r in rows})
+    lines = [
+        "The statements of the papers that this book tests as stated, with the verdict of the "
+        "last build (" + ", ".join(f"profile `{p}`, seed {s}" for p, s in prof) + "). Each row links "
+        "to the cell that decided it; the {doc}`claims page <claims>` has every claim, with what "
+        "would have failed it and its margin.",
+        "",
+        "| verdict | statement of the paper | where | measured | expected |",
+        "|---|---|---|---|---|",
+    ]
+    for r in paper:
+        rob = claims._robustness_of(r["chapter"], r["id"])
+        verdict = {"pass": "pass", "fail": "**FAIL**", "not run": "not run"}[r["status"]]
+        if rob and rob.get("fragile"):
+            verdict += f" (*fragile*: {rob['passed']}/{rob['n']} seeds)"
+        if r.get("knife_edge"):
+            verdict += " (knife-edge)"
+        stmt = claims._esc(r["statement"])
+        lines.append(f'| {verdict} | <a href="{r["link"]}">{stmt}</a> | {claims._esc(r["paper_ref"] or "")} '
+                     f"| {claims._fmt(r['measured'])} | {claims._fmt(r['expected'])} |")
+    lines += ["", "All claims by kind:", "", "| kind | what it means | pass | fail | not run |", "|---|---|---|---|---|"]
+    for k, meaning in claims.KINDS.items():
+        st = [r["status"] for r in counts[k]]
+        lines.append(f"| {k} | {meaning} | {st.count('pass')} | {st.count('fail')} | {st.count('not run')} |")
+    return "\n".join(lines)
 
 
 #: Wall-time budgets of a whole book build on the reference machine (2 cores), install excluded.

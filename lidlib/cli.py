@@ -30,6 +30,18 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--profile", choices=PROFILES, default="quick")
     r.add_argument("--seed", type=int, default=DEFAULT_SEED)
 
+    bl = sub.add_parser("baseline", help="compare results/ with the committed verdict baseline, or update it")
+    bl.add_argument("--update", action="store_true",
+                    help="rewrite book/verdicts_quick_seed0.json from results/ (after `lidlib book --profile quick`)")
+
+    sw = sub.add_parser("sweep", help="run chapters x seeds on Dask and write book/robustness.json")
+    sw.add_argument("--seeds", default="0-9", help="e.g. 0-9 or 1,3,5 (default 0-9)")
+    sw.add_argument("--profile", choices=PROFILES, default="quick")
+    sw.add_argument("--chapters", default="", help="comma-separated chapter names (default: all)")
+    sw.add_argument("--scheduler", default=None,
+                    help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster)")
+    sw.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes (default 2)")
+
     d = sub.add_parser("data", help="the data registry: list, fetch, verify", add_help=False)
     d.add_argument("rest", nargs=argparse.REMAINDER)
 
@@ -88,6 +100,64 @@ def chapter_name(arg: str) -> str:
     return name
 
 
+def _print_changes(changes, what: str) -> None:
+    for key, old, new in changes:
+        print(f"  {key}: {old or 'absent'} -> {new or 'absent'}")
+
+
+def _run(chapter: str, profile: str, seed: int) -> int:
+    """Execute one chapter, then print its claims summary and any verdict that left the baseline."""
+    import json
+
+    from lidlib import claims
+    from lidlib.book import ChapterError, baseline_changes, find_root, run_chapter, write_claims
+
+    root = find_root()
+    chapter = chapter_name(chapter)
+    if not (root / "notebooks" / f"{chapter}.md").is_file():
+        known = sorted(p.stem for p in (root / "notebooks").glob("*.md"))
+        print(f"lidlib run: error: no chapter {chapter!r}; chapters: {', '.join(known)}", file=sys.stderr)
+        return 2
+    run = run_chapter(chapter, profile, seed)
+    try:
+        write_claims(root)
+    except ValueError as exc:  # other chapters' results from an older lidlib
+        print(f"lidlib run: claims page not regenerated: {exc}", file=sys.stderr)
+    print(f"{chapter}: {run.seconds:.1f} s -> {run.results}")
+    res = json.loads(run.results.read_text())
+    print(claims.summary_line(res["claims"], f"{chapter} (profile {profile}, seed {seed})"))
+    try:
+        changes = baseline_changes(root, [chapter])
+    except ChapterError as exc:
+        print(f"no baseline comparison: {exc}")
+        return 0
+    if changes:
+        note = "" if (profile, seed) == ("quick", 0) else " (the baseline is quick profile, seed 0)"
+        print(f"{len(changes)} verdict(s) differ from book/verdicts_quick_seed0.json{note}:")
+        _print_changes(changes, "")
+    else:
+        print("all verdicts as in the committed baseline (book/verdicts_quick_seed0.json)")
+    return 0
+
+
+def _baseline(update: bool) -> int:
+    """``lidlib baseline``: exit 1 if any verdict in results/ differs from the committed baseline."""
+    from lidlib.book import baseline_changes, find_root, toc_chapters, update_baseline
+
+    root = find_root()
+    if update:
+        print(f"wrote {update_baseline(root)}; commit it together with the change that moved the verdicts")
+        return 0
+    changes = baseline_changes(root, toc_chapters(root))
+    if changes:
+        print(f"{len(changes)} verdict(s) differ from the committed baseline book/verdicts_quick_seed0.json:")
+        _print_changes(changes, "")
+        print("If the change is intended, run `lidlib baseline --update` and commit the file with it.")
+        return 1
+    print("verdicts match the committed baseline")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] in _DELEGATED:
@@ -102,17 +172,14 @@ def main(argv: list[str] | None = None) -> int:
 
             build_book(args.profile, args.seed, execute=not args.no_execute, jobs=args.jobs, force=args.force)
         elif args.command == "run":
-            from lidlib.book import find_root, run_chapter, write_claims
+            return _run(args.chapter, args.profile, args.seed)
+        elif args.command == "baseline":
+            return _baseline(args.update)
+        elif args.command == "sweep":
+            from lidlib.sweep import parse_seeds, sweep
 
-            root = find_root()
-            chapter = chapter_name(args.chapter)
-            if not (root / "notebooks" / f"{chapter}.md").is_file():
-                known = sorted(p.stem for p in (root / "notebooks").glob("*.md"))
-                print(f"lidlib run: error: no chapter {args.chapter!r}; chapters: {', '.join(known)}", file=sys.stderr)
-                return 2
-            run = run_chapter(chapter, args.profile, args.seed)
-            write_claims(root)
-            print(f"{chapter}: {run.seconds:.1f} s -> {run.results}")
+            chapters = [c.strip() for c in args.chapters.split(",") if c.strip()] or None
+            sweep(parse_seeds(args.seeds), args.profile, chapters, scheduler=args.scheduler, n_workers=args.workers)
         elif args.command == "bench":
             if args.builds:
                 from lidlib.book import measure_builds

@@ -240,6 +240,16 @@ def _download(entry: Entry) -> None:
         raise _unavailable_error(entry, f"download from {entry.url} failed ({exc})") from exc
 
 
+#: Every data file verified in this process, name (or committed path) -> ``sha256:<hash>``;
+#: the claims ledger copies it into each chapter's results JSON (its provenance).
+FILES_READ: dict[str, str] = {}
+
+
+def files_read() -> dict[str, str]:
+    """The data files this process has verified so far, with their sha256 (a copy)."""
+    return dict(sorted(FILES_READ.items()))
+
+
 def _resolve(entry: Entry) -> dict:
     """Locate (repository, else mirror, else cache/download) and verify ``entry``."""
     *local, cache = _candidates(entry)  # repository copy, then the mirror if set
@@ -253,6 +263,7 @@ def _resolve(entry: Entry) -> dict:
         rec = _inspect(entry, *cache)
     if rec["status"] != "ok":
         raise _integrity_error(rec)
+    FILES_READ[entry.name] = "sha256:" + entry.sha256
     return rec
 
 
@@ -397,6 +408,11 @@ def _check_committed(path: Path, expected: str, what: str, remedy: str) -> str:
     if actual != expected:
         raise DataIntegrityError(
             f"{what} {path} is corrupt or was changed: expected sha256:{expected}, got sha256:{actual}. {remedy}")
+    try:
+        key = Path(path).resolve().relative_to(_REPO_ROOT).as_posix()
+    except ValueError:
+        key = str(path)
+    FILES_READ[key] = "sha256:" + actual
     return actual
 
 

@@ -43,7 +43,8 @@ def test_parameters_are_injected_and_results_written(tmp_path, monkeypatch):
 ```{code-cell} ipython3
 from lidlib.claims import Ledger
 led = Ledger("mini", profile, seed)
-led.check("seed-seen", "seed injected", "n/a", measured=seed, expected=7, tolerance=0)
+led.check("seed-seen", "seed injected", "n/a", measured=seed, expected=7, tolerance=0, kind="method",
+          fails_if="a seed other than the injected one")
 led.save()
 ```
 """,
@@ -62,8 +63,13 @@ led.save()
     injected = [i for i, t in tags.items() if "injected-parameters" in t]
     assert len(default) == 1 and "remove-cell" in tags[default[0]]
     assert len(injected) == 1 and "remove-cell" not in tags[injected[0]] and "paper" in cells[injected[0]].source
+    # the claim left an anchor in its cell, which the claims page links to
+    anchors = [o for c in cells for o in c.get("outputs", []) if "claim-mini-seed-seen" in str(o.get("data", {}))]
+    assert anchors
     page = book.write_claims(tmp_path)
-    assert "1 of 1 claims pass" in page.read_text()
+    text = page.read_text()
+    assert "| method | 1 | 1 | 0 | 0 | 0 |" in text and "_generated/mini.html#claim-mini-seed-seen" in text
+    assert (tmp_path / "book" / "claims.csv").is_file() and (tmp_path / "book" / "robustness.md").is_file()
 
 
 @pytest.mark.slow
@@ -165,7 +171,8 @@ import os
 from lidlib.claims import Ledger
 led = Ledger(NAME, profile, seed)
 led.value("pid", os.getpid())
-led.check("seed-seen", "seed injected", "n/a", measured=seed, expected=seed, tolerance=0)
+led.check("seed-seen", "seed injected", "n/a", measured=seed, expected=seed, tolerance=0, kind="method",
+          fails_if="another seed")
 led.save()
 ```
 """
@@ -264,3 +271,11 @@ def test_stalled_cells_compares_client_and_kernel_times(tmp_path):
     nb.cells.append(nbformat.v4.new_code_cell("no timing"))
     nbformat.write(nb, tmp_path / "x.ipynb")
     assert book.stalled_cells(tmp_path / "x.ipynb") == ["cell 0: 600.0 s in the client, 0.8 s in the kernel"]
+
+
+def test_plotting_and_long_cells_are_folded_short_argument_cells_shown():
+    assert book.fold_input("fig, ax = plotting.panels(1)\nax.loglog(k, L)", [])
+    assert book.fold_input("\n".join(f"x{i} = {i}" for i in range(book.FOLD_LINES + 1)), [])
+    assert not book.fold_input("L = lidlib.population_failure(ks, 3.0, 0.1, 1.0)\nL[:3]", [])
+    assert not book.fold_input("fig, ax = plotting.panels(1)", ["show-input"])  # the author decides
+    assert not book.fold_input("x = 1", ["hide-input"])  # already folded: nothing to add
