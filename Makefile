@@ -40,8 +40,8 @@ lab: $(BIN)/.installed-$(EXTRAS)
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp .jupyter/lab/settings/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@echo "Chapters read their data from the repository's data/ folder (sha256-checked; nothing to"
-	@echo "download). Results go to results/, figures to results/figures/. As root, add --allow-root."
-	$(BIN)/jupyter lab notebooks/
+	@echo "download). Results go to results/, figures to results/figures/."
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 ## make lock: re-resolve every extra in a throw-away venv and rewrite requirements/lock.txt
 lock:
@@ -52,7 +52,9 @@ lock:
 	{ echo "# The whole toolchain, every extra ($(ALL_EXTRAS)), resolved by 'make lock' on"; \
 	  echo "# $$(date +%F) with Python $$($(VENV)-lock/bin/python -c 'import platform; print(platform.python_version())')."; \
 	  echo "# Used as a constraints file (pip install -c $(LOCK) ...) by make, CI and environment.yml."; \
-	  echo "# Local version labels (torch's +cpu) are dropped so the pins also match PyPI's builds."; \
+	  echo "# Local version labels (torch's +cpu) are dropped so the pins also match PyPI's builds;"; \
+	  echo "# resolved against the CPU build of torch, so a CUDA build from PyPI brings its nvidia-*"; \
+	  echo "# dependencies unpinned. The build backend is pinned in pyproject.toml, not here."; \
 	  $(VENV)-lock/bin/python -m pip freeze --all --exclude-editable | sed -e 's/+[a-z0-9.]*$$//'; } > $(LOCK)
 	rm -rf $(VENV)-lock
 

@@ -87,6 +87,10 @@ _SOURCES: dict[str, dict[str, Any]] = {
     "cifar10-test/test_subset_index.csv": dict(
         source="derived", url=None, url_status="none", licence="CIFAR-10 terms (Krizhevsky 2009)",
         description="Test-set positions (column test_index) of the records in test_subset.bin."),
+    "cifar10h/efficientnet_lite0_features.npy": dict(
+        source="derived", url=None, url_status="none", licence="derived from CIFAR-10 (CIFAR-10 terms)",
+        description="Pooled ImageNet EfficientNet-Lite0 features (float16, 10000 x 1280) of the CIFAR-10 test "
+                    "images, extracted once by `lidlib features extract`; see data/cifar10h/PROVENANCE.md."),
     "llm-passk/pythia_math_counts.csv": dict(
         source="mirror-only", url=None, url_status="none", licence="MIT (underlying samples)",
         description="Per-problem counts (model, benchmark, problem_idx, n, c) of 7 Pythia models on 128 "
@@ -350,7 +354,7 @@ def cli_data(argv: list[str]) -> int:
     helps = {"list": "list every registered file: where a verified copy is, its size, source and licence",
              "fetch": "locate or download (with internet access) each file and print its path",
              "verify": "check local copies against their hashes without downloading (exit 1 if any is "
-                       "missing or corrupt)"}
+                       "corrupt, or missing with no download to get it from)"}
     for cmd, text in helps.items():
         sub.add_parser(cmd, help=text, description=text).add_argument(
             "names", nargs="*", metavar="NAME", help="registry names (default: all), e.g. cifar10h/cifar10h-counts.npy")
@@ -364,23 +368,24 @@ def cli_data(argv: list[str]) -> int:
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     if args.command == "list":
-        print(f"{'NAME':40} {'WHERE':10} {'SIZE':>9}  {'DOWNLOAD':18} LICENCE")
+        print(f"{'NAME':48} {'WHERE':10} {'SIZE':>9}  {'DOWNLOAD':18} LICENCE")
         for entry, rec in zip(entries, verify(names)):
             size = Path(rec["path"]).stat().st_size if rec["path"] else "-"
             where = rec["origin"] if rec["path"] else "absent"
             dl = {"canonical": "canonical URL", "guess": "URL (guessed)", "none": "none"}[entry.url_status]
-            print(f"{entry.name:40} {where:10} {size:>9}  {dl:18} {entry.licence}")
+            print(f"{entry.name:48} {where:10} {size:>9}  {dl:18} {entry.licence}")
         return 0
     if args.command == "verify":
         recs = verify(names)
         for r in recs:
-            print(f"{r['status']:8} {r['name']:40} {r['origin'] if r['path'] else '-':10} "
-                  f"{r['path'] or '-'}  ({r['checked']})")
-        missing = [r["name"] for r in recs if r["status"] == "missing"]
-        if missing:
-            print(f"missing files are not committed; get them with `lidlib data fetch {' '.join(missing)}` "
-                  f"(internet) or set {ENV_MIRROR} to a local mirror")
-        return 0 if all(r["status"] == "ok" for r in recs) else 1
+            if r["status"] == "missing":
+                how = ("not committed: download it with `lidlib data fetch " + r["name"] + "` or set "
+                       + ENV_MIRROR) if REGISTRY[r["name"]].url else "missing: restore it from git"
+                print(f"{'absent':8} {r['name']:48} {how}")
+            else:
+                print(f"{r['status']:8} {r['name']:48} {r['origin']:10} {r['path']}  ({r['checked']})")
+        bad = [r for r in recs if r["status"] == "corrupt" or (r["status"] == "missing" and not REGISTRY[r["name"]].url)]
+        return 1 if bad else 0
     status = 0
     for entry in entries:
         try:

@@ -43,8 +43,9 @@ def require_mirror_dir() -> Path:
     """The mirror directory named by ``LIDLIB_DATA_DIR``, or skip/fail as above."""
     if MIRROR and Path(MIRROR).is_dir():
         return Path(MIRROR)
-    reason = (f"needs the offline data mirror: set LIDLIB_DATA_DIR to it (now "
-              f"{MIRROR or 'unset'}; set {REQUIRE_ENV}=1 to fail instead of skipping)")
+    reason = (f"checks the project's offline data mirror itself (a folder of the original data files, as on "
+              f"the CI machine; users do not need one): set LIDLIB_DATA_DIR to it (now {MIRROR or 'unset'}; "
+              f"{REQUIRE_ENV}=1 fails instead of skipping)")
     if os.environ.get(REQUIRE_ENV) == "1":
         pytest.fail(reason)
     pytest.skip(reason)

@@ -63,7 +63,7 @@ def test_parse_seeds_rejects_bad_input(text):
 
 @pytest.mark.slow
 def test_sweep_runs_seeds_on_a_local_dask_cluster(tmp_path, monkeypatch):
-    pytest.importorskip("distributed")
+    pytest.importorskip("distributed", reason="needs the sweep extra: pip install -c requirements/lock.txt -e '.[sweep]'")
     from lidlib.sweep import sweep
 
     monkeypatch.delenv("LIDLIB_RESULTS_DIR", raising=False)

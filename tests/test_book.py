@@ -158,6 +158,12 @@ def test_timings_page_shows_both_profiles_against_budgets(tmp_path):
             "within the 3-minute budget") in text
     assert "`paper`: 18.3 min of execution summed over chapters, **over** the 15-minute budget" in text
     assert "| `quick` | 55 | 60 | 2 | 15 | 9 | 2 | 2026-12-04, commit abc |" in text
+    assert "- `quick`: within the targets." in text
+    (d / "builds.json").write_text(json.dumps({"paper": {"seconds": {"scratch": 500.0, "unchanged": 3.0,
+                                                                     "one_chapter": 9.0}, "jobs": 2, "load": 3.5,
+                                                         "date": "2026-12-04"}}))
+    text = book.timings_markdown(tmp_path)
+    assert "- `paper`: **over target**: from scratch (500 s against 150 s) (5-minute load average 3.5" in text
     assert "| 3.8e+03x |" in text
 
 

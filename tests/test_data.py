@@ -115,7 +115,7 @@ def test_registry_hashes_equal_mirror_readme(real_mirror):
 
 def test_registry_entries_describe_sources():
     entries = {e["name"]: e for e in data.registry_entries()}
-    assert len(entries) == 11
+    assert len(entries) == 12
     for e in entries.values():
         assert {"name", "sha256", "url", "licence", "description", "source"} <= set(e)
         assert e["licence"] and e["description"]
@@ -271,7 +271,7 @@ def test_real_mirror_verifies_and_fetches_in_place(real_mirror, monkeypatch, tmp
 def test_cli_verify_with_mirror_returns_zero(real_mirror, capsys):
     assert data.cli_data(["verify"]) == 0
     out = capsys.readouterr().out
-    assert out.count("ok ") == 11 and "repository" in out
+    assert out.count("ok ") == 12 and "repository" in out
 
 
 # CLI ----------------------------------------------------------------------------
@@ -285,10 +285,17 @@ def test_cli_verify_corrupt_mirror_returns_nonzero(fake, monkeypatch, capsys):
 
 
 def test_cli_verify_clean_clone_names_the_fetch_command(capsys):
-    """Without a mirror only the uncommitted test batch is missing, and the output says how to get it."""
-    assert data.cli_data(["verify"]) == 1
+    """Without a mirror only the uncommitted, downloadable test batch is absent: not an error, and the
+    output says how to get it; a missing committed file is an error."""
+    assert data.cli_data(["verify"]) == 0
     out = capsys.readouterr().out
-    assert out.count("ok ") == 10 and "lidlib data fetch cifar10-test/test_batch.bin" in out
+    assert out.count("ok ") == 11 and "lidlib data fetch cifar10-test/test_batch.bin" in out
+
+
+def test_cli_verify_fails_when_a_committed_file_is_missing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(data, "REPO_DATA", tmp_path / "empty")
+    assert data.cli_data(["verify", "llm-passk/pythia_math_counts.csv"]) == 1
+    assert "restore it from git" in capsys.readouterr().out
 
 
 def test_cli_list_prints_all_names(capsys):

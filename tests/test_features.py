@@ -29,8 +29,10 @@ def _require_torch():
         import torch  # noqa: F401  (ImportError fails the test in CI)
         import efficientnet_lite_pytorch  # noqa: F401
         return
-    pytest.importorskip("torch", reason="needs the features extra (set LIDLIB_REQUIRE_FEATURES=1 to fail instead)")
-    pytest.importorskip("efficientnet_lite_pytorch")
+    why = ("needs the features extra: pip install -c requirements/lock.txt -e '.[features]' "
+           "(set LIDLIB_REQUIRE_FEATURES=1 to fail instead)")
+    pytest.importorskip("torch", reason=why)
+    pytest.importorskip("efficientnet_lite_pytorch", reason=why)
 
 
 def test_cifar10h_loader_checks_and_shapes():

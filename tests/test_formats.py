@@ -160,7 +160,7 @@ def test_parquet_without_pyarrow_says_how_to_install(tmp_path, monkeypatch):
 
 
 def test_parquet_samples(tmp_path):
-    pa = pytest.importorskip("pyarrow")
+    pa = pytest.importorskip("pyarrow", reason="needs the parquet extra: pip install -c requirements/lock.txt -e '.[parquet]'")
     import pyarrow.parquet as pq
 
     t = pa.table({"problem_id": ["a", "a", "b", "b", "b"], "passed": [True, False, False, False, True]})
