@@ -33,7 +33,7 @@ the "all training" policy keeps a single attempt, ``k = k_min = 1``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 from scipy import interpolate, optimize
@@ -46,6 +46,7 @@ __all__ = [
     "TabulatedLoss",
     "InferenceSurface",
     "PowerLawInference",
+    "WindowSlopeInference",
     "Allocation",
     "total_loss",
     "loss_map",
@@ -57,6 +58,7 @@ __all__ = [
     "solve_eq24",
     "solve_eq25",
     "marginal_training_share",
+    "budget_sweep",
 ]
 
 _LOG_STEP = 1e-4  # relative step of central differences in log N
@@ -230,6 +232,63 @@ class InferenceSurface:
     def dlog_dN(self, N, k) -> np.ndarray:
         r""":math:`\partial \log \mathcal L_{\inf}/\partial N` at fixed ``k``."""
         return self.log_value(N, k, dN=1) / positive("N", N)
+
+
+class WindowSlopeInference:
+    r"""An inference surface read with the *window* exponent of Eq. 20 in Eq. 24.
+
+    Eq. 24 needs :math:`\beta_{\mathrm{eff}}` and :math:`\beta_{\mathrm{eff}}'`. The
+    pointwise reading (:class:`InferenceSurface`) takes the local slope at the ``(N, k)``
+    in question. This class gives the other reading that the paper's Fig. 1, Eq. 20
+    and the caption of Fig. 2 support: :math:`\beta_{\mathrm{eff}}(N)` is the
+    least-squares log-log slope of :math:`\mathcal L_{\inf}(\cdot; N)` over a fixed
+    ``window = (k1, k2)``, a function of ``N`` only, and
+    :math:`\beta_{\mathrm{eff}}'(N)` its derivative (central difference in ``log N``).
+    The loss itself is the surface's, so only the two exponent terms of Eq. 24 change.
+
+    Parameters
+    ----------
+    surface : InferenceSurface
+    window : (k1, k2)
+        Inside the surface's ``k`` range.
+    n_points : int
+        Log-spaced points of the least-squares slope over the window.
+    """
+
+    def __init__(self, surface: "InferenceSurface", window, n_points: int = 33) -> None:
+        k1, k2 = positive("window", window)
+        if not (surface.k_range[0] <= k1 < k2 <= surface.k_range[1]):
+            raise ValueError(f"window must satisfy {surface.k_range[0]:g} <= k1 < k2 <= {surface.k_range[1]:g}")
+        self.surface = surface
+        self.window = (float(k1), float(k2))
+        self.N_range, self.k_range = surface.N_range, surface.k_range
+        lk = np.linspace(np.log(k1), np.log(k2), int(n_points))
+        self._lk = lk
+        self._w = (lk - lk.mean()) / np.sum((lk - lk.mean()) ** 2)  # least-squares slope weights
+
+    def __call__(self, k, N) -> np.ndarray:
+        return self.surface(k, N)
+
+    def window_slope(self, N) -> np.ndarray:
+        r""":math:`\beta_{\mathrm{eff}}(N)`: minus the least-squares slope over the window."""
+        N = positive("N", N)
+        logL = self.surface.log_value(N[..., None], np.exp(self._lk))
+        return -(logL @ self._w)
+
+    def beta_eff(self, N, k) -> np.ndarray:
+        N, k = np.broadcast_arrays(positive("N", N), positive("k", k))
+        return self.window_slope(N)
+
+    def beta_eff_dN(self, N, k) -> np.ndarray:
+        N, k = np.broadcast_arrays(positive("N", N), positive("k", k))
+        n0, n1 = self.N_range
+        h = 1e-3
+        up = np.minimum(N * (1 + h), n1)
+        dn = np.maximum(N * (1 - h), n0)
+        return (self.window_slope(up) - self.window_slope(dn)) / (up - dn)
+
+    def dlog_dN(self, N, k) -> np.ndarray:
+        return self.surface.dlog_dN(N, k)
 
 
 @dataclass(frozen=True)
@@ -555,3 +614,41 @@ def marginal_training_share(gen, inf, budgets, *, R=1.0, c_N=1.0, c_k=1.0, N_min
     marg = np.full(Cs.size, np.nan)
     marg[1:] = float(c_N) * np.diff(Ns) / np.diff(Cs)
     return Ns, marg
+
+
+def budget_sweep(models: dict, budgets, shares, *, R: float, c_N: float = 1.0, c_k: float = 1.0,
+                 N_min=None, feasible=None) -> dict[str, dict[str, Any]]:
+    """The objective over training share and budget, and the optimum at every budget (Fig. 2, budget view).
+
+    Parameters
+    ----------
+    models : dict
+        ``name -> (gen, inf)`` laws (e.g. the exact LID surface and a baseline).
+    budgets : array (n_C,)
+        Budgets in units of ``c_k``.
+    shares : array (n_share,)
+        Training shares ``N c_N / C`` at which the objective is tabulated.
+    R, c_N, c_k, N_min
+        As in :func:`optimal_allocation`.
+    feasible : (gen, inf), optional
+        The laws whose domain decides which shares are feasible at each budget (default:
+        each model's own); infeasible cells are NaN.
+
+    Returns
+    -------
+    dict
+        ``name -> {"map": (n_C, n_share) array, "optima": list of Allocation}``.
+    """
+    Cs = positive("budgets", budgets).ravel()
+    sh = positive("shares", shares).ravel()
+    out: dict[str, dict[str, Any]] = {}
+    for name, (gen, inf) in models.items():
+        fg, fi = feasible if feasible is not None else (gen, inf)
+        Z = np.full((Cs.size, sh.size), np.nan)
+        for i, C in enumerate(Cs):
+            lo, hi = feasible_range(fg, fi, C, c_N, c_k, N_min=N_min)
+            ok = (sh * C / c_N >= lo) & (sh * C / c_N <= hi)
+            if ok.any():
+                Z[i, ok] = loss_map(gen, inf, C, sh[ok], [R], c_N, c_k)[0]
+        out[name] = {"map": Z, "optima": [optimal_allocation(gen, inf, C, R=R, c_N=c_N, c_k=c_k, N_min=N_min) for C in Cs]}
+    return out

@@ -393,6 +393,7 @@ def fit_passk_curve(
     *,
     model: str = "beta",
     fit_amplitude: bool = True,
+    space: str = "log_failure",
 ) -> PasskFit:
     r"""Fit the predecessor's pass@k law to a measured coverage curve.
 
@@ -418,11 +419,21 @@ def fit_passk_curve(
     model : {"beta", "effective_k"}
     fit_amplitude : bool
         Fit the ceiling ``A``; otherwise ``A = 1``.
+    space : {"log_failure", "coverage"}
+        The objective: residuals of ``log(1 - coverage)`` (default) or of the coverage
+        itself (``A (1 - E[p^k]) - C_j``, which weighs the small-``k`` bulk and is how a
+        coverage plot is read). The fitted exponent depends on this choice; the
+        difference is a systematic uncertainty of ``b``.
 
     Returns
     -------
     PasskFit
+        ``extra["max_coverage_error"]`` is the largest in-sample ``|fitted - measured|``
+        coverage, a quality measure that, unlike ``rms_log_failure``, sees the small-``k``
+        end; ``rms_log_failure`` is always the log-failure residual.
     """
+    if space not in ("log_failure", "coverage"):
+        raise ValueError(f"space must be 'log_failure' or 'coverage', got {space!r}")
     k = _ks(ks).ravel()
     cov_ = probability("coverage", coverage).ravel()
     if k.shape != cov_.shape:
@@ -449,6 +460,8 @@ def fit_passk_curve(
 
     def resid(th: NDArray) -> NDArray:
         full = th if fit_amplitude else np.append(th, 1.0)
+        if space == "coverage":
+            return (1.0 - np.exp(f(full, k))) - cov_
         return f(full, k) - y
 
     best = None
@@ -484,13 +497,18 @@ def fit_passk_curve(
     se = np.where(on_bound, np.nan, se)
     params = {names[0]: float(vals[0]), names[1]: float(vals[1]), "A": float(th[2]) if fit_amplitude else 1.0}
     stderr = {names[0]: float(se[0]), names[1]: float(se[1]), "A": float(se[2]) if fit_amplitude else 0.0}
+    full = th if fit_amplitude else np.append(th, 1.0)
+    lf = f(full, k)
     return PasskFit(
         model=model,
         params=params,
         stderr=stderr,
         cov=cov_out,
-        rms_log_failure=float(np.sqrt(rss / k.size)),
+        rms_log_failure=float(np.sqrt(np.mean((lf - y) ** 2))),
         n_points=int(k.size),
         max_k=float(k.max()),
         at_bound=at_bound,
+        method=("least squares on log(1 - coverage)" if space == "log_failure" else "least squares on coverage")
+        + "; errors from the Jacobian scaled by the residual variance",
+        extra={"max_coverage_error": float(np.max(np.abs((1.0 - np.exp(lf)) - cov_))), "space": space},
     )

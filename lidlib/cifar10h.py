@@ -23,8 +23,10 @@ then the exact average :func:`lidlib.passk.failure_curve`, with no Monte-Carlo n
 from the k inference draws (only the training draw and the split are random).
 
 Two choices not fixed by the paper are explicit parameters here: an optional PCA to
-``d`` components (fitted on the training pool; the paper's ResNet-18 gives
-``d = 512`` directly) and an unpenalised intercept (features centred on the training
+``d`` components (``d=None`` uses the features as given; the book projects all 10000
+images once with :func:`pca_project`, a label-free step; with an integer ``d`` the basis
+is fitted on each replicate's training pool; the paper's ResNet-18 gives ``d = 512``
+directly) and an unpenalised intercept (features centred on the training
 pool and the training targets centred on their training mean; without it the
 centred PCA features could not represent the mean label ``~ 4.5``). ``lam`` is given
 relative to the mean feature variance, ``lam = lam_rel * tr(Sigma) / d``.
@@ -55,6 +57,8 @@ __all__ = [
     "variance_examples",
     "ols_variance_law",
     "robustness_table",
+    "gaussian_features",
+    "realisable_means",
 ]
 
 
@@ -153,6 +157,23 @@ class ScalingResult:
         replicate mean and its local slope.
     beta_eff_noisy_reps : ndarray (reps, len(Ns))
         Local slope of each replicate's failure curve on the disputed images.
+    L_gen_const, failure_const, beta_eff_const, beta_eff_const_noisy : ndarray
+        The no-learning control on the same splits and training draws: the constant
+        predictor ``ybar_N`` (the training mean of the N targets, i.e. the head with
+        every weight set to zero). ``L_gen_const`` has shape (len(Ns),),
+        ``failure_const`` (len(Ns), len(ks)); the slopes are of the replicate-mean
+        curves (all held-out images and the disputed ones).
+    L_gen_const_reps : ndarray (reps, len(Ns))
+        The constant predictor's loss per replicate (paired with ``L_gen_reps``).
+    beta_eff_const_reps, beta_eff_const_noisy_reps : ndarray (reps, len(Ns))
+        The constant predictor's slopes per replicate (all and disputed images).
+    failure_oracle, beta_eff_oracle, beta_eff_oracle_noisy :
+        The oracle that predicts each held-out image's mean ``m/s`` exactly (bias 0):
+        its failure curve (len(ks),) and its window slope, the *bias-free slope of the
+        window* that Prop. 4.2 says ``beta_eff(N)`` approaches (all and disputed images).
+    var_m : float
+        Replicate mean of the held-out variance of ``m`` (label units squared): the
+        population loss of the best constant.
     """
 
     Ns: np.ndarray
@@ -169,6 +190,22 @@ class ScalingResult:
     failure_noisy: np.ndarray
     beta_eff_noisy: np.ndarray
     beta_eff_noisy_reps: np.ndarray
+    L_gen_const: np.ndarray
+    L_gen_const_reps: np.ndarray
+    failure_const: np.ndarray
+    beta_eff_const: np.ndarray
+    beta_eff_const_noisy: np.ndarray
+    beta_eff_const_reps: np.ndarray
+    beta_eff_const_noisy_reps: np.ndarray
+    failure_oracle: np.ndarray
+    beta_eff_oracle: float
+    beta_eff_oracle_noisy: float
+    var_m: float
+
+
+def _slopes(ks, F, window):
+    """Local slope of each row of ``F`` (floored at 1e-300 so logs are finite)."""
+    return np.array([local_slope(ks, np.maximum(f, 1e-300), window) for f in np.atleast_2d(F)])
 
 
 def scaling_experiment(
@@ -186,6 +223,7 @@ def scaling_experiment(
     window: tuple[float, float],
     rng,
     d: int | None = None,
+    means=None,
 ) -> ScalingResult:
     r"""Training and inference scaling of a ridge head on frozen features (Sec. 5.1).
 
@@ -225,13 +263,23 @@ def scaling_experiment(
     rng : numpy.random.Generator or int
     d : int, optional
         PCA dimension (``None``: all centred features).
+    means : array (n,), optional
+        Mean targets to use instead of the human label means ``m`` (e.g.
+        :func:`realisable_means`); the variances ``v`` still come from ``counts``.
 
     Returns
     -------
     ScalingResult
+        Includes the constant (no-learning) predictor and the oracle on the same
+        splits and training draws.
     """
     Z = as_float_array("Z", Z)
     m, v = label_moments(counts)
+    if means is not None:
+        means = as_float_array("means", means)
+        if means.shape != m.shape:
+            raise ValueError(f"means must have shape {m.shape}, got {means.shape}")
+        m = means
     if Z.ndim != 2 or Z.shape[0] != m.size:
         raise ValueError(f"Z must have shape (n, D) with n = {m.size} rows, got {Z.shape}")
     s = float(positive("s", s))
@@ -255,6 +303,12 @@ def scaling_experiment(
     Bn = np.empty((reps, Ns.size))
     floor = np.zeros(Ns.size)
     Fn = np.empty((reps, Ns.size, ks.size))
+    Lc = np.empty((reps, Ns.size))
+    Fc = np.empty((reps, Ns.size, ks.size))
+    Fcn = np.empty((reps, Ns.size, ks.size))
+    Fo = np.empty((reps, ks.size))
+    Fon = np.empty((reps, ks.size))
+    vm = np.empty(reps)
     for r in range(reps):
         perm = rng.permutation(n)
         test, pool = perm[:n_test], perm[n_test:]
@@ -283,16 +337,34 @@ def scaling_experiment(
         F[r] = failure_curve(succ, ks)
         Fn[r] = failure_curve(succ[:, v[test] > 0], ks)
         floor += np.mean(succ < 1.0 / ks[-1], axis=1) / reps
-        B[r] = [local_slope(ks, np.maximum(f, 1e-300), window) for f in F[r]]
-        Bn[r] = [local_slope(ks, np.maximum(f, 1e-300), window) for f in Fn[r]]
+        B[r] = _slopes(ks, F[r], window)
+        Bn[r] = _slopes(ks, Fn[r], window)
+        # controls on the same split and draw: constant ybar_N, and the oracle m/s
+        bias_c = ybar[None, :] - (m[test] / s)[:, None]
+        Lc[r] = np.mean(bias_c**2, axis=0) * s**2
+        succ_c = single_trial_success(bias_c.T, tau[test][None, :], delta / s, 1.0)
+        Fc[r] = failure_curve(succ_c, ks)
+        Fcn[r] = failure_curve(succ_c[:, v[test] > 0], ks)
+        succ_o = single_trial_success(np.zeros(n_test), tau[test], delta / s, 1.0)
+        Fo[r] = failure_curve(succ_o, ks)
+        Fon[r] = failure_curve(succ_o[v[test] > 0], ks)
+        vm[r] = np.var(m[test])
     Fm = F.mean(axis=0)
     Fnm = Fn.mean(axis=0)
-    beta = np.array([local_slope(ks, np.maximum(f, 1e-300), window) for f in Fm])
-    beta_n = np.array([local_slope(ks, np.maximum(f, 1e-300), window) for f in Fnm])
+    Fcm = Fc.mean(axis=0)
+    Fom = Fo.mean(axis=0)
     return ScalingResult(Ns=Ns, ks=ks, L_gen=L.mean(axis=0), L_gen_reps=L, failure=Fm, failure_reps=F,
-                         beta_eff=beta, beta_eff_reps=B, window=tuple(map(float, window)), d=dim,
-                         floor=floor, failure_noisy=Fnm, beta_eff_noisy=beta_n,
-                         beta_eff_noisy_reps=Bn)
+                         beta_eff=_slopes(ks, Fm, window), beta_eff_reps=B, window=tuple(map(float, window)),
+                         d=dim, floor=floor, failure_noisy=Fnm, beta_eff_noisy=_slopes(ks, Fnm, window),
+                         beta_eff_noisy_reps=Bn, L_gen_const=Lc.mean(axis=0),
+                         L_gen_const_reps=Lc, failure_const=Fcm,
+                         beta_eff_const=_slopes(ks, Fcm, window),
+                         beta_eff_const_noisy=_slopes(ks, Fcn.mean(axis=0), window),
+                         beta_eff_const_reps=np.array([_slopes(ks, f, window) for f in Fc]),
+                         beta_eff_const_noisy_reps=np.array([_slopes(ks, f, window) for f in Fcn]),
+                         failure_oracle=Fom, beta_eff_oracle=float(_slopes(ks, Fom, window)[0]),
+                         beta_eff_oracle_noisy=float(_slopes(ks, Fon.mean(axis=0), window)[0]),
+                         var_m=float(vm.mean()))
 
 
 def precision_tail_table(v, eps_vs, fractions, *, drop_unanimous: bool = False) -> dict[str, np.ndarray]:
@@ -387,7 +459,7 @@ def ols_variance_law(Ns, d: int, mean_noise_var: float, s: float) -> np.ndarray:
 
 
 def robustness_table(features: dict, counts, variants, *, Ns, ks, rng, **base) -> dict[str, np.ndarray]:
-    """Rerun :func:`scaling_experiment` for variants of ``s``, ``delta`` and ``d``.
+    """Rerun :func:`scaling_experiment` for variants of ``s``, ``delta``, ``d`` (and ``eps_v``, ``lam_rel``).
 
     Parameters
     ----------
@@ -396,7 +468,8 @@ def robustness_table(features: dict, counts, variants, *, Ns, ks, rng, **base) -
     counts : array
         Human label counts.
     variants : sequence of dict
-        Each with keys ``s``, ``delta``, ``d`` (the rest comes from ``base``).
+        Each with keys ``s``, ``delta``, ``d`` and optionally ``eps_v`` and
+        ``lam_rel`` (which then override ``base``).
     Ns, ks : arrays
         Training sizes and attempts of every rerun.
     rng : Generator or int
@@ -408,18 +481,82 @@ def robustness_table(features: dict, counts, variants, *, Ns, ks, rng, **base) -
     Returns
     -------
     dict of arrays, one row per variant
-        ``s``, ``delta``, ``d``, ``beta_eff`` (shape (rows, len(Ns))), ``L_gen_last``
-        and ``rise`` (``beta_eff`` at the largest N minus at the smallest).
+        ``s``, ``delta``, ``d``, ``eps_v``, ``lam_rel``, ``beta_eff`` (shape (rows,
+        len(Ns))), ``L_gen_last``, ``rise`` (``beta_eff`` at the largest N minus at the
+        smallest), and the controls on the same splits: ``L_gen_const_last`` (the
+        constant predictor's loss at the largest N), ``beta_eff_const_last`` (its
+        window slope), ``beta_eff_oracle`` (the bias-free window slope) and the
+        disputed-image slopes ``beta_eff_noisy_first``/``beta_eff_noisy_last``.
     """
     rng = rng_from(rng)
-    rows = []
+    keys = ("s", "delta", "d", "eps_v", "lam_rel")
+    out: dict[str, list] = {k: [] for k in keys + ("beta_eff", "L_gen_last", "L_gen_const_last",
+                                                   "beta_eff_const_last", "beta_eff_oracle",
+                                                   "beta_eff_noisy_first", "beta_eff_noisy_last")}
     for var in variants:
         if var["d"] not in features:
             raise ValueError(f"features has no entry for d = {var['d']}")
+        kw = {**base, **{k: var[k] for k in ("eps_v", "lam_rel") if k in var}}
         r = scaling_experiment(features[var["d"]], counts, Ns, ks, s=var["s"], delta=var["delta"],
-                               rng=rng, **base)
-        rows.append((var["s"], var["delta"], var["d"], r.beta_eff, r.L_gen[-1]))
-    beta = np.array([r[3] for r in rows])
-    return {"s": np.array([r[0] for r in rows]), "delta": np.array([r[1] for r in rows]),
-            "d": np.array([r[2] for r in rows]), "beta_eff": beta,
-            "L_gen_last": np.array([r[4] for r in rows]), "rise": beta[:, -1] - beta[:, 0]}
+                               rng=rng, **kw)
+        for k, x in (("s", var["s"]), ("delta", var["delta"]), ("d", var["d"]), ("eps_v", kw["eps_v"]),
+                     ("lam_rel", kw["lam_rel"]), ("beta_eff", r.beta_eff), ("L_gen_last", r.L_gen[-1]),
+                     ("L_gen_const_last", r.L_gen_const[-1]), ("beta_eff_const_last", r.beta_eff_const[-1]),
+                     ("beta_eff_oracle", r.beta_eff_oracle), ("beta_eff_noisy_first", r.beta_eff_noisy[0]),
+                     ("beta_eff_noisy_last", r.beta_eff_noisy[-1])):
+            out[k].append(x)
+    res = {k: np.array(x, dtype=float) for k, x in out.items()}
+    res["rise"] = res["beta_eff"][:, -1] - res["beta_eff"][:, 0]
+    return res
+
+
+def gaussian_features(X, rng) -> np.ndarray:
+    """Random features of the same shape and column variances as ``X``, independent of the images.
+
+    The no-information control of the CIFAR-10H experiment: each column is i.i.d.
+    Gaussian with the variance of the corresponding column of ``X`` (for principal
+    components, the same spectrum), so a head fitted on them has the same width and
+    conditioning as the real one but can learn nothing about any image.
+
+    Parameters
+    ----------
+    X : array (n, d)
+        Real features (e.g. principal components).
+    rng : Generator or int
+
+    Returns
+    -------
+    ndarray (n, d)
+    """
+    X = as_float_array("X", X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D, got shape {X.shape}")
+    rng = rng_from(rng)
+    return rng.standard_normal(X.shape) * X.std(axis=0)[None, :]
+
+
+def realisable_means(X, m) -> np.ndarray:
+    """Least-squares projection of the means ``m`` on an intercept and the columns of ``X``.
+
+    Replacing the human label means by this projection gives a target that the linear
+    head *can* represent exactly (zero approximation error) while each image keeps its
+    own human variance ``v_i``: the well-specified setting of the LID analysis
+    (Sec. 4, Prop. 4.2), built on the real features and the real difficulty.
+
+    Parameters
+    ----------
+    X : array (n, d)
+    m : array (n,)
+
+    Returns
+    -------
+    ndarray (n,)
+        ``A @ argmin_c ||A c - m||`` with ``A = [1, X]``.
+    """
+    X = as_float_array("X", X)
+    m = as_float_array("m", m)
+    if X.ndim != 2 or m.shape != (X.shape[0],):
+        raise ValueError(f"X must be (n, d) and m (n,), got {X.shape} and {m.shape}")
+    A = np.column_stack([np.ones(X.shape[0]), X])
+    coef, *_ = np.linalg.lstsq(A, m, rcond=None)
+    return A @ coef

@@ -46,7 +46,12 @@ __all__ = [
     "dataset_failure",
     "failure_at",
     "bootstrap_failure",
+    "paired_bootstrap_failure",
     "window_slopes",
+    "aic",
+    "paired_differences",
+    "SaturationComparison",
+    "compare_saturation_gls",
     "CountFit",
     "fit_passk_counts",
     "count_loglik",
@@ -269,6 +274,206 @@ def bootstrap_failure(
     elif within == "beta":
         cb = g.binomial(nb.astype(np.int64), g.beta(cb + 0.5, nb - cb + 0.5)).astype(float)
     return failure_at(nb, cb, np.atleast_1d(k)).mean(axis=1)
+
+
+def paired_bootstrap_failure(
+    n_by_model,
+    c_by_model,
+    ks: ArrayLike,
+    n_boot: int,
+    rng,
+    *,
+    within: str = "binomial",
+) -> NDArray[np.float64]:
+    r"""Two-level bootstrap of several models evaluated on the *same* problems, paired.
+
+    Level 1 draws one set of problem indices per replicate and applies it to every
+    model, so that the replicates keep the correlation between models that comes from
+    sharing the benchmark (a hard problem is hard for all of them). Level 2 redraws
+    each model's count independently, as in :func:`bootstrap_failure`.
+
+    Parameters
+    ----------
+    n_by_model, c_by_model : sequence of array_like
+        One per-problem count array per model, all of the same length and in the same
+        problem order.
+    ks : array_like
+        Integer budgets ``<= min(n)``.
+    n_boot : int
+    rng : numpy.random.Generator or int
+    within : {"binomial", "beta", "none"}
+
+    Returns
+    -------
+    ndarray, shape (n_models, n_boot, len(ks))
+        Replicate ``b`` of every model uses the same resampled problems.
+    """
+    pairs = [check_counts(n, c) for n, c in zip(n_by_model, c_by_model, strict=True)]
+    if not pairs:
+        raise ValueError("n_by_model must hold at least one model")
+    P = pairs[0][0].size
+    if any(n.size != P for n, _ in pairs):
+        raise ValueError("every model must have the same number of problems (paired design)")
+    B = positive_int("n_boot", n_boot)
+    if within not in ("binomial", "beta", "none"):
+        raise ValueError(f"within must be 'binomial', 'beta' or 'none', got {within!r}")
+    g = rng_from(rng)
+    k, _ = _check_ks(ks, float(min(n.min() for n, _ in pairs)), "raise")
+    idx = g.integers(0, P, size=(B, P))
+    out = np.empty((len(pairs), B, np.atleast_1d(k).size))
+    for j, (n_a, c_a) in enumerate(pairs):
+        nb, cb = n_a[idx], c_a[idx]
+        if within == "binomial":
+            cb = g.binomial(nb.astype(np.int64), cb / nb).astype(float)
+        elif within == "beta":
+            cb = g.binomial(nb.astype(np.int64), g.beta(cb + 0.5, nb - cb + 0.5)).astype(float)
+        out[j] = failure_at(nb, cb, np.atleast_1d(k)).mean(axis=1)
+    return out
+
+
+def aic(neg2_loglik: float, n_params: int) -> float:
+    r"""Akaike information criterion, :math:`-2\log L + 2q`.
+
+    For Gaussian errors with a *known* covariance (least squares or GLS), pass the
+    chi-square: it equals :math:`-2\log L` up to a constant that is the same for every
+    model fitted to the same data and covariance, so AIC differences are unchanged.
+    """
+    return float(neg2_loglik) + 2.0 * positive_int("n_params", n_params)
+
+
+def paired_differences(values, boot, pairs, *, level: float = 0.95) -> list[dict[str, float]]:
+    """Differences between models with paired-bootstrap percentile intervals.
+
+    Parameters
+    ----------
+    values : array_like, shape (n_models,)
+        Point estimates (e.g. ``beta_eff`` of each model in one window).
+    boot : array_like, shape (n_models, n_boot)
+        Paired replicates (same resampled problems in column ``b`` for every model).
+    pairs : sequence of (i, j)
+        Model indices; the difference reported is ``values[i] - values[j]``.
+    level : float
+        Coverage of the percentile interval.
+
+    Returns
+    -------
+    list of dict
+        ``i``, ``j``, ``diff``, ``lo``, ``hi``, ``se`` (bootstrap sd of the difference)
+        and ``p_le_0`` (share of replicates with a difference ``<= 0``).
+    """
+    v = as_float_array("values", values).ravel()
+    b = as_float_array("boot", boot)
+    if b.ndim != 2 or b.shape[0] != v.size:
+        raise ValueError(f"boot must have shape (n_models, n_boot) = ({v.size}, ...), got {b.shape}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+    q = 100 * (1 - level) / 2
+    out = []
+    for i, j in pairs:
+        d = b[i] - b[j]
+        lo, hi = np.percentile(d, [q, 100 - q])
+        out.append({"i": int(i), "j": int(j), "diff": float(v[i] - v[j]), "lo": float(lo), "hi": float(hi),
+                    "se": float(d.std(ddof=1)), "p_le_0": float(np.mean(d <= 0))})
+    return out
+
+
+@dataclass(frozen=True)
+class SaturationComparison:
+    """Eq. 20 against log-linear growth by generalised least squares (:func:`compare_saturation_gls`).
+
+    Attributes
+    ----------
+    params_saturating : tuple (beta, Delta, c, nu)
+    params_loglinear : tuple (intercept, slope per e-fold)
+    chi2_saturating, chi2_loglinear : float
+        Generalised chi-squares ``r^T Cov^-1 r`` at the fits.
+    aic_saturating, aic_loglinear : float
+        :func:`aic` with 4 and 2 parameters.
+    delta_aic : float
+        ``aic_loglinear - aic_saturating``: positive favours saturation.
+    """
+
+    params_saturating: tuple
+    params_loglinear: tuple
+    chi2_saturating: float
+    chi2_loglinear: float
+    aic_saturating: float
+    aic_loglinear: float
+    delta_aic: float
+
+
+def compare_saturation_gls(x, y, cov, *, ridge: float = 1e-10) -> SaturationComparison:
+    r"""Fit Eq. 20 and a straight line in ``log x`` to correlated points; compare by AIC.
+
+    The residuals are whitened with the Cholesky factor of ``cov`` (e.g. the covariance
+    of ``beta_eff`` across models from :func:`paired_bootstrap_failure`), so that
+    points that share their noise (the same benchmark problems) are not counted as
+    independent evidence. Eq. 20, :math:`\beta-\Delta/(1+cx^\nu)`, is fitted by
+    nonlinear least squares on the whitened residuals from several starts; the line
+    has a closed-form GLS solution.
+
+    Parameters
+    ----------
+    x : array_like, shape (m,)
+        Positive sizes (``m >= 5``).
+    y : array_like, shape (m,)
+    cov : array_like, shape (m, m)
+        Symmetric positive-definite covariance of ``y``.
+    ridge : float
+        Added to the diagonal, relative to its mean, before the factorisation.
+
+    Returns
+    -------
+    SaturationComparison
+    """
+    x_a = as_float_array("x", x).ravel()
+    y_a = as_float_array("y", y).ravel()
+    S = as_float_array("cov", cov)
+    m = y_a.size
+    if x_a.size != m or m < 5 or np.any(x_a <= 0):
+        raise ValueError("x and y must have the same length >= 5 and x must be positive")
+    if S.shape != (m, m) or not np.allclose(S, S.T):
+        raise ValueError(f"cov must be a symmetric ({m}, {m}) matrix")
+    S = S + ridge * float(np.mean(np.diag(S))) * np.eye(m)
+    Linv = np.linalg.inv(np.linalg.cholesky(S))  # whitening: Linv @ r has identity covariance
+
+    def white(r):
+        return Linv @ r
+
+    lx = np.log(x_a)
+    A = np.column_stack([np.ones(m), lx])
+    Aw, yw = white(A), white(y_a)
+    lin, *_ = np.linalg.lstsq(Aw, yw, rcond=None)
+    chi2_lin = float(np.sum((Aw @ lin - yw) ** 2))
+
+    def resid(p):
+        b, d, lc, nu = p
+        return white(b - d / (1.0 + np.exp(np.clip(lc + nu * lx, -700, 700))) - y_a)
+
+    def jac(p):
+        b, d, lc, nu = p
+        E = np.exp(np.clip(lc + nu * lx, -700, 700))
+        g = d * E / (1.0 + E) ** 2
+        return Linv @ np.column_stack([np.ones(m), -1.0 / (1.0 + E), g, g * lx])
+
+    best = None
+    span = max(float(np.ptp(y_a)), 1e-3)
+    for nu0 in (0.25, 0.5, 1.0, 2.0):
+        for lc_shift in (-2.0, 2.0):
+            p0 = [y_a.max() + 0.1 * span, 2.0 * span, -nu0 * float(np.median(lx)) + lc_shift, nu0]
+            try:
+                r = optimize.least_squares(resid, p0, jac=jac, bounds=([-np.inf, -np.inf, -200, 1e-4], [np.inf, np.inf, 200, 20]))
+            except (ValueError, np.linalg.LinAlgError):
+                continue
+            if best is None or r.cost < best.cost:
+                best = r
+    if best is None:
+        raise ValueError("the saturating GLS fit failed for every starting point")
+    chi2_sat = float(2.0 * best.cost)
+    b, d, lc, nu = best.x
+    a_sat, a_lin = aic(chi2_sat, 4), aic(chi2_lin, 2)
+    return SaturationComparison((float(b), float(d), float(np.exp(lc)), float(nu)), (float(lin[0]), float(lin[1])),
+                                chi2_sat, chi2_lin, a_sat, a_lin, a_lin - a_sat)
 
 
 def window_slopes(ks: ArrayLike, curves: ArrayLike, windows: ArrayLike) -> NDArray[np.float64]:
@@ -579,7 +784,7 @@ def _fit_pairs(nu: NDArray, cu: NDArray, w: NDArray, model: str, ci: bool = Fals
         params=_to_params(th, model),
         ci=ints,
         loglik=ll,
-        aic=2 * q - 2 * ll,
+        aic=aic(-2.0 * ll, q),
         bic=q * np.log(P) - 2 * ll,
         n_problems=P,
         n_params=q,

@@ -77,6 +77,8 @@ __all__ = [
     "generalisation_loss",
     "pooled_failure",
     "describe",
+    "budget_objective",
+    "cross_fit_allocation",
 ]
 
 
@@ -495,3 +497,115 @@ def describe(problems: Problems, i: int, w, max_items: int = 6) -> str:
     shown = ", ".join(items[:max_items]) + (f" and {len(items) - max_items} more lines" if len(items) > max_items else "")
     return (f"An order has {shown or 'nothing'}. At the shop's prices, what is the bill? "
             f"(worked solution: {int(problems.steps[i])} steps; answer {int(problems.answer[i])})")
+
+
+# ------------------------------------------------------------------ budget allocation
+def budget_objective(task: DistillTask, w, thetas, test: Problems, Ns, settings, grid=None) -> np.ndarray:
+    r"""Eq. 21 evaluated with trained students: ``R L_gen(N)/sigma_eta^2 + L_inf(k; N)``.
+
+    Parameters
+    ----------
+    task, w, test, grid
+        As in :func:`pooled_failure`.
+    thetas : array (n_heads, len(Ns), d)
+        Heads trained on each ``N`` (one per training set).
+    Ns : array of int
+        Training sizes of ``thetas``.
+    settings : sequence of (R, c_N / c_k, C)
+        Weight, cost ratio and budget in units of ``c_k``; ``k = floor(C - N c_N / c_k)``.
+
+    Returns
+    -------
+    ndarray (len(Ns), len(settings))
+        ``inf`` where no attempt is left (``k < 1``).
+    """
+    th = as_float_array("thetas", thetas)
+    N = np.asarray(Ns, dtype=float).ravel()
+    if th.ndim != 3 or th.shape[1] != N.size:
+        raise ValueError(f"thetas must have shape (n_heads, len(Ns), d), got {th.shape}")
+    S = [(float(R), float(cr), float(C)) for R, cr, C in settings]
+    Lg = generalisation_loss(task, w, th).mean(axis=0) / task.sigma_eta2
+    k = np.array([[np.floor(C - n * cr) for (_, cr, C) in S] for n in N])
+    out = np.full(k.shape, np.inf)
+    R = np.array([r for r, _, _ in S])
+    for i in range(N.size):
+        ok = k[i] >= 1
+        if ok.any():
+            out[i, ok] = R[ok] * Lg[i] + pooled_failure(task, th[:, i], test, k[i, ok], grid)
+    return out
+
+
+def cross_fit_allocation(task: DistillTask, w, sets: TrainingSets, test: Problems, Ns, ks, N_dense, settings, *,
+                         stride: int = 1, grid=None) -> dict[str, np.ndarray]:
+    r"""Allocation tool against brute force, chosen on one half of the training sets and scored on the other.
+
+    The brute-force optimum of a Monte-Carlo objective is the argmin of a jagged
+    function; scored on the data it was chosen on, it is biased low, and a tool cannot
+    be shown to be within 1% of it. Here the training sets are split into two halves
+    (even and odd seeds). On the *fit* half we (i) take the brute-force argmin over
+    ``N_dense`` and (ii) build the tool of :mod:`lidlib.allocation` from the measured
+    ``L_gen`` (every ``stride``-th N of ``Ns``) and failure curves; both choices are then
+    scored on the *other* half, and the roles are swapped.
+
+    Parameters
+    ----------
+    task, w, test, grid
+        As in :func:`pooled_failure`.
+    sets : TrainingSets
+        At least two training sets.
+    Ns, ks : arrays
+        The measured grid of training sizes and attempts the tool sees.
+    N_dense : array of int
+        The brute-force grid.
+    settings : sequence of (R, c_N / c_k, C)
+    stride : int
+        The tool sees ``Ns[::stride]``.
+
+    Returns
+    -------
+    dict of arrays, shape (2, len(settings)) (one row per direction)
+        ``N_bf``, ``N_tool``: the choices made on the fit half; ``T_bf``, ``T_tool``,
+        ``T_min``: their losses on the score half and the score half's own minimum over
+        ``N_dense``; ``regret_bf_oos = T_bf / T_min - 1`` (the noise level of the
+        benchmark), ``regret_tool_vs_bf = T_tool / T_bf - 1`` (negative: the tool did
+        better) and ``regret_tool_vs_min = T_tool / min(T_min, T_tool) - 1``.
+    """
+    from lidlib import allocation as al  # local import: allocation is a consumer-level module
+
+    n_sets = sets.q.shape[0]
+    if n_sets < 2:
+        raise ValueError("cross-fitting needs at least two training sets")
+    Ns = np.asarray(Ns, dtype=int).ravel()
+    N_dense = np.asarray(N_dense, dtype=int).ravel()
+    ks = positive("ks", ks)
+    stride = positive_int("stride", stride)
+    S = [(float(R), float(cr), float(C)) for R, cr, C in settings]
+    halves = (np.arange(0, n_sets, 2), np.arange(1, n_sets, 2))
+    th_dense = sets.fit(N_dense)
+    th_grid = sets.fit(Ns)
+    T_half = [budget_objective(task, w, th_dense[h], test, N_dense, S, grid) for h in halves]
+    keys = ("N_bf", "N_tool", "T_bf", "T_tool", "T_min")
+    out = {k: np.empty((2, len(S))) for k in keys}
+    sub = slice(None, None, stride)
+    for r, (fit_h, score_h) in enumerate(((0, 1), (1, 0))):
+        Tf, Ts = T_half[fit_h], T_half[score_h]
+        ib = np.argmin(Tf, axis=0)
+        th_f = th_grid[halves[fit_h]]
+        Lg = generalisation_loss(task, w, th_f).mean(axis=0) / task.sigma_eta2
+        curves = np.array([pooled_failure(task, th_f[:, i], test, ks, grid) for i in range(Ns.size)])
+        gen = al.TabulatedLoss(Ns[sub], Lg[sub])
+        surf = al.InferenceSurface.from_curves(Ns[sub], ks, curves[sub])
+        for j, (R, cr, C) in enumerate(S):
+            rec = al.optimal_allocation(gen, surf, C, R=R, c_N=cr, c_k=1.0, N_min=Ns[0],
+                                        N_max=min(Ns[sub][-1], (C - 1) / cr))
+            n_t = int(round(rec.N))
+            th_t = sets.fit([n_t])[halves[score_h]]
+            out["N_bf"][r, j] = N_dense[ib[j]]
+            out["N_tool"][r, j] = n_t
+            out["T_bf"][r, j] = Ts[ib[j], j]
+            out["T_tool"][r, j] = budget_objective(task, w, th_t, test, [n_t], [(R, cr, C)], grid)[0, 0]
+            out["T_min"][r, j] = Ts[:, j].min()
+    out["regret_bf_oos"] = out["T_bf"] / out["T_min"] - 1.0
+    out["regret_tool_vs_bf"] = out["T_tool"] / out["T_bf"] - 1.0
+    out["regret_tool_vs_min"] = out["T_tool"] / np.minimum(out["T_min"], out["T_tool"]) - 1.0
+    return out

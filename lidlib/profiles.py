@@ -241,6 +241,13 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "allocation": {
         "quick": {
+            # over-parameterised regime (gamma = alpha): power-law spectrum, N < d, ridgeless
+            "over_d": 1024,
+            "over_alpha": 1.0,
+            "over_teacher_sq": 100.0,  # per-coordinate teacher power (signal >> noise at small N)
+            "over_N": (4.0, 256.0, 16),  # geomspace of N (up to d/4)
+            "over_R": (1e-4, 1e-2, 1.0),
+            "over_budget": 300.0,  # in units of c_k: N <= d/4 must be a real trade-off
             "beta": 3.0,
             "delta_over_sigma": 0.1,
             "sigma_eta": 1.0,  # L_gen in units of sigma_eta^2
@@ -265,6 +272,13 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "rule_n_budget": 40,
         },
         "paper": {
+            # over-parameterised regime (gamma = alpha): power-law spectrum, N < d, ridgeless
+            "over_d": 1024,
+            "over_alpha": 1.0,
+            "over_teacher_sq": 100.0,  # per-coordinate teacher power (signal >> noise at small N)
+            "over_N": (4.0, 256.0, 16),  # geomspace of N (up to d/4)
+            "over_R": (1e-4, 1e-2, 1.0),
+            "over_budget": 300.0,  # in units of c_k: N <= d/4 must be a real trade-off
             "beta": 3.0,
             "delta_over_sigma": 0.1,
             "sigma_eta": 1.0,
@@ -320,6 +334,7 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "n_boot": 200,  # two-level bootstrap replicates (problems, then counts)
             "n_k_grid": 40,  # log-spaced k of the plotted curves and bootstrap
             "windows": ((1.0, 10.0), (10.0, 100.0), (100.0, 1000.0)),  # k-windows of beta_eff
+            "wide_window": (300.0, 3000.0),  # a wider window, still below n/3
             "backtest_m": (30, 100, 300),  # samples per problem kept by the thinning
             "backtest_ratios": (10, 30),  # forecasts at k = ratio * m, scored on all 10^4 samples
             "backtest_seeds": 3,
@@ -329,6 +344,7 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "n_boot": 1000,
             "n_k_grid": 60,
             "windows": ((1.0, 10.0), (10.0, 100.0), (100.0, 1000.0)),
+            "wide_window": (300.0, 3000.0),  # a wider window, still below n/3
             "backtest_m": (30, 100, 300),
             "backtest_ratios": (10, 30),
             "backtest_seeds": 10,  # 20 doubled the paper build for a sqrt(2) smaller s.e.
@@ -416,6 +432,18 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "robust_d": (128, 512, 1280),
             "robust_Ns": (128, 640, 2048, 8000),
             "robust_reps": 1,
+            "robust_eps_v": (1e-3, 0.1),  # eps_v variants of the robustness table (it sets the floor)
+            "rf_reps": 2,  # replicates of the Gaussian random-feature control
+            # a setting where the head learns: s = 1 with the same delta/s as the paper
+            # (same pass@k geometry), realisable means, fewer dimensions
+            "learn_s": 1.0,
+            "learn_delta": 0.05 / 32,
+            "learn_d": 64,
+            "learn_reps": 3,
+            # the same s and delta/s with the real class-index means, d = 512 and a ridge
+            "learn_real_d": 512,
+            "learn_real_lam_rel": 1.0,
+            "learn_real_reps": 1,
             "n_examples": 4,
         },
         "paper": {
@@ -438,6 +466,15 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "robust_d": (128, 512, 1280),
             "robust_Ns": (128, 256, 640, 1024, 2048, 4096, 8000),
             "robust_reps": 3,
+            "robust_eps_v": (1e-3, 0.1),
+            "rf_reps": 4,
+            "learn_s": 1.0,
+            "learn_delta": 0.05 / 32,
+            "learn_d": 64,
+            "learn_reps": 6,
+            "learn_real_d": 512,
+            "learn_real_lam_rel": 1.0,
+            "learn_real_reps": 3,
             "n_examples": 6,
         },
     },

@@ -22,7 +22,8 @@ from numpy.typing import NDArray
 
 from lidlib._validation import positive, positive_int, rng_from
 
-__all__ = ["VAE", "train_vae", "loss_and_grads", "reconstruction_errors", "trial_correlation", "eigen_decay_exponent"]
+__all__ = ["VAE", "train_vae", "loss_and_grads", "reconstruction_errors", "trial_correlation", "eigen_decay_exponent",
+           "passk_curves"]
 
 _NAMES = ("W1", "b1", "Wm", "bm", "Wl", "bl", "W3", "b3", "W4", "b4")
 
@@ -220,3 +221,51 @@ def eigen_decay_exponent(eigenvalues: NDArray, lo: int, hi: int) -> tuple[float,
         raise ValueError("need at least 3 positive eigenvalues in the rank window")
     (slope, _), cov = np.polyfit(np.log(i[sel]), np.log(lam[sel]), 1, cov=True)
     return float(-slope), float(np.sqrt(cov[0, 0]))
+
+
+def passk_curves(errors, thresholds, ks, kappa: float) -> dict[float, dict[str, NDArray[np.float64]]]:
+    r"""Measured and predicted pass@k of the reconstruction experiment (Sec. 4, Fig. 5).
+
+    For each threshold ``eps`` an attempt on image ``i`` succeeds when its relative error
+    is below ``eps``; ``c_i`` counts the successes among the ``K`` attempts.
+
+    Parameters
+    ----------
+    errors : array (n_images, K)
+        Relative errors (Eq. 16) of every attempt.
+    thresholds : sequence of float
+    ks : array of int
+        Numbers of attempts, ``1 <= k <= K``.
+    kappa : float
+        Exponent of the effective-k law (Eq. 12), e.g. from the Eq. 17 spectrum.
+
+    Returns
+    -------
+    dict
+        ``threshold -> {"measured", "independent", "effective_k"}``: the unbiased
+        estimator from the counts (Chen et al.), ``1 - mean_i p_i^k`` and
+        ``1 - mean_i p_i^{H_k(kappa)}`` with the plug-in ``p_i = 1 - c_i / K``.
+    """
+    from scipy import special
+
+    from lidlib.beta_model import effective_k
+
+    e = np.asarray(errors, dtype=float)
+    if e.ndim != 2:
+        raise ValueError(f"errors must have shape (n_images, K), got {e.shape}")
+    K = e.shape[1]
+    k = np.asarray(ks, dtype=float).ravel()
+    if np.any(k < 1) or np.any(k > K):
+        raise ValueError(f"ks must lie in [1, {K}]")
+    hk = np.asarray(effective_k(k, float(kappa)), dtype=float)
+    out = {}
+    for th in np.atleast_1d(thresholds):
+        c = (e < th).sum(axis=1).astype(float)[:, None]
+        with np.errstate(invalid="ignore"):
+            log_fail = (special.gammaln(K - c + 1) - special.gammaln(K - c - k + 1)
+                        - special.gammaln(K + 1) + special.gammaln(K - k + 1))
+        fail = np.where(K - c >= k, np.exp(log_fail), 0.0)
+        p = 1.0 - c / K
+        out[float(th)] = {"measured": 1.0 - fail.mean(axis=0), "independent": 1.0 - np.mean(p**k, axis=0),
+                          "effective_k": 1.0 - np.mean(p**hk, axis=0)}
+    return out

@@ -187,3 +187,53 @@ def test_bad_input_names_the_argument():
     surf = al.InferenceSurface(NS, KS, pure_power_surface(NS, KS))
     with pytest.raises(ValueError, match="k must lie"):
         surf(1e6, 100.0)
+
+
+def test_window_slope_reading_on_exact_power_laws():
+    """L = k^-b(N) with a known b(N): the window reading returns b and b' exactly (to spline accuracy),
+    and on such a surface Eq. 24 has the same root under both readings."""
+    Ns = np.geomspace(50, 5000, 40)
+    ks = np.geomspace(1, 1e4, 60)
+    b = lambda N: 0.5 + 0.4 * np.log(N)  # noqa: E731
+    surf = al.InferenceSurface(Ns, ks, ks[None, :] ** -b(Ns)[:, None])
+    win = al.WindowSlopeInference(surf, (20.0, 500.0))
+    N = np.array([80.0, 300.0, 2000.0])
+    np.testing.assert_allclose(win.beta_eff(N, 7.0), b(N), rtol=1e-6)
+    np.testing.assert_allclose(win.beta_eff_dN(N, 7.0), 0.4 / N, rtol=1e-4)
+    np.testing.assert_allclose(win(30.0, N), 30.0 ** -b(N), rtol=1e-6)
+    gen = al.PowerLawLoss(10.0, 1.0)
+    for R in (1e-3, 1.0):
+        n_p, _ = al.solve_eq24(gen, surf, 3000.0, R=R, N_min=60.0)
+        n_w, _ = al.solve_eq24(gen, win, 3000.0, R=R, N_min=60.0)
+        assert n_w == pytest.approx(n_p, rel=1e-3)
+
+
+def test_window_slope_reading_differs_when_curves_bend():
+    """On a curve that steepens with k the window slope is not the pointwise slope."""
+    Ns = np.geomspace(50, 5000, 10)
+    ks = np.geomspace(1, 1e4, 60)
+    L = np.exp(-np.outer(np.sqrt(Ns) / 50, np.sqrt(ks)))  # slope grows like sqrt(k)
+    L = np.maximum(L, 1e-300)
+    surf = al.InferenceSurface(Ns, ks, np.maximum(L, 1e-250))
+    win = al.WindowSlopeInference(surf, (2.0, 8.0))
+    # independent least-squares slope of the exact log curve over the window
+    lk = np.linspace(np.log(2.0), np.log(8.0), 200)
+    exact = -np.polyfit(lk, -(np.sqrt(100.0) / 50) * np.sqrt(np.exp(lk)), 1)[0]
+    assert float(win.beta_eff(100.0, 1.0)) == pytest.approx(exact, rel=1e-3)
+    assert float(win.beta_eff(100.0, 8.0)) < float(surf.beta_eff(100.0, 8.0))
+    with pytest.raises(ValueError, match="window"):
+        al.WindowSlopeInference(surf, (0.5, 8.0))
+
+
+def test_budget_sweep_matches_direct_calls():
+    gen = al.PowerLawLoss(10.0, 1.0)
+    inf = al.PowerLawInference(2.0, 1.5)
+    Cs = np.array([200.0, 800.0])
+    shares = np.linspace(0.1, 0.9, 9)
+    out = al.budget_sweep({"m": (gen, inf)}, Cs, shares, R=0.1, N_min=5.0)
+    for i, C in enumerate(Cs):
+        N = shares * C
+        direct = 0.1 * 10.0 / N + 2.0 * (C - N) ** -1.5  # Eq. 21 written out
+        np.testing.assert_allclose(out["m"]["map"][i], direct, rtol=1e-12)
+        o = al.optimal_allocation(gen, inf, C, R=0.1, N_min=5.0)
+        assert out["m"]["optima"][i].N == pytest.approx(o.N)

@@ -317,3 +317,24 @@ def test_vae_errors_and_correlation():
     np.testing.assert_allclose(C, brute)
     kap, _ = V.eigen_decay_exponent(np.arange(1, 51.0) ** -1.3, 2, 40)
     assert kap == pytest.approx(1.3)
+
+
+def test_coverage_space_fit_recovers_exact_law_and_reports_coverage_error():
+    from scipy import special as sp
+    k = np.geomspace(1, 1e4, 30)
+    a, b, A = 3.0, 0.4, 0.95
+    cov = A * (1 - np.exp(sp.betaln(a + k, b) - sp.betaln(a, b)))  # independent closed form
+    for space in ("log_failure", "coverage"):
+        f = bm.fit_passk_curve(k, cov, space=space)
+        assert f.params["b"] == pytest.approx(b, rel=1e-4) and f.params["A"] == pytest.approx(A, rel=1e-5)
+        assert f.extra["max_coverage_error"] < 1e-6
+    # a distorted small-k end: the two objectives disagree, and the coverage metric sees it
+    bad = cov.copy()
+    bad[:5] += 0.05
+    f_log = bm.fit_passk_curve(k, bad)
+    f_cov = bm.fit_passk_curve(k, bad, space="coverage")
+    assert abs(f_log.params["b"] - f_cov.params["b"]) > 1e-3
+    pred = f_log.predict(k)
+    assert f_log.extra["max_coverage_error"] == pytest.approx(np.max(np.abs(pred - bad)), rel=1e-9)
+    with pytest.raises(ValueError, match="space"):
+        bm.fit_passk_curve(k, cov, space="x")

@@ -126,3 +126,79 @@ def test_variance_examples():
     assert np.all(v[lo] == 0) and np.all(v[hi] >= np.quantile(v, 0.9))
     with pytest.raises(ValueError, match="n must"):
         C.variance_examples(v, 60, 0)
+
+
+def test_constant_and_oracle_controls_replayed_by_hand():
+    """The no-learning (training-mean) predictor and the oracle, recomputed from the same draws.
+
+    The constant predictor's pass@k and the oracle's are computed here by Monte Carlo of
+    the inference draws (not with lidlib.passk), and the oracle's window slope by a
+    direct least-squares fit of log failure on log k.
+    """
+    Z, counts = _toy()
+    Ns, ks = np.array([20, 50, 400]), np.geomspace(1, 1e4, 21)
+    res = C.scaling_experiment(Z, counts, Ns, ks, reps=1, rng=3, **KW)
+    rng = np.random.default_rng(3)
+    m, v = C.label_moments(counts)
+    perm = rng.permutation(len(m))
+    test, pool = perm[:200], perm[200:]
+    y = m[pool] / 4 + np.sqrt(v[pool] + 1e-3) * rng.standard_normal(len(pool))
+    for j, N in enumerate(Ns):
+        ybar = y[:N].mean()
+        assert res.L_gen_const[j] == pytest.approx(np.mean((ybar - m[test] / 4) ** 2) * 16, rel=1e-12)
+    assert res.var_m == pytest.approx(np.var(m[test]), rel=1e-12)
+    # Monte Carlo single-try success of the constant at the largest N and of the oracle
+    sd = np.sqrt(v[test] + 1e-3)
+    draws = np.random.default_rng(11).standard_normal((20000, 200)) * sd + m[test] / 4
+    s_c = np.mean(np.abs(y[:400].mean() - draws) <= 0.05 / 4, axis=0)
+    s_o = np.mean(np.abs(m[test] / 4 - draws) <= 0.05 / 4, axis=0)
+    f_c = np.mean((1 - s_c[None, :]) ** ks[:, None], axis=1)
+    f_o = np.mean((1 - s_o[None, :]) ** ks[:, None], axis=1)
+    np.testing.assert_allclose(res.failure_const[-1][:8], f_c[:8], rtol=0.02)
+    np.testing.assert_allclose(res.failure_oracle[:8], f_o[:8], rtol=0.02)
+    sel = (ks >= 10) & (ks <= 1000)
+    exact = -np.polyfit(np.log(ks[sel]), np.log(res.failure_oracle[sel]), 1)[0]
+    assert res.beta_eff_oracle == pytest.approx(exact, rel=1e-10)
+    # the oracle has no bias: its failure is below every fitted head's and the constant's
+    assert np.all(res.failure_oracle <= res.failure.min(axis=0) + 1e-12)
+    assert np.all(res.failure_oracle <= res.failure_const.min(axis=0) + 1e-12)
+
+
+def test_gaussian_features_carry_no_information():
+    """Random features match the spectrum, and a head on them cannot beat the constant."""
+    Z, counts = _toy(n=1500, D=8, seed=2)
+    G = C.gaussian_features(Z * np.arange(1, 9), 0)
+    assert G.shape == Z.shape
+    np.testing.assert_allclose(G.std(0) / (Z * np.arange(1, 9)).std(0), 1, atol=0.1)
+    kw = {**KW, "s": 1.0, "n_test": 500}
+    real = C.scaling_experiment(Z, counts, [1000], np.geomspace(1, 1e3, 10), reps=2, rng=1, **kw)
+    rand = C.scaling_experiment(G, counts, [1000], np.geomspace(1, 1e3, 10), reps=2, rng=1, **kw)
+    assert real.L_gen[0] < 0.5 * real.L_gen_const[0]  # the toy means are linear in Z
+    assert rand.L_gen[0] > 0.95 * rand.L_gen_const[0]  # nothing to learn from noise
+
+
+def test_realisable_means_is_the_least_squares_projection():
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((300, 5))
+    m = 2 + X @ np.arange(1.0, 6.0) + np.sin(X[:, 0] * 3)
+    p = C.realisable_means(X, m)
+    resid = m - p
+    A = np.column_stack([np.ones(300), X])
+    np.testing.assert_allclose(A.T @ resid, 0, atol=1e-9)  # normal equations
+    lin = 2 + X @ np.arange(1.0, 6.0)
+    np.testing.assert_allclose(C.realisable_means(X, lin), lin, atol=1e-10)  # a linear mean is kept
+    with pytest.raises(ValueError, match="m"):
+        C.realisable_means(X, m[:10])
+
+
+def test_robustness_table_eps_v_variant_and_controls():
+    Z, counts = _toy()
+    feats = {8: Z}
+    variants = [{"s": 4.0, "delta": 0.05, "d": 8}, {"s": 4.0, "delta": 0.05, "d": 8, "eps_v": 0.1}]
+    base = {k: KW[k] for k in ("eps_v", "lam_rel", "n_test", "window")}
+    t = C.robustness_table(feats, counts, variants, Ns=[50, 400], ks=np.geomspace(1, 1e4, 21), rng=0,
+                           reps=1, **base)
+    np.testing.assert_array_equal(t["eps_v"], [1e-3, 0.1])
+    assert t["beta_eff"].shape == (2, 2) and np.all(np.isfinite(t["L_gen_const_last"]))
+    # a larger variance floor widens every target law: the bias-free slope changes
+    assert t["beta_eff_oracle"][0] != t["beta_eff_oracle"][1]

@@ -344,3 +344,74 @@ def test_plan_samples_monotone_and_floor():
     assert 0 < pl["problems_halfwidth"] < 0.2
     with pytest.raises(ValueError, match="eps"):
         C.plan_samples(n, c, 300, 0.0)
+
+
+# ------------------------------------------------------------ paired statistics (issue 18)
+def _direct_failure(n, c, k):
+    """Unbiased dataset failure at one k from the product formula (independent of lidlib)."""
+    out = []
+    for ni, ci in zip(n, c):
+        f = 1.0
+        for j in range(k):
+            f *= max(ni - ci - j, 0) / (ni - j)
+        out.append(f)
+    return float(np.mean(out))
+
+
+def test_paired_bootstrap_uses_the_same_problems_for_every_model():
+    rng = np.random.default_rng(0)
+    P = 30
+    n = np.full(P, 50.0)
+    c1 = rng.integers(0, 50, P).astype(float)
+    c2 = np.minimum(c1 + rng.integers(0, 5, P), 50).astype(float)
+    B, ks = 6, [1, 5]
+    out = C.paired_bootstrap_failure([n, n], [c1, c2], ks, B, 7, within="none")
+    idx = np.random.default_rng(7).integers(0, P, size=(B, P))  # replay the index draw
+    for b in range(B):
+        for j, c in enumerate((c1, c2)):
+            assert out[j, b, 1] == pytest.approx(_direct_failure(n[idx[b]], c[idx[b]], 5), rel=1e-12)
+    # identical models: every paired difference is exactly zero
+    same = C.paired_bootstrap_failure([n, n], [c1, c1], ks, 50, 3, within="none")
+    assert np.array_equal(same[0], same[1])
+    # shared difficulty makes the models strongly correlated across replicates
+    rep = C.paired_bootstrap_failure([n, n], [c1, c2], [1], 400, 4, within="binomial")[:, :, 0]
+    assert np.corrcoef(rep)[0, 1] > 0.8
+    with pytest.raises(ValueError, match="same number of problems"):
+        C.paired_bootstrap_failure([n, n[:10]], [c1, c1[:10]], ks, 5, 0)
+
+
+def test_aic_is_minus_two_loglik_plus_two_q():
+    assert C.aic(10.0, 3) == 16.0
+    rng = np.random.default_rng(1)
+    n = np.full(60, 200.0)
+    c = rng.binomial(200, rng.beta(0.5, 3.0, 60)).astype(float)
+    f = C.fit_passk_counts(n, c)
+    assert f.aic == pytest.approx(-2 * f.loglik + 2 * f.n_params, rel=1e-12)
+
+
+def test_paired_differences_percentiles():
+    rng = np.random.default_rng(2)
+    boot = rng.standard_normal((3, 1000)) + np.array([[0.0], [0.5], [1.0]])
+    res = C.paired_differences([0.0, 0.5, 1.0], boot, [(2, 0), (1, 0)])
+    d = boot[2] - boot[0]
+    assert res[0]["diff"] == 1.0
+    assert res[0]["lo"] == pytest.approx(np.percentile(d, 2.5)) and res[0]["hi"] == pytest.approx(np.percentile(d, 97.5))
+    assert res[0]["p_le_0"] == pytest.approx(np.mean(d <= 0))
+
+
+def test_compare_saturation_gls_diagonal_matches_weighted_least_squares_and_recovers_eq20():
+    x = np.geomspace(1e7, 1e10, 7)
+    y = 0.3 - 0.25 / (1 + (x / 3e8) ** 0.8)
+    s = np.full(7, 0.01)
+    cmp = C.compare_saturation_gls(x, y, np.diag(s**2))
+    # exact Eq. 20 data: the saturating fit is perfect and better than the line by AIC
+    assert cmp.chi2_saturating < 1e-6 and cmp.delta_aic > 0
+    assert cmp.params_saturating[0] == pytest.approx(0.3, abs=1e-3)
+    # the line: same chi^2 as numpy's weighted polyfit
+    lin = np.polyfit(np.log(x), y, 1, w=1 / s)
+    chi2 = float(np.sum(((np.polyval(lin, np.log(x)) - y) / s) ** 2))
+    assert cmp.chi2_loglinear == pytest.approx(chi2, rel=1e-8)
+    # log-linear data with correlated noise: the line wins
+    y2 = 0.05 + 0.02 * np.log(x / 1e7)
+    cov = 1e-4 * (0.2 * np.eye(7) + 0.8)
+    assert C.compare_saturation_gls(x, y2, cov).delta_aic < 0

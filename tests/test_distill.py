@@ -194,3 +194,43 @@ def test_fixed_seed_gives_fixed_numbers():
 def test_bad_arguments_raise_value_error_naming_them(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def _alloc_setup(n_seeds=4):
+    task = _task()
+    rng = np.random.default_rng(5)
+    w = task.prices(rng)
+    sets = ds.draw_training_sets(task, w, 200, n_seeds, rng)
+    test = task.sample(400, w, rng)
+    return task, w, sets, test
+
+
+def test_budget_objective_matches_a_hand_computation():
+    task, w, sets, test = _alloc_setup()
+    Ns = np.array([20, 60, 150])
+    th = sets.fit(Ns)
+    settings = [(1e-3, 1.0, 100.0), (1e-2, 2.0, 200.0)]
+    T = ds.budget_objective(task, w, th, test, Ns, settings)
+    # independent: loss from the definition, failure from the per-step law, averaged by hand
+    for i, N in enumerate(Ns):
+        for j, (R, cr, C) in enumerate(settings):
+            k = np.floor(C - N * cr)
+            if k < 1:
+                assert T[i, j] == np.inf
+                continue
+            lam = task.rates  # E[q q^T] of independent Poisson quantities, written out
+            M = np.diag(lam) + np.outer(lam, lam)
+            Lg = np.mean([(t - w) @ M @ (t - w) for t in th[:, i]])
+            fail = np.mean([ds.population_failure(test.q @ t, test.answer, task.mu, task.beta, [k])[0] for t in th[:, i]])
+            assert T[i, j] == pytest.approx(R * Lg / task.sigma_eta2 + fail, rel=1e-9)
+
+
+def test_cross_fit_with_identical_halves_has_no_out_of_sample_regret():
+    task, w, sets, test = _alloc_setup(n_seeds=2)
+    twin = ds.TrainingSets(np.stack([sets.q[0]] * 2), np.stack([sets.y[0]] * 2), np.stack([sets.steps[0]] * 2))
+    Ns = np.unique(np.geomspace(16, 200, 12).astype(int))
+    res = ds.cross_fit_allocation(task, w, twin, test, Ns, np.geomspace(1, 100, 20), Ns, [(1e-3, 1.0, 150.0)])
+    np.testing.assert_allclose(res["regret_bf_oos"], 0.0, atol=1e-12)  # the same data on both halves
+    assert np.all(res["regret_tool_vs_min"] >= 0)
+    real = ds.cross_fit_allocation(task, w, sets, test, Ns, np.geomspace(1, 100, 20), Ns, [(1e-3, 1.0, 150.0)])
+    assert real["T_bf"].shape == (2, 1) and np.all(real["regret_bf_oos"] >= 0)
