@@ -113,8 +113,13 @@ def _figure_png(fn: Callable[..., Any], kwargs: dict[str, Any], dpi: int) -> str
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def precompute(fn: Callable[..., Any], controls: dict[str, Any], points: int = 5, dpi: int = 72) -> dict:
+def precompute(fn: Callable[..., Any], controls: dict[str, Any], points: int = 5, dpi: int = 72,
+               max_controls: int | None = None) -> dict:
     """Render ``fn`` over the control grid.
+
+    ``max_controls`` limits the precomputation to the first that many controls (the
+    others stay at their defaults and get no input on the page): a quick build proves the
+    mechanism without paying for every figure.
 
     Returns
     -------
@@ -123,6 +128,13 @@ def precompute(fn: Callable[..., Any], controls: dict[str, Any], points: int = 5
         ("product" or "one-at-a-time") and ``images`` (state key "i,j,..." -> base64 PNG).
     """
     grids = {n: control_grid(n, c, points) for n, c in controls.items()}
+    held: list[str] = []
+    if max_controls is not None:
+        if max_controls < 1:
+            raise ValueError(f"max_controls must be >= 1 or None, got {max_controls}")
+        varied = [n for n, (v, _) in grids.items() if len(v) > 1][:max_controls]
+        held = [n for n, (v, _) in grids.items() if len(v) > 1 and n not in varied]
+        grids = {n: (g if n in varied else ([g[0][g[1]]], 0)) for n, g in grids.items()}
     mode, states = _states(grids)
     names = list(grids)
     images = {}
@@ -130,7 +142,7 @@ def precompute(fn: Callable[..., Any], controls: dict[str, Any], points: int = 5
         kwargs = {n: grids[n][0][i] for n, i in zip(names, st)}
         images[",".join(map(str, st))] = _figure_png(fn, kwargs, dpi)
     return {"names": names, "values": [grids[n][0] for n in names], "defaults": [grids[n][1] for n in names],
-            "mode": mode, "images": images}
+            "mode": mode, "images": images, "held": held}
 
 
 def _label(v: Any) -> str:
@@ -155,6 +167,8 @@ def static_html(states: dict, title: str = "") -> str:
     note = (f"{n} precomputed figures" + (": every combination of the values shown"
                                            if states["mode"] == "product" else
                                            "; one control varies at a time, the others return to their defaults")
+            + (f"; {', '.join(states['held'])} kept at the default in this reduced build"
+               if states.get("held") else "")
             + ". Run the chapter in JupyterLab for a live explorer.")
     key0 = ",".join(map(str, states["defaults"]))
     labels = [[_label(v) for v in vals] for vals in states["values"]]
@@ -191,7 +205,8 @@ def static_html(states: dict, title: str = "") -> str:
 </div>"""
 
 
-def interact(fn: Callable[..., Any], *, points: int = 5, dpi: int = 72, title: str = "", **controls: Any):
+def interact(fn: Callable[..., Any], *, points: int = 5, dpi: int = 72, title: str = "",
+             max_controls: int | None = None, **controls: Any):
     """``ipywidgets.interact(fn, **controls)`` that also works on the static site.
 
     Parameters
@@ -204,6 +219,9 @@ def interact(fn: Callable[..., Any], *, points: int = 5, dpi: int = 72, title: s
         Resolution of the precomputed figures.
     title : str
         Shown above the static explorer and used as the image's alt text.
+    max_controls : int, optional
+        Precompute only the first that many controls for the static version (all by
+        default); the live widget always has every control.
     **controls
         As for ``ipywidgets.interact``.
 
@@ -215,7 +233,7 @@ def interact(fn: Callable[..., Any], *, points: int = 5, dpi: int = 72, title: s
     import ipywidgets as widgets
     from IPython.display import display
 
-    states = precompute(fn, controls, points=points, dpi=dpi)
+    states = precompute(fn, controls, points=points, dpi=dpi, max_controls=max_controls)
     live = widgets.interactive(fn, **controls)
     bundle = dict(live._repr_mimebundle_() or {})
     bundle["text/html"] = static_html(states, title)

@@ -74,3 +74,13 @@ def test_interact_displays_live_widget_and_static_explorer(monkeypatch):
     assert raw and "application/vnd.jupyter.widget-view+json" in bundle and "lidlib-explorer" in bundle["text/html"]
     with pytest.raises(ValueError, match="drew no matplotlib figure"):
         explore.precompute(lambda a: None, {"a": ipywidgets.FloatSlider(value=1.0, min=0.0, max=1.0)}, points=2)
+
+
+def test_max_controls_precomputes_only_the_first_controls():
+    w = ipywidgets
+    many = {k: w.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.5) for k in ("a", "b", "c")}
+    st = explore.precompute(_draw, many, points=2, max_controls=1)
+    assert st["values"][1:] == [[1.0], [1.0]] and len(st["values"][0]) == 3  # 2 points + the default
+    assert len(st["images"]) == 3 and explore.static_html(st).count('type="range"') == 1
+    with pytest.raises(ValueError, match="max_controls"):
+        explore.precompute(_draw, many, points=2, max_controls=0)
