@@ -792,7 +792,7 @@ def build_book(
         res_dir.mkdir(exist_ok=True)
         known = set(chapters)
         for old in res_dir.glob("*.json"):  # results of chapters no longer in the book
-            if old.stem not in known:
+            if old.stem not in known and not old.name.startswith("_"):
                 old.unlink()
         if len(fresh) == len(chapters):  # a whole build: the timings page shows whole builds only
             record = {
