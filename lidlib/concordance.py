@@ -363,10 +363,14 @@ def markdown(entries: Iterable[dict[str, Any]], results: dict[str, dict[str, Any
         hits = _matching(cid, recorded)
         if not hits:
             return shown
-        n_pass = sum(recorded[h] for h in hits)
+        run = [h for h in hits if recorded[h] is not None]  # None: recorded as not run
+        n_pass = sum(bool(recorded[h]) for h in run)
+        not_run = f" ({len(hits) - len(run)} not run)" if len(run) < len(hits) else ""
         if len(hits) == 1 and not cid.endswith("*"):
-            return f"{shown} {'pass' if n_pass else '**fail**'}"
-        return f"{shown} {n_pass} of {len(hits)} pass" if n_pass == len(hits) else f"{shown} **{n_pass} of {len(hits)} pass**"
+            return f"{shown} {'not run' if not run else 'pass' if n_pass else '**fail**'}"
+        if n_pass == len(run):
+            return f"{shown} {n_pass} of {len(run)} pass{not_run}"
+        return f"{shown} **{n_pass} of {len(run)} pass**{not_run}"
 
     def test(node: str) -> str:
         file, _, name = node.partition("::")

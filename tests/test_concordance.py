@@ -257,3 +257,13 @@ def test_write_refuses_a_stale_file_and_writes_a_valid_one(tmp_path):
     assert out.stat().st_mtime_ns == mtime
     src.unlink()  # a scratch tree without a concordance: nothing to do
     assert concordance.write(tmp_path) is None
+
+
+def test_not_run_claims_are_shown_as_such():
+    entries = [{"paper": "main", "item": "Eq. 9", "what": "x", "chapter": "ch", "section": None, "functions": [],
+                "tests": [], "claims": ["a", "b*"], "status": "covered"}]
+    results = {"ch": {"claims": [{"id": "a", "passed": None}, {"id": "b1", "passed": True},
+                                 {"id": "b2", "passed": None}]}}
+    text = concordance.markdown(entries, results)
+    assert re.search(r">a</code> not run", text), text[-400:]
+    assert re.search(r">b\\\*</code> 1 of 1 pass \(1 not run\)", text), text[-400:]
