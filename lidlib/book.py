@@ -11,9 +11,10 @@ Execution cache
 ---------------
 ``lidlib book`` re-executes a chapter only when something it depends on changed. The
 key of a chapter (:func:`chapter_key`) is a sha256 over its notebook source, every
-file of the ``lidlib`` package, every file under ``data/``, the profile, the seed, the
-lock file and the installed distributions with their versions (the environment that
-actually runs). After a successful execution :func:`run_chapter` writes the key and
+file of the ``lidlib`` package, every file under ``data/``, the seed sweep's
+``book/robustness.json`` (chapters mark fragile claims from it), the profile, the seed,
+the lock file and the installed distributions with their versions (the environment
+that actually runs). After a successful execution :func:`run_chapter` writes the key and
 the sha256 of the executed notebook and of the results file to
 ``book/_generated/.keys/<chapter>.json``; a later build skips the chapter when the key
 and both outputs still match (so a ``lidlib run`` at another seed, which overwrites the
@@ -109,6 +110,8 @@ def chapter_key(root: Path, chapter: str, profile: str, seed: int, env: str | No
     for extra in (root / "data", root / "requirements"):
         if extra.is_dir():
             _hash_files(h, sorted(p for p in extra.rglob("*") if p.is_file()))
+    # the chapters mark claims that flip over seeds as fragile, read from the committed sweep
+    _hash_files(h, [p for p in (root / claims.ROBUSTNESS_FILE,) if p.is_file()])
     return h.hexdigest()
 
 

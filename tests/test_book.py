@@ -227,7 +227,11 @@ def test_cache_key_covers_library_data_profile_seed_and_environment(tmp_path):
     assert book.chapter_key(tmp_path, "two", "quick", 0, env="e") != k
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "x.csv").write_text("a\n")
-    assert book.chapter_key(tmp_path, "one", "quick", 0, env="e") != k
+    k2 = book.chapter_key(tmp_path, "one", "quick", 0, env="e")
+    assert k2 != k
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "robustness.json").write_text("{}")
+    assert book.chapter_key(tmp_path, "one", "quick", 0, env="e") != k2  # fragile marks come from the sweep
     assert len(book.environment_fingerprint()) == 64
     with pytest.raises(ValueError, match="jobs"):
         book.execute_chapters(tmp_path, ["one"], "quick", 0, jobs=0)
