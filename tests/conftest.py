@@ -20,6 +20,13 @@ REQUIRE_ENV = "LIDLIB_REQUIRE_DATA"
 MIRROR = os.environ.get("LIDLIB_DATA_DIR")
 
 
+def skip_unless_required(reason: str) -> None:
+    """Skip with ``reason``; with ``LIDLIB_REQUIRE_DATA=1`` (CI's data step) fail instead."""
+    if os.environ.get(REQUIRE_ENV) == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 def require_mirror_data(*names: str) -> None:
     """Skip (or, with ``LIDLIB_REQUIRE_DATA=1``, fail) unless ``names`` are available locally.
 
@@ -34,9 +41,7 @@ def require_mirror_data(*names: str) -> None:
     reason = (f"needs {', '.join(missing)}, which is not in the repository: run "
               f"`lidlib data fetch {' '.join(missing)}` with internet access, or set "
               f"LIDLIB_DATA_DIR to a local mirror (set {REQUIRE_ENV}=1 to fail instead of skipping)")
-    if os.environ.get(REQUIRE_ENV) == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
+    skip_unless_required(reason)
 
 
 def require_mirror_dir() -> Path:
@@ -46,6 +51,4 @@ def require_mirror_dir() -> Path:
     reason = (f"checks the project's offline data mirror itself (a folder of the original data files, as on "
               f"the CI machine; users do not need one): set LIDLIB_DATA_DIR to it (now {MIRROR or 'unset'}; "
               f"{REQUIRE_ENV}=1 fails instead of skipping)")
-    if os.environ.get(REQUIRE_ENV) == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
+    skip_unless_required(reason)

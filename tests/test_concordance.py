@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from lidlib import concordance
-from conftest import REQUIRE_ENV
+from conftest import REQUIRE_ENV, skip_unless_required
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPERS_DIR = Path(os.environ.get("LIDLIB_PAPERS_DIR") or ROOT.parent / "shared" / "papers")
@@ -38,9 +38,7 @@ def paper_text(paper: str) -> str:
         reason = (f"needs the plain-text papers, which are not in the repository ({PAPER_FILES[paper]}: "
                   f"the text of arXiv:2601.03764 or arXiv:2410.16377, as in the project's shared/papers): "
                   f"set LIDLIB_PAPERS_DIR to their folder (now {PAPERS_DIR}); {REQUIRE_ENV}=1 fails instead")
-        if os.environ.get(REQUIRE_ENV) == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        skip_unless_required(reason)
     return found[0].read_text()
 
 
