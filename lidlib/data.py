@@ -397,12 +397,12 @@ def cli_data(argv: list[str]) -> int:
 
 
 # --------------------------------------------------------------------------- loaders
-#: Committed derived artifacts (not in the registry: they live in the repository's
-#: ``data/`` folder, not in the mirror). backbone -> (path relative to the repository
-#: root, sha256). The provenance of each file is in ``data/cifar10h/PROVENANCE.md``.
+#: Frozen-backbone features committed to the repository: backbone -> (path relative to the
+#: repository root, sha256). Both come from the registry entry of the file, the one place
+#: its hash is written; its provenance is in ``data/cifar10h/PROVENANCE.md``.
+_FEATURE_FILES = {"efficientnet-lite0": "cifar10h/efficientnet_lite0_features.npy"}
 COMMITTED_FEATURES: dict[str, tuple[str, str]] = {
-    "efficientnet-lite0": ("data/cifar10h/efficientnet_lite0_features.npy",
-                           "8747819b31109edbb5214e97be209959d017de486d569ef9984dfb45146c013e"),
+    backbone: (f"data/{name}", REGISTRY[name].sha256) for backbone, name in _FEATURE_FILES.items()
 }
 _REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -551,8 +551,8 @@ def load_cifar10h_features(backbone: str = "efficientnet-lite0", root: Path | No
             f"feature file {path} is missing; re-create it with `lidlib features extract "
             f"--backbone {backbone}` (needs the 'features' extra: pip install -e '.[features]')")
     actual = _check_committed(path, expected, "feature file",
-                              "Restore it from git, or re-extract it and update "
-                              "lidlib.data.COMMITTED_FEATURES and data/cifar10h/PROVENANCE.md.")
+                              "Restore it from git, or re-extract it and update its hash in "
+                              "lidlib/registry.txt and data/cifar10h/PROVENANCE.md.")
     feats = _read_npy(path)
     if feats.ndim != 2 or feats.shape[0] != 10000:
         raise DataIntegrityError(f"feature file {path}: expected shape (10000, d), got {feats.shape}")
