@@ -6,7 +6,7 @@ internal link points to a file of the site (and a same-page ``#anchor`` to an
 element that exists); pages with mathematics have it typeset by MathJax served from
 the site itself (no CDN), with no MathJax error; no resource of the site itself fails
 to load; no script, style sheet, font or image is requested from another host; and
-every explorer (``lidlib.explore``) answers a moved slider with a different figure,
+every explorer (``lidlib.book.explore``) answers a moved slider with a different figure,
 without a kernel.
 
 A screenshot of every page goes to ``_build/screenshots/`` (the top of the page, and

@@ -7,7 +7,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-from lidlib.book import GENERATED, toc_chapters
+from lidlib.book.build import GENERATED, toc_chapters
 
 
 class _Scan(HTMLParser):

@@ -3,7 +3,7 @@
 Run with ``pip install -e ".[test,bench]"`` then ``pytest benchmarks/`` (they are not
 part of ``make test``).  pytest-benchmark repeats each call, reports the statistics and
 can compare runs (``--benchmark-autosave``, ``--benchmark-compare``).  The workloads are
-the ones of :mod:`lidlib.bench`, so the two tools measure the same thing.
+the ones of :mod:`lidlib.book.bench`, so the two tools measure the same thing.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lidlib import bench, model, passk, ridge
+from lidlib import model, passk, ridge
+from lidlib.book import bench
 
 N_INST, K_MAX, N_K = 10_000, 10_000, 40
 

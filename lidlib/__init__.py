@@ -1,8 +1,8 @@
 """lidlib: the library behind the companion to "Learning Shrinks the Hard Tail".
 
-The public names below form the API contract of the book (see ``DESIGN.md``).
-Science modules never import the infrastructure modules (``data``, ``claims``,
-``book``, ``cli``).
+The public names below form the API contract of the book (docs/architecture.md).
+The flat modules of this package are the paper's science; they never import the
+subpackages ``data``, ``experiments``, ``book`` or ``cli`` (tests/test_layers.py).
 """
 
 from lidlib.allocation import optimal_allocation

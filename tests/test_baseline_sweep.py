@@ -4,8 +4,10 @@ import json
 
 import pytest
 
-from lidlib import book, claims, cli
-from lidlib.sweep import parse_seeds
+from lidlib import cli
+from lidlib.book import build as book
+from lidlib.book import claims
+from lidlib.book.sweep import parse_seeds
 
 
 def _project(tmp_path, verdict_x="pass", seed=0, profile="quick"):
@@ -64,7 +66,7 @@ def test_parse_seeds_rejects_bad_input(text):
 @pytest.mark.slow
 def test_sweep_runs_seeds_on_a_local_dask_cluster(tmp_path, monkeypatch):
     pytest.importorskip("distributed", reason="needs the sweep extra: pip install -c requirements/lock.txt -e '.[sweep]'")
-    from lidlib.sweep import sweep
+    from lidlib.book.sweep import sweep
 
     monkeypatch.delenv("LIDLIB_RESULTS_DIR", raising=False)
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n  - file: book/_generated/mini\n")
@@ -73,7 +75,7 @@ def test_sweep_runs_seeds_on_a_local_dask_cluster(tmp_path, monkeypatch):
     (tmp_path / "notebooks" / "mini.md").write_text(
         "---\nkernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n---\n\n"
         "```{code-cell} ipython3\n:tags: [parameters]\nprofile = \"quick\"\nseed = 0\n```\n\n"
-        "```{code-cell} ipython3\nfrom lidlib.claims import Ledger\nled = Ledger(\"mini\", profile, seed)\n"
+        "```{code-cell} ipython3\nfrom lidlib.book.claims import Ledger\nled = Ledger(\"mini\", profile, seed)\n"
         "led.check(\"odd\", \"seed is even\", \"n/a\", measured=seed % 2, expected=0, tolerance=0, kind=\"method\", fails_if=\"odd seed\")\n"
         "led.check(\"same\", \"always\", \"n/a\", measured=0, expected=0, tolerance=0, kind=\"method\", fails_if=\"never\")\n"
         "led.save()\n```\n")

@@ -2,7 +2,7 @@ import json
 
 import numpy as np
 
-from lidlib import bench
+from lidlib.book import bench
 
 
 def test_small_bench_reports_every_figure_and_checks_correctness(tmp_path):

@@ -11,7 +11,7 @@ from scipy import integrate, special, stats
 
 from lidlib import beta_model as bm
 from lidlib.cli import main
-from lidlib.fit_cli import cli_fit
+from lidlib.cli.fit import cli_fit
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ["gemma2B.csv", "llama8BpassN.csv", "pythia28B.csv"]
@@ -251,7 +251,7 @@ def test_cli_missing_file_and_bad_option(tmp_path, capsys):
 
 
 def _small_vae():
-    from lidlib import vae as V
+    from lidlib.experiments import vae as V
 
     m = V.VAE.init(0, d_in=12, d_h=7, d_z=3)
     m.params = {k: v.astype(np.float64) for k, v in m.params.items()}
@@ -278,7 +278,7 @@ def test_vae_gradients_match_finite_differences():
 
 
 def test_vae_training_lowers_loss_and_caches(tmp_path):
-    from lidlib import vae as V
+    from lidlib.experiments import vae as V
 
     protos = np.random.default_rng(0).random((2, 16)).round()
     x = protos[np.arange(40) % 2]  # two repeated patterns: learnable, loss far below the random-bit level
@@ -293,7 +293,7 @@ def test_vae_cache_key_follows_the_training_code(tmp_path, monkeypatch):
     """An edit to vae.py changes the key, so stale weights are never reused."""
     from pathlib import Path
 
-    from lidlib import vae as V
+    from lidlib.experiments import vae as V
 
     x = np.zeros((4, 16))
     key = V._cache_key(x, epochs=1, seed=0)
@@ -304,7 +304,7 @@ def test_vae_cache_key_follows_the_training_code(tmp_path, monkeypatch):
 
 
 def test_vae_errors_and_correlation():
-    from lidlib import vae as V
+    from lidlib.experiments import vae as V
 
     m = V.VAE.init(0, d_in=16, d_h=8, d_z=2)
     x = np.random.default_rng(0).random((6, 16))

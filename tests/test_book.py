@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from lidlib import book
+from lidlib.book import build as book
 
 HEADER = """---
 kernelspec:
@@ -41,7 +41,7 @@ def test_parameters_are_injected_and_results_written(tmp_path, monkeypatch):
         PARAMS
         + """
 ```{code-cell} ipython3
-from lidlib.claims import Ledger
+from lidlib.book.claims import Ledger
 led = Ledger("mini", profile, seed)
 led.check("seed-seen", "seed injected", "n/a", measured=seed, expected=7, tolerance=0, kind="method",
           fails_if="a seed other than the injected one")
@@ -141,7 +141,7 @@ time.sleep(30)
 def test_timings_page_shows_both_profiles_against_budgets(tmp_path):
     import json
 
-    from lidlib import book
+    from lidlib.book import build as book
 
     d = tmp_path / "book" / "timings"
     d.mkdir(parents=True)
@@ -174,7 +174,7 @@ def _two_chapter_book(tmp_path):
     body = PARAMS + """
 ```{code-cell} ipython3
 import os
-from lidlib.claims import Ledger
+from lidlib.book.claims import Ledger
 led = Ledger(NAME, profile, seed)
 led.value("pid", os.getpid())
 led.check("seed-seen", "seed injected", "n/a", measured=seed, expected=seed, tolerance=0, kind="method",

@@ -1,11 +1,11 @@
-"""Tests of lidlib.cifar10h (the CIFAR-10H experiment of Sec. 5 on synthetic stand-ins)."""
+"""Tests of lidlib.experiments.cifar10h (the CIFAR-10H experiment of Sec. 5 on synthetic stand-ins)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from lidlib import cifar10h as C
+from lidlib.experiments import cifar10h as C
 from lidlib.passk import failure_curve
 
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from lidlib import claims
+from lidlib.book import claims
 
 K = dict(kind="paper", fails_if="measured outside the band")
 
@@ -215,7 +215,7 @@ def test_results_dir_env_and_project_root(tmp_path, monkeypatch):
 
 
 def test_status_line_is_bold_once():
-    from lidlib.claims import ClaimRecord
+    from lidlib.book.claims import ClaimRecord
 
     rec = ClaimRecord(id="x", statement="s", paper_ref="Eq. 1", measured=1.0, expected=2.0,
                       tolerance=0.1, relative=False, passed=False, kind="paper")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from lidlib import concordance
+from lidlib.book import concordance
 from conftest import REQUIRE_ENV, skip_unless_required
 
 ROOT = Path(__file__).resolve().parents[1]

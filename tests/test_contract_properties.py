@@ -1,4 +1,4 @@
-"""Property-based tests over the public API contract of DESIGN.md.
+"""Property-based tests over the public API contract of docs/architecture.md.
 
 For every contract function: outputs are probabilities where they should be,
 failure curves do not increase with k, pass@k does not decrease with k or c, and

@@ -10,7 +10,7 @@ import pytest
 
 import lidlib
 from lidlib import counts as C
-from lidlib.fit_cli import cli_fit
+from lidlib.cli.fit import cli_fit
 
 
 def _bb_sample(rng, a, b, n, P, zero=0.0):

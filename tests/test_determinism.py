@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lidlib import book
+from lidlib.book import build as book
 
 ROOT = Path(__file__).resolve().parents[1]
 _RUNS: dict = {}

@@ -1,10 +1,10 @@
-"""Tests of the maths teacher-student distillation proxy (lidlib.distill)."""
+"""Tests of the maths teacher-student distillation proxy (lidlib.experiments.distill)."""
 
 import numpy as np
 import pytest
 from scipy import special, stats
 
-from lidlib import distill as ds
+from lidlib.experiments import distill as ds
 from lidlib import failure_curve, tails
 
 SMALL = dict(d=8, beta=3.0, mu=2.0, alpha=0.5, q_scale=20.0, price_max=9)

@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 
 ipywidgets = pytest.importorskip("ipywidgets")
 
-from lidlib import explore  # noqa: E402
+from lidlib.book import explore  # noqa: E402
 
 
 def _draw(a=1.0, b=2.0, c=0.5, label="x"):

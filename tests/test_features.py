@@ -73,7 +73,7 @@ def test_committed_subset_is_cut_from_the_full_batch():
 
 
 def test_subset_loader_covers_what_the_book_shows():
-    from lidlib import cifar10h
+    from lidlib.experiments import cifar10h
 
     images, labels, index, prov = data.load_cifar10_test_subset()
     assert images.shape == (index.size, 32, 32, 3) == (209, 32, 32, 3) and images.dtype == np.uint8
@@ -136,7 +136,7 @@ def test_reextraction_matches_committed():
     instead of bilinear resizing moves features by ~0.1) or a different image.
     """
     _require_torch()
-    from lidlib import features
+    from lidlib.experiments import features
 
     images, _, index, _ = data.load_cifar10_test_subset()
     idx = np.r_[0:4, 9996:10000]
@@ -158,7 +158,7 @@ def test_features_cli_errors(capsys):
 
 def test_preprocess_contract():
     _require_torch()
-    from lidlib import features
+    from lidlib.experiments import features
 
     x = features.preprocess(np.full((2, 32, 32, 3), 255, np.uint8))
     assert tuple(x.shape) == (2, 3, 224, 224)

@@ -10,7 +10,7 @@ import pytest
 
 from lidlib import counts as C
 from lidlib.cli import chapter_name, main
-from lidlib.fit_cli import DEFAULT_METHOD, centred_interval, cli_fit
+from lidlib.cli.fit import DEFAULT_METHOD, centred_interval, cli_fit
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = Path(__file__).parent / "data" / "fit_formats"

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lidlib import formats
+from lidlib.data import formats
 
 FIX = Path(__file__).parent / "data" / "fit_formats"
 

@@ -74,7 +74,7 @@ def test_readme_gives_two_setup_commands_that_the_makefile_has():
 
 
 def test_profiles_define_the_same_keys():
-    from lidlib import profiles
+    from lidlib.book import profiles
 
     for ch in profiles.chapters():
         assert set(profiles.get(ch, "quick")) == set(profiles.get(ch, "paper")), ch

@@ -1,7 +1,7 @@
 """No hand-typed measured numbers in the chapters' prose.
 
 Every measured number and verdict in a chapter's Markdown must come from the computation
-(``{glue:md}`name``` from :func:`lidlib.claims.glue_text`, or Markdown the code displays),
+(``{glue:md}`name``` from :func:`lidlib.book.claims.glue_text`, or Markdown the code displays),
 so the text is right at every profile and seed. Typed numbers are allowed only when they
 are visibly marked as what they are:
 

@@ -257,7 +257,7 @@ def test_bias_on_fresh_inputs_is_gaussian_with_the_realised_loss():
 
 
 def test_seed_ensemble_helpers():
-    from lidlib import plotting
+    from lidlib.book import plotting
 
     full = np.arange(6.0).reshape(2, 3)
     st = ridge.stack_ensembles(full, np.array([[10.0], [20.0]]), np.array([True, False, False]))

@@ -1,11 +1,11 @@
-"""Tests of lidlib.vae.passk_curves (the pass@k analysis of the VAE experiment)."""
+"""Tests of lidlib.experiments.vae.passk_curves (the pass@k analysis of the VAE experiment)."""
 
 from math import comb
 
 import numpy as np
 import pytest
 
-from lidlib import vae
+from lidlib.experiments import vae
 
 
 def test_passk_curves_against_combinatorics():

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lidlib import cifar10h, data
+from lidlib import data
+from lidlib.experiments import cifar10h
 
 HERE = Path(__file__).resolve().parent
 

@@ -4,8 +4,8 @@
 :mod:`dask.distributed` cluster: a ``LocalCluster`` on this machine by default, or an
 existing cluster with ``--scheduler tcp://host:8786`` (the only change needed to run on
 many machines, provided each worker has this checkout and its environment). Each job is
-:func:`lidlib.book.run_chapter` with its own results directory, so jobs share nothing.
-The verdicts are combined by :func:`lidlib.claims.aggregate_sweep` into
+:func:`lidlib.book.build.run_chapter` with its own results directory, so jobs share nothing.
+The verdicts are combined by :func:`lidlib.book.claims.aggregate_sweep` into
 ``book/robustness.json``, which the Robustness page and the claims page read.
 
 Needs the ``sweep`` extra (``pip install -e ".[book,sweep]"``).
@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lidlib import claims
+from lidlib.book import claims
 
 SWEEP_DIR = Path("results") / "sweep"
 
@@ -58,7 +58,7 @@ def run_job(root: str, chapter: str, profile: str, seed: int) -> dict[str, Any]:
     Results and the executed notebook go to ``results/sweep/seed<seed>/``; nothing the
     book build uses is touched.  A chapter that raises is reported, not retried here.
     """
-    from lidlib.book import ChapterError, run_chapter
+    from lidlib.book.build import ChapterError, run_chapter
 
     out = Path(root) / SWEEP_DIR / f"seed{seed}"
     out.mkdir(parents=True, exist_ok=True)
@@ -103,7 +103,7 @@ def sweep(seeds: list[int], profile: str = "quick", chapters: list[str] | None =
     """
     from dask.distributed import Client, LocalCluster, as_completed
 
-    from lidlib.book import _check_profile, _git_commit, find_root, toc_chapters
+    from lidlib.book.build import _check_profile, _git_commit, find_root, toc_chapters
 
     _check_profile(profile)
     if not seeds:

@@ -51,8 +51,8 @@ from importlib import metadata
 from multiprocessing import get_context
 from pathlib import Path
 
-from lidlib import claims
-from lidlib.profiles import DEFAULT_SEED, PROFILES
+from lidlib.book import claims
+from lidlib.book.profiles import DEFAULT_SEED, PROFILES
 
 GENERATED = Path("book") / "_generated"
 
@@ -258,7 +258,7 @@ _PLOTTING = ("plt.", "plotting.", ".plot(", ".loglog(", ".semilogx(", ".semilogy
 def fold_input(source: str, tags: list[str]) -> bool:
     """Whether a code cell's input is folded on the site (prose first, code one click away).
 
-    Folded: cells that draw figures (they call matplotlib or ``lidlib.plotting``) and
+    Folded: cells that draw figures (they call matplotlib or ``lidlib.book.plotting``) and
     cells longer than :data:`FOLD_LINES` lines (orchestration and helpers). Shown: short
     cells that carry the argument (a call to lidlib and its printed result). The tags
     ``show-input`` and ``hide-input`` (or ``remove-input``/``remove-cell``) in the
@@ -473,10 +473,11 @@ def update_baseline(root: Path) -> Path:
 def write_generated_pages(root: Path) -> None:
     """Write the generated parts of the reproducibility page into ``book/_generated/``.
 
-    ``profiles.md``: every chapter's profile sizes, read from :mod:`lidlib.profiles`;
+    ``profiles.md``: every chapter's profile sizes, read from :mod:`lidlib.book.profiles`;
     ``timings.md``: the per-chapter wall times of the last ``lidlib book`` run.
     """
-    from lidlib import concordance, profiles
+    from lidlib.book import concordance
+    from lidlib.book import profiles
 
     out = root / GENERATED
     out.mkdir(parents=True, exist_ok=True)

@@ -72,7 +72,7 @@ def control_grid(name: str, control: Any, points: int = 5) -> tuple[list[Any], i
     elif isinstance(control, widgets.Checkbox):
         return [False, True], int(bool(control.value))
     elif isinstance(control, widgets.Widget):
-        raise ValueError(f"control {name!r}: {type(control).__name__} is not supported by lidlib.explore")
+        raise ValueError(f"control {name!r}: {type(control).__name__} is not supported by lidlib.book.explore")
     else:
         return [control], 0
     default = control.value

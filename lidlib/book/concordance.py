@@ -188,7 +188,7 @@ def _label(e: dict[str, Any]) -> str:
 
 def load_results(root: Path) -> dict[str, dict[str, Any]]:
     """The result files of ``root/results`` by chapter (empty if there are none)."""
-    from lidlib import claims
+    from lidlib.book import claims
 
     d = Path(root) / "results"
     return claims.load_results(d) if d.is_dir() else {}
@@ -205,7 +205,7 @@ def validate(entries: Iterable[dict[str, Any]], root: Path | str,
     root : Path or str
         The book's root (holding ``notebooks/``, ``tests/`` and ``_toc.yml``).
     results : dict, optional
-        Chapter results as returned by :func:`lidlib.claims.load_results`; default:
+        Chapter results as returned by :func:`lidlib.book.claims.load_results`; default:
         whatever ``root/results/*.json`` holds. Claim ids are checked only against
         chapters that have a results file, since ids are renamed as chapters evolve.
 
@@ -224,7 +224,7 @@ def validate(entries: Iterable[dict[str, Any]], root: Path | str,
         results = load_results(root)
     toc: set[str] | None = None
     if (root / "_toc.yml").is_file():
-        from lidlib.book import toc_chapters
+        from lidlib.book.build import toc_chapters
 
         toc = set(toc_chapters(root))
     problems: list[str] = []
@@ -336,7 +336,7 @@ def markdown(entries: Iterable[dict[str, Any]], results: dict[str, dict[str, Any
     entries : iterable of dict
         Output of :func:`load`, in paper order.
     results : dict, optional
-        Chapter results (:func:`lidlib.claims.load_results`); when given, each claim
+        Chapter results (:func:`lidlib.book.claims.load_results`); when given, each claim
         is marked with its recorded verdict and chapter links use chapter titles.
     doc_prefix : str
         Path of the chapter pages relative to the page that shows the tables.

@@ -137,7 +137,7 @@ def bench_population_failure(n_k: int = 60, seed: int = 0) -> dict[str, float]:
 def book_timings(root: Path | None) -> dict[str, float]:
     """Per-chapter wall times of the last ``lidlib book`` run at each profile.
 
-    Read from ``book/timings/<profile>.json``, written by :func:`lidlib.book.build_book`.
+    Read from ``book/timings/<profile>.json``, written by :func:`lidlib.book.build.build_book`.
     """
     out: dict[str, float] = {}
     if root is None:
@@ -169,7 +169,7 @@ def _fit_child(args: list[str]) -> tuple[float, float, int]:
     import sys
 
     code = ("import resource, sys, io, contextlib\n"
-            "from lidlib.fit_cli import cli_fit\n"
+            "from lidlib.cli.fit import cli_fit\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             "    rc = cli_fit(sys.argv[1:])\n"
             "print(rc, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")

@@ -1,6 +1,6 @@
 """Data layer: a registry of checksummed files, a local mirror, a download cache.
 
-Modelled on the pooch usage of SciPy and scikit-image. ``lidlib/registry.txt``
+Modelled on the pooch usage of SciPy and scikit-image. ``lidlib/data/registry.txt``
 lists every file as ``name sha256:hash`` (pooch format); ``_SOURCES`` below adds the
 canonical URL, licence and description. Files are resolved in this order, and every
 copy is checked against the registry sha256 before it is used:
@@ -41,7 +41,7 @@ ENV_CACHE = "LIDLIB_CACHE_DIR"
 REGISTRY_FILE = Path(__file__).with_name("registry.txt")
 #: Where committed copies of registered files live (``<repository>/data``); a wheel
 #: install has none and falls back to the mirror and the download cache.
-REPO_DATA = Path(__file__).resolve().parents[1] / "data"
+REPO_DATA = Path(__file__).resolve().parents[2] / "data"
 #: pooch downloader used for all downloads (``None``: pooch's default HTTP one).
 DOWNLOADER: Callable[..., Any] | None = None
 
@@ -349,7 +349,7 @@ def cli_data(argv: list[str]) -> int:
     parser = _Parser(prog="lidlib data", description=(
         "Manage the registered data files. Each file is looked up in the repository's data/ "
         f"folder, then in ${ENV_MIRROR} (a local mirror), then in the download cache ${ENV_CACHE}; "
-        "every copy is checked against its sha256 in lidlib/registry.txt."))
+        "every copy is checked against its sha256 in lidlib/data/registry.txt."))
     sub = parser.add_subparsers(dest="command", required=True, metavar="{list,fetch,verify}")
     helps = {"list": "list every registered file: where a verified copy is, its size, source and licence",
              "fetch": "locate or download (with internet access) each file and print its path",
@@ -404,7 +404,7 @@ _FEATURE_FILES = {"efficientnet-lite0": "cifar10h/efficientnet_lite0_features.np
 COMMITTED_FEATURES: dict[str, tuple[str, str]] = {
     backbone: (f"data/{name}", REGISTRY[name].sha256) for backbone, name in _FEATURE_FILES.items()
 }
-_REPO_ROOT = Path(__file__).resolve().parents[1]
+_REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _check_committed(path: Path, expected: str, what: str, remedy: str) -> str:
@@ -552,7 +552,7 @@ def load_cifar10h_features(backbone: str = "efficientnet-lite0", root: Path | No
             f"--backbone {backbone}` (needs the 'features' extra: pip install -e '.[features]')")
     actual = _check_committed(path, expected, "feature file",
                               "Restore it from git, or re-extract it and update its hash in "
-                              "lidlib/registry.txt and data/cifar10h/PROVENANCE.md.")
+                              "lidlib/data/registry.txt and data/cifar10h/PROVENANCE.md.")
     feats = _read_npy(path)
     if feats.ndim != 2 or feats.shape[0] != 10000:
         raise DataIntegrityError(f"feature file {path}: expected shape (10000, d), got {feats.shape}")

@@ -3,7 +3,7 @@
 Each chapter creates one :class:`Ledger`, records the paper's claims it checks with
 :meth:`Ledger.check` and the numbers behind its figures with :meth:`Ledger.value`,
 saves its figures with :meth:`Ledger.figure`, and finally calls :meth:`Ledger.save`,
-which writes ``results/<chapter>.json`` in the format of ``DESIGN.md``.
+which writes ``results/<chapter>.json`` in the format of docs/architecture.md.
 :func:`write_claims_page` turns all result files into ``book/claims.md``.
 
 A claim the numbers contradict is recorded with ``passed = False``; it is a finding

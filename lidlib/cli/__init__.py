@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from lidlib.profiles import DEFAULT_SEED, PROFILES
+from lidlib.book.profiles import DEFAULT_SEED, PROFILES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,14 +64,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # subcommands with their own argument parsers (they also handle --help themselves)
-_DELEGATED = {"data": ("lidlib.data", "cli_data"), "fit": ("lidlib.fit_cli", "cli_fit"),
-              "features": ("lidlib.features", "cli_features")}
+_DELEGATED = {"data": ("lidlib.data", "cli_data"), "fit": ("lidlib.cli.fit", "cli_fit"),
+              "features": ("lidlib.experiments.features", "cli_features")}
 
 
 def _bench(as_json: bool, small: bool, save: bool = False) -> int:
     import json
 
-    from lidlib import bench, claims
+    from lidlib.book import bench
+    from lidlib.book import claims
 
     root = claims.project_root()
     res = bench.run_all(root, small=small)
@@ -109,8 +110,8 @@ def _run(chapter: str, profile: str, seed: int) -> int:
     """Execute one chapter, then print its claims summary and any verdict that left the baseline."""
     import json
 
-    from lidlib import claims
-    from lidlib.book import ChapterError, baseline_changes, find_root, run_chapter, write_claims
+    from lidlib.book import claims
+    from lidlib.book.build import ChapterError, baseline_changes, find_root, run_chapter, write_claims
 
     root = find_root()
     chapter = chapter_name(chapter)
@@ -142,7 +143,7 @@ def _run(chapter: str, profile: str, seed: int) -> int:
 
 def _baseline(update: bool) -> int:
     """``lidlib baseline``: exit 1 if any verdict in results/ differs from the committed baseline."""
-    from lidlib.book import baseline_changes, find_root, toc_chapters, update_baseline
+    from lidlib.book.build import baseline_changes, find_root, toc_chapters, update_baseline
 
     root = find_root()
     if update:
@@ -168,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "book":
-            from lidlib.book import build_book
+            from lidlib.book.build import build_book
 
             build_book(args.profile, args.seed, execute=not args.no_execute, jobs=args.jobs, force=args.force)
         elif args.command == "run":
@@ -176,13 +177,13 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "baseline":
             return _baseline(args.update)
         elif args.command == "sweep":
-            from lidlib.sweep import parse_seeds, sweep
+            from lidlib.book.sweep import parse_seeds, sweep
 
             chapters = [c.strip() for c in args.chapters.split(",") if c.strip()] or None
             sweep(parse_seeds(args.seeds), args.profile, chapters, scheduler=args.scheduler, n_workers=args.workers)
         elif args.command == "bench":
             if args.builds:
-                from lidlib.book import measure_builds
+                from lidlib.book.build import measure_builds
 
                 measure_builds(profile=args.builds)
                 return 0

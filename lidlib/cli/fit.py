@@ -1,6 +1,6 @@
 """``lidlib fit FILE``: forecast pass@k from what an LLM evaluation produced.
 
-Input (see :mod:`lidlib.formats`; detected automatically, ``--format`` overrides): a
+Input (see :mod:`lidlib.data.formats`; detected automatically, ``--format`` overrides): a
 coverage curve ``k, coverage`` (or ``x, y``); per-problem counts ``n, c``; a long
 per-sample table (CSV, JSONL or Parquet) with a problem and a correctness field; a
 0/1 matrix (problems x samples); EvalPlus ``eval_results.json``; human-eval
@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from lidlib import counts as C
-from lidlib import formats
+from lidlib.data import formats
 from lidlib.beta_model import PasskFit, fit_passk_curve
 
 K_DIGITIZATION_TOL = 0.01  # k in [0.99, 1) (digitization error of k = 1) is read as 1
@@ -476,7 +476,7 @@ def _plot_counts(args, n, c, fc, preds) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from lidlib import plotting
+    from lidlib.book import plotting
 
     nmin = int(n.min())
     kmax = float(max(preds.max() if preds.size else 0, 30 * nmin))
@@ -505,7 +505,7 @@ def _plot_curve(args, data, fits, best) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from lidlib import plotting
+    from lidlib.book import plotting
 
     k, cov = data.k, data.coverage
     preds = np.array(args.predict, dtype=float)
@@ -530,7 +530,7 @@ def _plot_curve(args, data, fits, best) -> None:
 def read_table(path: Path, model: str | None = None) -> tuple[str, dict[str, np.ndarray]]:
     """Read ``path``; return ``("curve", {"k", "coverage"})`` or ``("counts", {"n", "c"[, "group"]})``.
 
-    Kept for callers of the CSV-only reader; :func:`lidlib.formats.read_input` reads
+    Kept for callers of the CSV-only reader; :func:`lidlib.data.formats.read_input` reads
     every supported format. Raises ``ValueError`` with a one-line message.
     """
     d = formats.read_input(path, model=model)
