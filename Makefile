@@ -10,7 +10,7 @@ JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 # extras installed into the venv (CI adds "features" for the torch feature tests)
 EXTRAS ?= book,test
 # every extra, for the lock file
-ALL_EXTRAS := book,test,features,site,bench,lab,parquet,sweep
+ALL_EXTRAS := book,test,features,site,bench,lab,parquet,sweep,lint
 LOCK   := requirements/lock.txt
 PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
 

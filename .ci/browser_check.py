@@ -151,7 +151,9 @@ def check(root: Path) -> tuple[list[str], list[str], int]:
                     if not path.is_file():
                         problems.append(f"{rel}: broken internal link {href}")
                     elif frag and path == page:
-                        if not driver.execute_script("return document.getElementById(arguments[0]) !== null;", unquote(frag)):
+                        if not driver.execute_script(
+                            "return document.getElementById(arguments[0]) !== null;", unquote(frag)
+                        ):
                             problems.append(f"{rel}: link to missing anchor #{frag}")
                 for entry in driver.get_log("browser"):
                     if entry.get("level") != "SEVERE":
@@ -201,9 +203,15 @@ def self_test() -> None:
         )
         problems, _, n = check(Path(tmp))
     found = "\n".join(problems)
-    expected = ["zero natural width: missing.png", "broken internal link", "missing anchor #nothing",
-                "MathJax did not load", "site resource", "another host: https://example.invalid",
-                "explorer 1: the figure did not change"]
+    expected = [
+        "zero natural width: missing.png",
+        "broken internal link",
+        "missing anchor #nothing",
+        "MathJax did not load",
+        "site resource",
+        "another host: https://example.invalid",
+        "explorer 1: the figure did not change",
+    ]
     missing = [e for e in expected if e not in found]
     if n != 3 or missing or any(p.startswith(("index.html", "good.html")) for p in problems):
         raise SystemExit(f"browser_check self-test failed: expected {missing} among {problems}")
@@ -218,8 +226,10 @@ def main(root: Path) -> int:
     for p in problems:
         print(f"browser_check: {p}", file=sys.stderr)
     if not problems:
-        print(f"browser_check: {n} page(s) loaded in Chromium; images, internal links, offline MathJax, no other "
-              f"hosts and explorers ok; screenshots in _build/screenshots/")
+        print(
+            f"browser_check: {n} page(s) loaded in Chromium; images, internal links, offline MathJax, no other "
+            f"hosts and explorers ok; screenshots in _build/screenshots/"
+        )
     return 1 if problems else 0
 
 

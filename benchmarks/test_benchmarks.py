@@ -46,7 +46,9 @@ def test_passk_first_success_simulation(benchmark, instances):
 def test_passk_literal_protocol(benchmark, instances):
     tau, bias, ks = instances
     benchmark.pedantic(
-        lambda: bench._literal_failure(bias, 1 / np.sqrt(tau), 0.1, ks, np.random.default_rng(1)), rounds=1, iterations=1
+        lambda: bench._literal_failure(bias, 1 / np.sqrt(tau), 0.1, ks, np.random.default_rng(1)),
+        rounds=1,
+        iterations=1,
     )
 
 

@@ -32,8 +32,9 @@ the "all training" policy keeps a single attempt, ``k = k_min = 1``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from scipy import interpolate, optimize
@@ -85,7 +86,7 @@ class PowerLawLoss:
         return -self.gamma * self.P * N ** (-self.gamma - 1.0)
 
     @classmethod
-    def fit(cls, Ns, values) -> "PowerLawLoss":
+    def fit(cls, Ns, values) -> PowerLawLoss:
         """Least-squares fit of ``log values = log P - gamma log N``."""
         N = positive("Ns", Ns).ravel()
         v = positive("values", values).ravel()
@@ -175,7 +176,7 @@ class InferenceSurface:
 
     # -- constructors ---------------------------------------------------------------
     @classmethod
-    def from_lid(cls, Ns, ks, beta: float, delta: float, sigma_eta: float, bias_var) -> "InferenceSurface":
+    def from_lid(cls, Ns, ks, beta: float, delta: float, sigma_eta: float, bias_var) -> InferenceSurface:
         r"""Grid from the exact LID engine, ``bias_var = L_gen(N)`` (Eq. 13, 16).
 
         ``bias_var`` is an array (one variance per ``N``) or a callable of ``N``.
@@ -191,7 +192,7 @@ class InferenceSurface:
         return cls(N, k, L)
 
     @classmethod
-    def from_curves(cls, Ns, ks, curves) -> "InferenceSurface":
+    def from_curves(cls, Ns, ks, curves) -> InferenceSurface:
         """Grid from measured failure curves (one row per ``N``), e.g. pass@k data."""
         return cls(Ns, ks, curves)
 
@@ -255,7 +256,7 @@ class WindowSlopeInference:
         Log-spaced points of the least-squares slope over the window.
     """
 
-    def __init__(self, surface: "InferenceSurface", window, n_points: int = 33) -> None:
+    def __init__(self, surface: InferenceSurface, window, n_points: int = 33) -> None:
         k1, k2 = positive("window", window)
         if not (surface.k_range[0] <= k1 < k2 <= surface.k_range[1]):
             raise ValueError(f"window must satisfy {surface.k_range[0]:g} <= k1 < k2 <= {surface.k_range[1]:g}")
@@ -319,7 +320,7 @@ class PowerLawInference:
         return np.zeros(np.broadcast_shapes(np.shape(N), np.shape(k)))
 
     @classmethod
-    def fit(cls, ks, curve, window, beta: float | None = None) -> "PowerLawInference":
+    def fit(cls, ks, curve, window, beta: float | None = None) -> PowerLawInference:
         """Calibrate on one failure curve over ``window = (k1, k2)``.
 
         With ``beta`` given only the prefactor is fitted (geometric mean of
@@ -408,7 +409,9 @@ def dtotal_dN(N, budget, R, gen, inf, c_N=1.0, c_k=1.0) -> np.ndarray:
     N = positive("N", N)
     k = (C - N * cN) / ck
     L = np.asarray(inf(k, N), float)
-    return float(positive("R", R)) * _gen_derivative(gen, N) + L * (inf.dlog_dN(N, k) + (cN / ck) * inf.beta_eff(N, k) / k)
+    return float(positive("R", R)) * _gen_derivative(gen, N) + L * (
+        inf.dlog_dN(N, k) + (cN / ck) * inf.beta_eff(N, k) / k
+    )
 
 
 @dataclass(frozen=True)
@@ -490,7 +493,12 @@ def optimal_allocation(
     i = int(np.argmin(vals))
     a, b = x[max(i - 1, 0)], x[min(i + 1, x.size - 1)]
     res = optimize.minimize_scalar(f, bounds=(a, b), method="bounded", options={"xatol": xatol})
-    cands = [(float(res.fun), float(res.x)), (float(vals[i]), float(x[i])), (float(vals[0]), float(x[0])), (float(vals[-1]), float(x[-1]))]
+    cands = [
+        (float(res.fun), float(res.x)),
+        (float(vals[i]), float(x[i])),
+        (float(vals[0]), float(x[0])),
+        (float(vals[-1]), float(x[-1])),
+    ]
     best_val, best_x = min(cands)
     N = float(np.exp(best_x))
     span = x[-1] - x[0]
@@ -547,7 +555,9 @@ def _solve_sign_changes(g: Callable, lo: float, hi: float, n: int) -> tuple[np.n
     return np.exp(np.array(roots)), np.exp(x), vals
 
 
-def solve_eq24(gen, inf, budget, *, R=1.0, c_N=1.0, c_k=1.0, N_min=None, N_max=None, k_min=1.0, n_scan=200) -> tuple[float, str]:
+def solve_eq24(
+    gen, inf, budget, *, R=1.0, c_N=1.0, c_k=1.0, N_min=None, N_max=None, k_min=1.0, n_scan=200
+) -> tuple[float, str]:
     """Allocation predicted by Eq. 24: ``(N, kind)``.
 
     Roots of :func:`eq24_residual` where it changes sign from + to - (a minimum of the
@@ -569,7 +579,9 @@ def solve_eq24(gen, inf, budget, *, R=1.0, c_N=1.0, c_k=1.0, N_min=None, N_max=N
     return float(N), kind
 
 
-def solve_eq25(gen: PowerLawLoss, inf: PowerLawInference, budget, *, R=1.0, c_N=1.0, c_k=1.0, N_min=None, N_max=None, k_min=1.0) -> tuple[float, str]:
+def solve_eq25(
+    gen: PowerLawLoss, inf: PowerLawInference, budget, *, R=1.0, c_N=1.0, c_k=1.0, N_min=None, N_max=None, k_min=1.0
+) -> tuple[float, str]:
     r"""Closed-form optimum of the constant-exponent problem (Eq. 25): ``(N, kind)``.
 
     With :math:`\tilde N = N c_N`, Eq. 25 reads
@@ -599,7 +611,9 @@ def solve_eq25(gen: PowerLawLoss, inf: PowerLawInference, budget, *, R=1.0, c_N=
     return float(np.exp(optimize.brentq(h, a, b, xtol=1e-13))), "interior"
 
 
-def marginal_training_share(gen, inf, budgets, *, R=1.0, c_N=1.0, c_k=1.0, N_min=None, N_max=None, k_min=1.0) -> tuple[np.ndarray, np.ndarray]:
+def marginal_training_share(
+    gen, inf, budgets, *, R=1.0, c_N=1.0, c_k=1.0, N_min=None, N_max=None, k_min=1.0
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Optimal ``N`` along a sequence of budgets and the share of each *extra* unit
     of budget spent on training, :math:`c_N\,\Delta N_\star/\Delta C` (between
     consecutive budgets; the first entry is NaN).
@@ -610,14 +624,17 @@ def marginal_training_share(gen, inf, budgets, *, R=1.0, c_N=1.0, c_k=1.0, N_min
     Cs = positive("budgets", budgets).ravel()
     if np.any(np.diff(Cs) <= 0):
         raise ValueError("budgets must be strictly increasing")
-    Ns = np.array([optimal_allocation(gen, inf, C, R=R, c_N=c_N, c_k=c_k, N_min=N_min, N_max=N_max, k_min=k_min).N for C in Cs])
+    Ns = np.array(
+        [optimal_allocation(gen, inf, C, R=R, c_N=c_N, c_k=c_k, N_min=N_min, N_max=N_max, k_min=k_min).N for C in Cs]
+    )
     marg = np.full(Cs.size, np.nan)
     marg[1:] = float(c_N) * np.diff(Ns) / np.diff(Cs)
     return Ns, marg
 
 
-def budget_sweep(models: dict, budgets, shares, *, R: float, c_N: float = 1.0, c_k: float = 1.0,
-                 N_min=None, feasible=None) -> dict[str, dict[str, Any]]:
+def budget_sweep(
+    models: dict, budgets, shares, *, R: float, c_N: float = 1.0, c_k: float = 1.0, N_min=None, feasible=None
+) -> dict[str, dict[str, Any]]:
     """The objective over training share and budget, and the optimum at every budget (Fig. 2, budget view).
 
     Parameters
@@ -650,5 +667,8 @@ def budget_sweep(models: dict, budgets, shares, *, R: float, c_N: float = 1.0, c
             ok = (sh * C / c_N >= lo) & (sh * C / c_N <= hi)
             if ok.any():
                 Z[i, ok] = loss_map(gen, inf, C, sh[ok], [R], c_N, c_k)[0]
-        out[name] = {"map": Z, "optima": [optimal_allocation(gen, inf, C, R=R, c_N=c_N, c_k=c_k, N_min=N_min) for C in Cs]}
+        out[name] = {
+            "map": Z,
+            "optima": [optimal_allocation(gen, inf, C, R=R, c_N=c_N, c_k=c_k, N_min=N_min) for C in Cs],
+        }
     return out

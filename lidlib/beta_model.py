@@ -116,7 +116,9 @@ def beta_model_coverage(
     return _out(A * (1.0 - np.asarray(beta_model_failure(ks, a, b))))
 
 
-def inference_loss(ks: ArrayLike, a: ArrayLike, b: ArrayLike, amplitude: ArrayLike = 1.0) -> float | NDArray[np.float64]:
+def inference_loss(
+    ks: ArrayLike, a: ArrayLike, b: ArrayLike, amplitude: ArrayLike = 1.0
+) -> float | NDArray[np.float64]:
     r"""The inference loss ``L_inference(k) = A E[p^k]`` (Eq. 9)."""
     A = probability("amplitude", amplitude)
     return _out(A * np.asarray(beta_model_failure(ks, a, b)))
@@ -181,7 +183,7 @@ _EM_SHIFT = 16  # terms summed exactly before the Euler-Maclaurin tail
 
 def _hurwitz_tail(kappa: NDArray, q: NDArray) -> NDArray:
     """``zeta(kappa, q)`` minus its divergent leading term, for q >= _EM_SHIFT (EM series)."""
-    return q ** -kappa / 2 + kappa * q ** (-kappa - 1) / 12 - kappa * (kappa + 1) * (kappa + 2) * q ** (-kappa - 3) / 720
+    return q**-kappa / 2 + kappa * q ** (-kappa - 1) / 12 - kappa * (kappa + 1) * (kappa + 2) * q ** (-kappa - 3) / 720
 
 
 def _lead_diff(kappa: NDArray, q1: NDArray, q2: NDArray) -> NDArray:
@@ -278,7 +280,9 @@ def coverage_at_cost(
 # ---------------------------------------------------------------------------
 
 
-def coverage_from_counts(n: ArrayLike, c: ArrayLike, ks: ArrayLike | None = None, n_k: int = 40) -> tuple[NDArray, NDArray]:
+def coverage_from_counts(
+    n: ArrayLike, c: ArrayLike, ks: ArrayLike | None = None, n_k: int = 40
+) -> tuple[NDArray, NDArray]:
     r"""Dataset coverage from per-problem counts with the unbiased pass@k estimator.
 
     ``coverage(k) = mean_i [1 - C(n_i - c_i, k) / C(n_i, k)]`` (Chen et al. 2021),
@@ -366,9 +370,16 @@ class PasskFit:
     def as_dict(self) -> dict[str, Any]:
         """Plain-JSON summary (NaN standard errors become ``None``)."""
         clean = lambda d: {n: (v if np.isfinite(v) else None) for n, v in d.items()}  # noqa: E731
-        return {"model": self.model, "params": clean(self.params), "stderr": clean(self.stderr),
-                "rms_log_failure": self.rms_log_failure, "n_points": self.n_points, "max_k": self.max_k,
-                "at_bound": list(self.at_bound), "method": self.method}
+        return {
+            "model": self.model,
+            "params": clean(self.params),
+            "stderr": clean(self.stderr),
+            "rms_log_failure": self.rms_log_failure,
+            "n_points": self.n_points,
+            "max_k": self.max_k,
+            "at_bound": list(self.at_bound),
+            "method": self.method,
+        }
 
 
 _FAILURE_FLOOR = 1e-9  # 1 - coverage is clipped here before taking logs
@@ -449,7 +460,11 @@ def fit_passk_curve(
     f = _log_fail_beta if model == "beta" else _log_fail_eff
     if model == "beta":
         lo, hi = [-9.0, -9.0, 0.05], [9.0, 4.0, 1.0]
-        starts = [(la, lb) for la in (np.log(0.5), np.log(3.0), np.log(20.0)) for lb in (np.log(0.1), np.log(0.4), np.log(1.5))]
+        starts = [
+            (la, lb)
+            for la in (np.log(0.5), np.log(3.0), np.log(20.0))
+            for lb in (np.log(0.1), np.log(0.4), np.log(1.5))
+        ]
         names = ("a", "b", "A")
     else:
         lo, hi = [-30.0, 0.0, 0.05], [-1e-9, 4.0, 1.0]
@@ -469,7 +484,9 @@ def fit_passk_curve(
         x0 = np.array([*s, 0.98][:n_par])
         x0 = np.clip(x0, np.array(lo) + 1e-6, np.array(hi) - 1e-6)
         try:
-            r = optimize.least_squares(resid, x0, bounds=(lo, hi), method="trf", x_scale="jac", xtol=1e-12, ftol=1e-12, gtol=1e-12)
+            r = optimize.least_squares(
+                resid, x0, bounds=(lo, hi), method="trf", x_scale="jac", xtol=1e-12, ftol=1e-12, gtol=1e-12
+            )
         except (ValueError, FloatingPointError):  # pragma: no cover - defensive
             continue
         if best is None or r.cost < best.cost:

@@ -178,7 +178,9 @@ def failure_at(n: ArrayLike, c: ArrayLike, ks: ArrayLike, *, beyond_n: str = "ra
     kk = np.minimum(k1, np.min(n))  # evaluate NaN-flagged k at a valid k, overwrite below
     ok = n_a - c_a >= kk
     m = np.where(ok, n_a - c_a, kk)  # keep lgamma arguments >= 1 where F = 0
-    logf = special.gammaln(m + 1) - special.gammaln(m - kk + 1) - special.gammaln(n_a + 1) + special.gammaln(n_a - kk + 1)
+    logf = (
+        special.gammaln(m + 1) - special.gammaln(m - kk + 1) - special.gammaln(n_a + 1) + special.gammaln(n_a - kk + 1)
+    )
     out = np.where(ok, np.exp(logf), 0.0)
     out[..., np.atleast_1d(over)] = np.nan
     return out.reshape(out.shape[:-1] + k.shape)
@@ -372,8 +374,17 @@ def paired_differences(values, boot, pairs, *, level: float = 0.95) -> list[dict
     for i, j in pairs:
         d = b[i] - b[j]
         lo, hi = np.percentile(d, [q, 100 - q])
-        out.append({"i": int(i), "j": int(j), "diff": float(v[i] - v[j]), "lo": float(lo), "hi": float(hi),
-                    "se": float(d.std(ddof=1)), "p_le_0": float(np.mean(d <= 0))})
+        out.append(
+            {
+                "i": int(i),
+                "j": int(j),
+                "diff": float(v[i] - v[j]),
+                "lo": float(lo),
+                "hi": float(hi),
+                "se": float(d.std(ddof=1)),
+                "p_le_0": float(np.mean(d <= 0)),
+            }
+        )
     return out
 
 
@@ -462,7 +473,9 @@ def compare_saturation_gls(x, y, cov, *, ridge: float = 1e-10) -> SaturationComp
         for lc_shift in (-2.0, 2.0):
             p0 = [y_a.max() + 0.1 * span, 2.0 * span, -nu0 * float(np.median(lx)) + lc_shift, nu0]
             try:
-                r = optimize.least_squares(resid, p0, jac=jac, bounds=([-np.inf, -np.inf, -200, 1e-4], [np.inf, np.inf, 200, 20]))
+                r = optimize.least_squares(
+                    resid, p0, jac=jac, bounds=([-np.inf, -np.inf, -200, 1e-4], [np.inf, np.inf, 200, 20])
+                )
             except (ValueError, np.linalg.LinAlgError):
                 continue
             if best is None or r.cost < best.cost:
@@ -472,8 +485,15 @@ def compare_saturation_gls(x, y, cov, *, ridge: float = 1e-10) -> SaturationComp
     chi2_sat = float(2.0 * best.cost)
     b, d, lc, nu = best.x
     a_sat, a_lin = aic(chi2_sat, 4), aic(chi2_lin, 2)
-    return SaturationComparison((float(b), float(d), float(np.exp(lc)), float(nu)), (float(lin[0]), float(lin[1])),
-                                chi2_sat, chi2_lin, a_sat, a_lin, a_lin - a_sat)
+    return SaturationComparison(
+        (float(b), float(d), float(np.exp(lc)), float(nu)),
+        (float(lin[0]), float(lin[1])),
+        chi2_sat,
+        chi2_lin,
+        a_sat,
+        a_lin,
+        a_lin - a_sat,
+    )
 
 
 def window_slopes(ks: ArrayLike, curves: ArrayLike, windows: ArrayLike) -> NDArray[np.float64]:
@@ -607,9 +627,16 @@ class CountFit:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-JSON summary."""
-        return {"model": self.model, "params": dict(self.params), "ci": {k: list(v) for k, v in self.ci.items()},
-                "loglik": self.loglik, "aic": self.aic, "bic": self.bic, "n_problems": self.n_problems,
-                "ci_method": self.ci_method}
+        return {
+            "model": self.model,
+            "params": dict(self.params),
+            "ci": {k: list(v) for k, v in self.ci.items()},
+            "loglik": self.loglik,
+            "aic": self.aic,
+            "bic": self.bic,
+            "n_problems": self.n_problems,
+            "ci_method": self.ci_method,
+        }
 
 
 def _names(model: str) -> tuple[str, ...]:
@@ -755,13 +782,24 @@ def _fit_pairs(nu: NDArray, cu: NDArray, w: NDArray, model: str, ci: bool = Fals
         return -float(w @ ll), -np.array([w @ (r * ga), w @ (r * gb), w @ gA])
 
     zero = float(w[cu == 0].sum() / w.sum())
-    starts = [np.array([la, lb]) for la, lb in ((np.log(3.0), np.log(0.3)), (np.log(30.0), np.log(0.1)),
-                                                   (np.log(0.5), np.log(1.0)), (np.log(10.0), np.log(0.03)))]
+    starts = [
+        np.array([la, lb])
+        for la, lb in (
+            (np.log(3.0), np.log(0.3)),
+            (np.log(30.0), np.log(0.1)),
+            (np.log(0.5), np.log(1.0)),
+            (np.log(10.0), np.log(0.03)),
+        )
+    ]
     best = _maximise(lambda th: _bb_only(nll, th, q), starts, bounds[:2])
     if q == 3:  # start the zero-inflated fit from the beta-binomial optimum (A ~ 1) and with a point mass
         la, lb = best.x
         logit_z = special.logit(np.clip(1.0 - 0.5 * zero, 0.05, 0.99))
-        starts = [np.array([la, lb, 6.0]), np.array([la, lb + 0.5, logit_z]), np.array([np.log(3.0), np.log(1.0), logit_z])]
+        starts = [
+            np.array([la, lb, 6.0]),
+            np.array([la, lb + 0.5, logit_z]),
+            np.array([np.log(3.0), np.log(1.0), logit_z]),
+        ]
         best = _maximise(nll, starts, bounds)
     th = best.x
     f_hat = float(best.fun)
@@ -1002,8 +1040,11 @@ def _mixture_pairs(nu: NDArray, cu: NDArray, w: NDArray, smooth: float, n_grid: 
         raise ValueError(f"smooth must be >= 0, got {smooth!r}")
     u = np.linspace(np.log(1e-3 / nu.max()), np.log(0.9999), n_grid)
     s = np.exp(u)
-    logB = (special.gammaln(nu + 1) - special.gammaln(cu + 1) - special.gammaln(nu - cu + 1))[:, None] \
-        + cu[:, None] * u[None, :] + (nu - cu)[:, None] * np.log1p(-s)[None, :]
+    logB = (
+        (special.gammaln(nu + 1) - special.gammaln(cu + 1) - special.gammaln(nu - cu + 1))[:, None]
+        + cu[:, None] * u[None, :]
+        + (nu - cu)[:, None] * np.log1p(-s)[None, :]
+    )
     B = np.exp(logB - logB.max(axis=1, keepdims=True))
     D2 = np.diff(np.eye(n_grid), 2, axis=0)
     Pen = smooth * D2.T @ D2
@@ -1123,7 +1164,9 @@ def select_forecaster(
     return best, scores
 
 
-def forecast_failure(n: ArrayLike, c: ArrayLike, ks: ArrayLike, method: str = "auto", *, rng=0) -> tuple[NDArray[np.float64], str]:
+def forecast_failure(
+    n: ArrayLike, c: ArrayLike, ks: ArrayLike, method: str = "auto", *, rng=0
+) -> tuple[NDArray[np.float64], str]:
     r"""Forecast the dataset failure ``1 - pass@k`` at any ``ks >= 1`` (also ``k > n``).
 
     Parameters
@@ -1318,8 +1361,11 @@ def backtest_summary(bt: dict[str, Any]) -> dict[str, dict[str, NDArray[np.float
         e = np.stack([b["abs_log_error"][meth] for b in bts])  # (models, m, seeds, ratios)
         per_seed = np.nanmean(e, axis=(0, 3))  # (m, seeds)
         R = per_seed.shape[1]
-        out[meth] = {"mae": per_seed.mean(axis=1), "se": per_seed.std(axis=1, ddof=1) / np.sqrt(R) if R > 1 else np.full(per_seed.shape[0], np.nan),
-                     "per_seed": per_seed}
+        out[meth] = {
+            "mae": per_seed.mean(axis=1),
+            "se": per_seed.std(axis=1, ddof=1) / np.sqrt(R) if R > 1 else np.full(per_seed.shape[0], np.nan),
+            "per_seed": per_seed,
+        }
     return out
 
 
@@ -1388,7 +1434,11 @@ def plan_samples(
         reference = 1.0 - float(_pair_failure(*pr, np.array([np.floor(K)]))[0])
     else:
         reference = 1.0 - float(FORECASTERS[method](*pr, np.array([float(K)]))[0])
-    ms = np.unique(np.round(np.geomspace(3, m, 8))) if grid is None else np.unique(np.atleast_1d(as_float_array("grid", grid)))
+    ms = (
+        np.unique(np.round(np.geomspace(3, m, 8)))
+        if grid is None
+        else np.unique(np.atleast_1d(as_float_array("grid", grid)))
+    )
     ms = ms[(ms >= 1) & (ms <= m)]
     err_q = np.full(ms.size, np.nan)
     for i, mm in enumerate(ms):
@@ -1396,7 +1446,13 @@ def plan_samples(
         for _ in range(R):
             cm = thin_counts(nn, cm_full, int(mm), g)
             try:
-                e.append(abs(1.0 - float(FORECASTERS[method](*_pairs(np.full_like(cm, mm), cm), np.array([float(K)]))[0]) - reference))
+                e.append(
+                    abs(
+                        1.0
+                        - float(FORECASTERS[method](*_pairs(np.full_like(cm, mm), cm), np.array([float(K)]))[0])
+                        - reference
+                    )
+                )
             except ValueError:
                 e.append(np.inf)
         err_q[i] = np.quantile(e, quantile)
@@ -1410,9 +1466,19 @@ def plan_samples(
                 m_needed, extrap = float(np.exp((np.log(eps) - ic) / sl)), True
     boot = bootstrap_forecast(nn, cm_full, [float(K)], method, 100, g, within="none")[:, 0]
     lo, hi = np.nanpercentile(1.0 - boot, [100 * (1 - quantile) / 2, 100 * (1 + quantile) / 2])
-    return {"m_needed": m_needed, "extrapolated": extrap, "grid": ms, "error_q": err_q, "quantile": quantile,
-            "problems_halfwidth": float((hi - lo) / 2), "reference": reference, "K": float(K), "eps": float(eps), "m": m,
-            "n_problems": int(n_a.size)}
+    return {
+        "m_needed": m_needed,
+        "extrapolated": extrap,
+        "grid": ms,
+        "error_q": err_q,
+        "quantile": quantile,
+        "problems_halfwidth": float((hi - lo) / 2),
+        "reference": reference,
+        "K": float(K),
+        "eps": float(eps),
+        "m": m,
+        "n_problems": int(n_a.size),
+    }
 
 
 def allocate_samples(n: ArrayLike, c: ArrayLike, K: float, extra: int) -> NDArray[np.int64]:
@@ -1488,7 +1554,12 @@ def problem_difficulty(n: ArrayLike, c: ArrayLike, K: float | None = None) -> di
     except ValueError:
         pa, pb = 0.5, 0.5
     al, be = c_a + pa, n_a - c_a + pb
-    out = {"s_raw": c_a / n_a, "s_mean": al / (al + be), "s_lo": stats.beta.ppf(0.05, al, be), "s_hi": stats.beta.ppf(0.95, al, be)}
+    out = {
+        "s_raw": c_a / n_a,
+        "s_mean": al / (al + be),
+        "s_lo": stats.beta.ppf(0.05, al, be),
+        "s_hi": stats.beta.ppf(0.95, al, be),
+    }
     if K is not None:
         out["failure_K"] = np.exp(special.betaln(al, be + float(K)) - special.betaln(al, be))
     return out

@@ -81,9 +81,7 @@ def _stirling_corr(z: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
-def _log_window_prob(
-    m: NDArray[np.float64], h: NDArray[np.float64], log_h: NDArray[np.float64]
-) -> NDArray[np.float64]:
+def _log_window_prob(m: NDArray[np.float64], h: NDArray[np.float64], log_h: NDArray[np.float64]) -> NDArray[np.float64]:
     """``log P(|Z - m| <= h)`` for standard normal ``Z``, ``m >= 0``, ``h > 0`` (``log_h = log h``).
 
     Three branches, none of which cancels catastrophically:
@@ -762,7 +760,9 @@ def _gap_mixture(
     r = R[:, None] * t[None, :]
     safe_sd = np.where(point, 1.0, sd_r)
     z = r / safe_sd[:, None]
-    weights = w_tau[:, None] * (2.0 * wt[None, :] * R[:, None] / safe_sd[:, None]) * np.exp(-0.5 * z * z - _LOG_SQRT_2PI)
+    weights = (
+        w_tau[:, None] * (2.0 * wt[None, :] * R[:, None] / safe_sd[:, None]) * np.exp(-0.5 * z * z - _LOG_SQRT_2PI)
+    )
     weights[point] = 0.0
     weights[point, 0] = w_tau[point]  # point mass: r = 0 (r[point] is all zeros)
     hh = np.broadcast_to(h[:, None], r.shape)
@@ -1000,8 +1000,15 @@ def survival_check(
     above = n - np.cumsum(counts, axis=1)[:, :-1]  # #{U < L(k_j)} for j = 1..m
     z_null = (above / n - Lt) / np.sqrt(Lt * (1.0 - Lt) / n)
     return SurvivalCheck(
-        ks=k, estimate=est, standard_error=se, exact=L, z=z, testable=testable, n=n,
-        max_abs_z=float(np.max(np.abs(z[testable]))), null_max_abs_z=np.max(np.abs(z_null), axis=1),
+        ks=k,
+        estimate=est,
+        standard_error=se,
+        exact=L,
+        z=z,
+        testable=testable,
+        n=n,
+        max_abs_z=float(np.max(np.abs(z[testable]))),
+        null_max_abs_z=np.max(np.abs(z_null), axis=1),
     )
 
 

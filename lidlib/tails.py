@@ -59,9 +59,7 @@ def lower_tail_index(samples, k: int, *, corrected: bool = True) -> tuple[float,
         a, b = p
         return -(a - 1.0) * L - float(np.log1p(b * t).sum()) + k * np.log(1.0 / a + b / (a + 1.0))
 
-    res = optimize.minimize(
-        nll, x0=[a_hill, 0.0], method="L-BFGS-B", bounds=[(1e-6, None), (-1.0 + 1e-9, None)]
-    )
+    res = optimize.minimize(nll, x0=[a_hill, 0.0], method="L-BFGS-B", bounds=[(1e-6, None), (-1.0 + 1e-9, None)])
     a, b = res.x
     # observed information: Hessian of nll (closed form)
     Z = 1.0 / a + b / (a + 1.0)
@@ -299,7 +297,9 @@ def tauberian_onset(
 
     def gap(k):
         k = np.asarray(k, dtype=float)
-        r = passk.population_failure(k, beta, delta, sigma_eta, bias_var) / bias_free_asymptote(k, beta, delta, sigma_eta)
+        r = passk.population_failure(k, beta, delta, sigma_eta, bias_var) / bias_free_asymptote(
+            k, beta, delta, sigma_eta
+        )
         return np.abs(r - 1.0) - tol
 
     grid = np.logspace(0.0, math.log10(k_max), 241)
@@ -373,7 +373,9 @@ class PrecisionLaw:
             return np.full(k.shape, np.nan)
         return self.tail_constant * special.gamma(self.beta + 1.0) * (k * c) ** (-self.beta)
 
-    def failure(self, ks, delta: float, sigma_eta: float, *, panels_per_unit: float = 2.0, order: int = 10) -> np.ndarray:
+    def failure(
+        self, ks, delta: float, sigma_eta: float, *, panels_per_unit: float = 2.0, order: int = 10
+    ) -> np.ndarray:
         r"""Exact :math:`\mathbb E[(1 - s(0, \tau))^k]` by Gauss-Legendre quadrature in ``log tau``.
 
         Below ``tau_lo = min((1e-8 / (k_max c_delta))^2, F^-1(1e-10))`` every attempt

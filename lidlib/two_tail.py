@@ -108,7 +108,9 @@ def success_cdf(
     return out + intrinsic if part == "total" else out
 
 
-def window_exponents(ks, window, bias_vars, beta: float, delta: float, sigma_eta: float, *, excess: bool = False) -> np.ndarray:
+def window_exponents(
+    ks, window, bias_vars, beta: float, delta: float, sigma_eta: float, *, excess: bool = False
+) -> np.ndarray:
     r"""Local exponent of the exact failure in a fixed ``k``-window, for several bias variances.
 
     For each ``v`` in ``bias_vars``: :func:`lidlib.slopes.local_slope` of
@@ -230,7 +232,9 @@ def ridge_passk_experiment(
             per = np.exp(np.outer(np.log1p(-s), ks))  # (n_test, n_k)
             fail[i, j] = per.mean(axis=0)
             fail_se[i, j] = per.std(axis=0, ddof=1) / np.sqrt(n_test)
-            both = population_failure(np.concatenate([ks, 2 * ks]), lid.beta, delta, lid.sigma_eta, bias_var=l_gen[i, j])
+            both = population_failure(
+                np.concatenate([ks, 2 * ks]), lid.beta, delta, lid.sigma_eta, bias_var=l_gen[i, j]
+            )
             pred[i, j] = both[: ks.size]
             # per-instance variance of (1-s)^k is E[(1-s)^2k] - L(k)^2, known exactly
             pred_se[i, j] = np.sqrt(np.maximum(both[ks.size :] - pred[i, j] ** 2, 0.0) / n_test)
@@ -376,8 +380,9 @@ def upper_tail_power(q: float, rho: float = 0.0) -> float:
     return q / (q + 1.0 + rho)
 
 
-def bias_log_failure_saddle(ks, bias_var: float, delta: float, sigma_eta: float, q: float = 1.0, *,
-                            tau_max: float | None = None) -> np.ndarray:
+def bias_log_failure_saddle(
+    ks, bias_var: float, delta: float, sigma_eta: float, q: float = 1.0, *, tau_max: float | None = None
+) -> np.ndarray:
     r"""Leading-order :math:`\ln\mathcal L_{\rm bias}(k)` from the saddle over the precision (this book).
 
     An instance with precision :math:`\tau` and bias ``B`` fails ``k`` attempts when (small
@@ -410,8 +415,9 @@ def bias_log_failure_saddle(ks, bias_var: float, delta: float, sigma_eta: float,
     return -(1.0 + q) * (A / q) ** (q / (q + 1.0))
 
 
-def bias_exponent_saddle_q(ks, bias_var: float, delta: float, sigma_eta: float, q: float = 1.0, *,
-                           tau_max: float | None = None) -> np.ndarray:
+def bias_exponent_saddle_q(
+    ks, bias_var: float, delta: float, sigma_eta: float, q: float = 1.0, *, tau_max: float | None = None
+) -> np.ndarray:
     r"""Local exponent :math:`-d\ln\mathcal L_{\rm bias}/d\ln k` of :func:`bias_log_failure_saddle`.
 
     :math:`q^{1/(q+1)}(\sigma_\eta^2/v)^{q/(q+1)}\ell^{-1/(q+1)}`; with ``tau_max``:
@@ -441,8 +447,7 @@ def fitted_power(vs, gammas) -> tuple[float, float]:
 # ---------------------------------------------------------------------------
 
 
-def crossover_log_k(beta: float, delta: float, sigma_eta: float, bias_var: float, *,
-                    log_k_max: float = 60.0) -> float:
+def crossover_log_k(beta: float, delta: float, sigma_eta: float, bias_var: float, *, log_k_max: float = 60.0) -> float:
     r"""Exact ``ln(k* c_delta)``: where the bias causes half of the failures (Gamma precision).
 
     ``k*`` solves :math:`\mathcal L(k;v)-\mathcal L(k;0) = \mathcal L(k;0)` (the share of
@@ -499,8 +504,9 @@ def crossover_log_k_leading(beta: float, sigma_eta: float, bias_var: float, q: f
     return ((1.0 + q) / beta) ** (q + 1.0) / q**q * (float(sigma_eta) ** 2 / v) ** q
 
 
-def bias_exponent_offset(beta: float, ks, delta: float, sigma_eta: float, q: float = 1.0, *,
-                         bounded: bool = False) -> np.ndarray:
+def bias_exponent_offset(
+    beta: float, ks, delta: float, sigma_eta: float, q: float = 1.0, *, bounded: bool = False
+) -> np.ndarray:
     r"""Next-order, ``v``-independent term of the local bias exponent (this book's derivation).
 
     Laplace's method around the saddle :math:`\tau_*` of :func:`bias_log_failure_saddle`,

@@ -38,9 +38,11 @@ def require_mirror_data(*names: str) -> None:
     missing = [r["name"] for r in data.verify(list(names)) if r["status"] != "ok"]
     if not missing:
         return
-    reason = (f"needs {', '.join(missing)}, which is not in the repository: run "
-              f"`lidlib data fetch {' '.join(missing)}` with internet access, or set "
-              f"LIDLIB_DATA_DIR to a local mirror (set {REQUIRE_ENV}=1 to fail instead of skipping)")
+    reason = (
+        f"needs {', '.join(missing)}, which is not in the repository: run "
+        f"`lidlib data fetch {' '.join(missing)}` with internet access, or set "
+        f"LIDLIB_DATA_DIR to a local mirror (set {REQUIRE_ENV}=1 to fail instead of skipping)"
+    )
     skip_unless_required(reason)
 
 
@@ -48,7 +50,9 @@ def require_mirror_dir() -> Path:
     """The mirror directory named by ``LIDLIB_DATA_DIR``, or skip/fail as above."""
     if MIRROR and Path(MIRROR).is_dir():
         return Path(MIRROR)
-    reason = (f"checks the project's offline data mirror itself (a folder of the original data files, as on "
-              f"the CI machine; users do not need one): set LIDLIB_DATA_DIR to it (now {MIRROR or 'unset'}; "
-              f"{REQUIRE_ENV}=1 fails instead of skipping)")
+    reason = (
+        f"checks the project's offline data mirror itself (a folder of the original data files, as on "
+        f"the CI machine; users do not need one): set LIDLIB_DATA_DIR to it (now {MIRROR or 'unset'}; "
+        f"{REQUIRE_ENV}=1 fails instead of skipping)"
+    )
     skip_unless_required(reason)

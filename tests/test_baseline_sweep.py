@@ -15,8 +15,16 @@ def _project(tmp_path, verdict_x="pass", seed=0, profile="quick"):
     (tmp_path / "notebooks").mkdir(exist_ok=True)
     (tmp_path / "book").mkdir(exist_ok=True)
     led = claims.Ledger("c", profile, seed)
-    led.check("x", "s", "r", measured=0.0 if verdict_x == "pass" else 5.0, expected=0.0, tolerance=1.0,
-              kind="paper", fails_if="off by more than 1")
+    led.check(
+        "x",
+        "s",
+        "r",
+        measured=0.0 if verdict_x == "pass" else 5.0,
+        expected=0.0,
+        tolerance=1.0,
+        kind="paper",
+        fails_if="off by more than 1",
+    )
     led.not_run("y", "s", "r", "finding", "no data")
     led.save(tmp_path / "results")
 
@@ -52,7 +60,9 @@ def test_committed_baseline_covers_every_chapter():
     assert set(base["verdicts"].values()) <= set(claims.STATUSES)
 
 
-@pytest.mark.parametrize("text, seeds", [("0-9", list(range(10))), ("1,3,5", [1, 3, 5]), ("0-2,7", [0, 1, 2, 7]), ("4", [4])])
+@pytest.mark.parametrize(
+    "text, seeds", [("0-9", list(range(10))), ("1,3,5", [1, 3, 5]), ("0-2,7", [0, 1, 2, 7]), ("4", [4])]
+)
 def test_parse_seeds(text, seeds):
     assert parse_seeds(text) == seeds
 
@@ -65,7 +75,9 @@ def test_parse_seeds_rejects_bad_input(text):
 
 @pytest.mark.slow
 def test_sweep_runs_seeds_on_a_local_dask_cluster(tmp_path, monkeypatch):
-    pytest.importorskip("distributed", reason="needs the sweep extra: pip install -c requirements/lock.txt -e '.[sweep]'")
+    pytest.importorskip(
+        "distributed", reason="needs the sweep extra: pip install -c requirements/lock.txt -e '.[sweep]'"
+    )
     from lidlib.book.sweep import sweep
 
     monkeypatch.delenv("LIDLIB_RESULTS_DIR", raising=False)
@@ -74,11 +86,12 @@ def test_sweep_runs_seeds_on_a_local_dask_cluster(tmp_path, monkeypatch):
     (tmp_path / "book").mkdir()
     (tmp_path / "notebooks" / "mini.md").write_text(
         "---\nkernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n---\n\n"
-        "```{code-cell} ipython3\n:tags: [parameters]\nprofile = \"quick\"\nseed = 0\n```\n\n"
-        "```{code-cell} ipython3\nfrom lidlib.book.claims import Ledger\nled = Ledger(\"mini\", profile, seed)\n"
-        "led.check(\"odd\", \"seed is even\", \"n/a\", measured=seed % 2, expected=0, tolerance=0, kind=\"method\", fails_if=\"odd seed\")\n"
-        "led.check(\"same\", \"always\", \"n/a\", measured=0, expected=0, tolerance=0, kind=\"method\", fails_if=\"never\")\n"
-        "led.save()\n```\n")
+        '```{code-cell} ipython3\n:tags: [parameters]\nprofile = "quick"\nseed = 0\n```\n\n'
+        '```{code-cell} ipython3\nfrom lidlib.book.claims import Ledger\nled = Ledger("mini", profile, seed)\n'
+        'led.check("odd", "seed is even", "n/a", measured=seed % 2, expected=0, tolerance=0, kind="method", fails_if="odd seed")\n'
+        'led.check("same", "always", "n/a", measured=0, expected=0, tolerance=0, kind="method", fails_if="never")\n'
+        "led.save()\n```\n"
+    )
     out = sweep([0, 1, 2], "quick", root=tmp_path, n_workers=1, log=lambda *a: None)
     agg = json.loads(out.read_text())
     assert agg["seeds"] == [0, 1, 2]

@@ -7,7 +7,9 @@ from lidlib.book import bench
 
 def test_small_bench_reports_every_figure_and_checks_correctness(tmp_path):
     (tmp_path / "book" / "timings").mkdir(parents=True)
-    (tmp_path / "book" / "timings" / "quick.json").write_text(json.dumps({"profile": "quick", "seed": 0, "seconds": {"a": 1.5, "b": 2.0}}))
+    (tmp_path / "book" / "timings" / "quick.json").write_text(
+        json.dumps({"profile": "quick", "seed": 0, "seconds": {"a": 1.5, "b": 2.0}})
+    )
     # a saved benchmark sits beside the chapter timings and is not one of them
     (tmp_path / "book" / "timings" / "bench.json").write_text(json.dumps({"passk_exact_vs_literal_speedup": 1.0}))
     r = bench.run_all(tmp_path, small=True)

@@ -321,6 +321,7 @@ def test_vae_errors_and_correlation():
 
 def test_coverage_space_fit_recovers_exact_law_and_reports_coverage_error():
     from scipy import special as sp
+
     k = np.geomspace(1, 1e4, 30)
     a, b, A = 3.0, 0.4, 0.95
     cov = A * (1 - np.exp(sp.betaln(a + k, b) - sp.betaln(a, b)))  # independent closed form

@@ -145,23 +145,53 @@ def test_timings_page_shows_both_profiles_against_budgets(tmp_path):
 
     d = tmp_path / "book" / "timings"
     d.mkdir(parents=True)
-    (d / "quick.json").write_text(json.dumps({"profile": "quick", "seed": 0, "date": "2026-12-04", "jobs": 2,
-                                              "execution_wall_seconds": 21.0, "seconds": {"a": 10.0, "b": 20.0}}))
-    (d / "builds.json").write_text(json.dumps({"quick": {"seconds": {"scratch": 55.0, "unchanged": 2.0,
-                                                                     "one_chapter": 9.0}, "jobs": 2,
-                                                         "date": "2026-12-04", "commit": "abc"}}))
+    (d / "quick.json").write_text(
+        json.dumps(
+            {
+                "profile": "quick",
+                "seed": 0,
+                "date": "2026-12-04",
+                "jobs": 2,
+                "execution_wall_seconds": 21.0,
+                "seconds": {"a": 10.0, "b": 20.0},
+            }
+        )
+    )
+    (d / "builds.json").write_text(
+        json.dumps(
+            {
+                "quick": {
+                    "seconds": {"scratch": 55.0, "unchanged": 2.0, "one_chapter": 9.0},
+                    "jobs": 2,
+                    "date": "2026-12-04",
+                    "commit": "abc",
+                }
+            }
+        )
+    )
     (d / "paper.json").write_text(json.dumps({"profile": "paper", "seed": 0, "seconds": {"a": 500.0, "b": 600.0}}))
     (d / "bench.json").write_text(json.dumps({"machine": {"cores": 2}, "passk_exact_vs_literal_speedup": 3800.0}))
     text = book.timings_markdown(tmp_path)
     assert "| a | 10.0 | 500.0 |" in text and "**30.0**" in text and "**1100.0**" in text
-    assert ("`quick`: 0.5 min of execution summed over chapters (21 s of wall time with 2 chapters at a time), "
-            "within the 3-minute budget") in text
+    assert (
+        "`quick`: 0.5 min of execution summed over chapters (21 s of wall time with 2 chapters at a time), "
+        "within the 3-minute budget"
+    ) in text
     assert "`paper`: 18.3 min of execution summed over chapters, **over** the 15-minute budget" in text
     assert "| `quick` | 55 | 60 | 2 | 15 | 9 | 2 | 2026-12-04, commit abc |" in text
     assert "- `quick`: within the targets." in text
-    (d / "builds.json").write_text(json.dumps({"paper": {"seconds": {"scratch": 500.0, "unchanged": 3.0,
-                                                                     "one_chapter": 9.0}, "jobs": 2, "load": 3.5,
-                                                         "date": "2026-12-04"}}))
+    (d / "builds.json").write_text(
+        json.dumps(
+            {
+                "paper": {
+                    "seconds": {"scratch": 500.0, "unchanged": 3.0, "one_chapter": 9.0},
+                    "jobs": 2,
+                    "load": 3.5,
+                    "date": "2026-12-04",
+                }
+            }
+        )
+    )
     text = book.timings_markdown(tmp_path)
     assert "- `paper`: **over target**: from scratch (500 s against 150 s) (5-minute load average 3.5" in text
     assert "| 3.8e+03x |" in text
@@ -169,9 +199,12 @@ def test_timings_page_shows_both_profiles_against_budgets(tmp_path):
 
 # execution cache, parallel chapters, stalls -------------------------------------
 
+
 def _two_chapter_book(tmp_path):
     """Two chapters that record the seed and the process they ran in."""
-    body = PARAMS + """
+    body = (
+        PARAMS
+        + """
 ```{code-cell} ipython3
 import os
 from lidlib.book.claims import Ledger
@@ -182,8 +215,10 @@ led.check("seed-seen", "seed injected", "n/a", measured=seed, expected=seed, tol
 led.save()
 ```
 """
-    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n"
-                                       "  - file: book/_generated/one\n  - file: book/_generated/two\n")
+    )
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/_generated/one\n  - file: book/_generated/two\n"
+    )
     (tmp_path / "notebooks").mkdir()
     for name in ("one", "two"):
         (tmp_path / "notebooks" / f"{name}.md").write_text(HEADER + textwrap.dedent(body).replace("NAME", repr(name)))

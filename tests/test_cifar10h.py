@@ -10,9 +10,13 @@ from lidlib.passk import failure_curve
 
 
 def test_label_moments_class_index_convention():
-    counts = np.array([[0, 0, 5, 0, 0, 0, 0, 0, 0, 0],   # unanimous "2"
-                       [5, 0, 0, 0, 0, 0, 0, 0, 0, 5],   # split 0 / 9
-                       [1, 3, 0, 0, 0, 0, 0, 0, 0, 0]])
+    counts = np.array(
+        [
+            [0, 0, 5, 0, 0, 0, 0, 0, 0, 0],  # unanimous "2"
+            [5, 0, 0, 0, 0, 0, 0, 0, 0, 5],  # split 0 / 9
+            [1, 3, 0, 0, 0, 0, 0, 0, 0, 0],
+        ]
+    )
     m, v = C.label_moments(counts)
     np.testing.assert_allclose(m, [2.0, 4.5, 0.75])
     np.testing.assert_allclose(v, [0.0, 20.25, 0.1875])
@@ -82,6 +86,7 @@ def test_scaling_experiment_matches_direct_refit():
     draws = np.random.default_rng(9).standard_normal((4000, 200)) * sd + m[test] / 4
     s_mc = np.mean(np.abs(pred - draws) <= 0.05 / 4, axis=0)
     from lidlib.passk import single_trial_success
+
     s_ex = single_trial_success(bias, 1 / (v[test] + 1e-3), 0.05 / 4, 1.0)
     assert np.max(np.abs(s_mc - s_ex)) < 5 * np.sqrt(0.25 / 4000)
     np.testing.assert_allclose(res.failure[-1], failure_curve(s_ex, ks), rtol=1e-12)
@@ -98,10 +103,16 @@ def test_scaling_experiment_deterministic_and_pca():
     assert np.all(a.failure_noisy >= 0) and np.all(a.failure_noisy <= 1)
 
 
-@pytest.mark.parametrize("kw, match", [
-    (dict(s=0.0), "s must"), (dict(delta=-1.0), "delta"), (dict(eps_v=0.0), "eps_v"),
-    (dict(n_test=600), "n_test"), (dict(lam_rel=-1.0), "lam_rel"),
-])
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        (dict(s=0.0), "s must"),
+        (dict(delta=-1.0), "delta"),
+        (dict(eps_v=0.0), "eps_v"),
+        (dict(n_test=600), "n_test"),
+        (dict(lam_rel=-1.0), "lam_rel"),
+    ],
+)
 def test_scaling_experiment_rejects(kw, match):
     Z, counts = _toy(n=300)
     args = {**KW, "n_test": 100, **kw}
@@ -196,8 +207,7 @@ def test_robustness_table_eps_v_variant_and_controls():
     feats = {8: Z}
     variants = [{"s": 4.0, "delta": 0.05, "d": 8}, {"s": 4.0, "delta": 0.05, "d": 8, "eps_v": 0.1}]
     base = {k: KW[k] for k in ("eps_v", "lam_rel", "n_test", "window")}
-    t = C.robustness_table(feats, counts, variants, Ns=[50, 400], ks=np.geomspace(1, 1e4, 21), rng=0,
-                           reps=1, **base)
+    t = C.robustness_table(feats, counts, variants, Ns=[50, 400], ks=np.geomspace(1, 1e4, 21), rng=0, reps=1, **base)
     np.testing.assert_array_equal(t["eps_v"], [1e-3, 0.1])
     assert t["beta_eff"].shape == (2, 2) and np.all(np.isfinite(t["L_gen_const_last"]))
     # a larger variance floor widens every target law: the bias-free slope changes

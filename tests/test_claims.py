@@ -48,10 +48,15 @@ def test_proxy_claims_need_a_setting():
     led = claims.Ledger("demo", "quick", 0)
     with pytest.raises(ValueError, match="proxy"):
         led.check("a", "s", "r", measured=1, expected=1, tolerance=0.1, kind="proxy", fails_if="x")
-    rec = led.check("b", "s", "r", measured=1, expected=1, tolerance=0.1, kind="proxy", fails_if="x", setting="digitized")
+    rec = led.check(
+        "b", "s", "r", measured=1, expected=1, tolerance=0.1, kind="proxy", fails_if="x", setting="digitized"
+    )
     assert rec["setting"] == "digitized"
     led2 = claims.Ledger("demo", "quick", 0, proxy="other features")
-    assert led2.check("c", "s", "r", measured=1, expected=1, tolerance=0.1, kind="proxy", fails_if="x")["setting"] == "other features"
+    assert (
+        led2.check("c", "s", "r", measured=1, expected=1, tolerance=0.1, kind="proxy", fails_if="x")["setting"]
+        == "other features"
+    )
 
 
 def test_margin_and_knife_edge():
@@ -93,8 +98,21 @@ def test_saved_file_has_the_design_shape_and_provenance(tmp_path):
     assert path.name == "training_law.json"
     assert {"chapter", "profile", "seed", "claims", "values", "provenance"} <= set(data)
     c = data["claims"][0]
-    assert {"id", "kind", "fails_if", "statement", "paper_ref", "measured", "expected", "tolerance", "passed",
-            "status", "margin", "knife_edge", "anchor"} <= set(c)
+    assert {
+        "id",
+        "kind",
+        "fails_if",
+        "statement",
+        "paper_ref",
+        "measured",
+        "expected",
+        "tolerance",
+        "passed",
+        "status",
+        "margin",
+        "knife_edge",
+        "anchor",
+    } <= set(c)
     assert c["passed"] is True and c["measured"] == -0.98 and c["anchor"] == "claim-training_law-ols-tail-slope"
     assert data["values"]["beta_eff"] == {"N": [1, 2], "value": [0.5, None]}
     prov = data["provenance"]
@@ -118,12 +136,41 @@ def test_jsonable_handles_infinities_and_rejects_objects():
 
 def _two_chapters(tmp_path):
     a = claims.Ledger("a_chapter", "quick", 0, title="A_CHAPTER")
-    a.check("paper-ok", "a paper statement", "Eq. 9", measured=1.0, expected=1.0, tolerance=0.1, kind="paper", fails_if="off by 0.1")
-    a.check("meth", "numerics", "this chapter", measured=0.0, expected=0.0, tolerance=1e-9, kind="method", fails_if="off")
+    a.check(
+        "paper-ok",
+        "a paper statement",
+        "Eq. 9",
+        measured=1.0,
+        expected=1.0,
+        tolerance=0.1,
+        kind="paper",
+        fails_if="off by 0.1",
+    )
+    a.check(
+        "meth", "numerics", "this chapter", measured=0.0, expected=0.0, tolerance=1e-9, kind="method", fails_if="off"
+    )
     a.save(tmp_path)
     b = claims.Ledger("b_chapter", "quick", 0, title="B_CHAPTER", proxy="digitized curves")
-    b.check("prox", "a proxy check", "Fig. 1", measured=1.095, expected=1.0, tolerance=0.1, kind="proxy", fails_if="off by 0.1")
-    b.check("der-fail", "a derivation step", "App. B", measured=2.0, expected=1.0, tolerance=0.1, kind="derivation", fails_if="off")
+    b.check(
+        "prox",
+        "a proxy check",
+        "Fig. 1",
+        measured=1.095,
+        expected=1.0,
+        tolerance=0.1,
+        kind="proxy",
+        fails_if="off by 0.1",
+    )
+    b.check(
+        "der-fail",
+        "a derivation step",
+        "App. B",
+        measured=2.0,
+        expected=1.0,
+        tolerance=0.1,
+        kind="derivation",
+        fails_if="off",
+    )
     b.not_run("absent", "needs data", "Sec. 4", "finding", "no data offline")
     b.save(tmp_path)
     return claims.load_results(tmp_path)
@@ -134,8 +181,12 @@ def test_claims_page_leads_with_paper_rows_counts_kinds_and_marks_proxies(tmp_pa
     page = claims.write_claims_page(tmp_path / "claims.md", res, order=["b_chapter"])
     text = page.read_text()
     assert "Statements of the papers: 1 of 1 pass" in text
-    assert text.index("## Statements of the papers") < text.index("## Steps of the derivations") \
-        < text.index("## Statements of the papers in a proxy setting") < text.index("## Checks of our own numerics")
+    assert (
+        text.index("## Statements of the papers")
+        < text.index("## Steps of the derivations")
+        < text.index("## Statements of the papers in a proxy setting")
+        < text.index("## Checks of our own numerics")
+    )
     assert "| paper | 1 | 1 | 0 | 0 | 0 |" in text and "| proxy | 1 | 1 | 0 | 0 | 1 |" in text
     assert "| all | 5 | 3 | 1 | 1 | 1 |" in text
     assert "**proxy**: digitized curves" in text and "**knife-edge**" in text
@@ -147,8 +198,14 @@ def test_claims_page_leads_with_paper_rows_counts_kinds_and_marks_proxies(tmp_pa
 
 
 def test_claims_page_refuses_results_without_kinds(tmp_path):
-    res = {"x": {"chapter": "x", "profile": "quick", "seed": 0,
-                 "claims": [{"id": "a", "statement": "s", "paper_ref": "r", "passed": True}]}}
+    res = {
+        "x": {
+            "chapter": "x",
+            "profile": "quick",
+            "seed": 0,
+            "claims": [{"id": "a", "statement": "s", "paper_ref": "r", "passed": True}],
+        }
+    }
     with pytest.raises(ValueError, match="no valid kind"):
         claims.write_claims_page(tmp_path / "c.md", res)
 
@@ -189,7 +246,9 @@ def test_aggregate_sweep_marks_flipping_verdicts_fragile(tmp_path):
     assert agg["seeds"] == [0, 1, 2, 3]
     assert x["verdicts"] == ["pass", "fail", "pass", "not run"] and x["passed"] == 2 and x["n_run"] == 3
     assert x["fragile"] and not y["fragile"]
-    assert x["measured_mean"] == pytest.approx(0.9) and x["measured_sd"] == pytest.approx(np.std([0.5, 1.5, 0.7], ddof=1))
+    assert x["measured_mean"] == pytest.approx(0.9) and x["measured_sd"] == pytest.approx(
+        np.std([0.5, 1.5, 0.7], ddof=1)
+    )
     page = claims.write_robustness_page(tmp_path / "r.md", agg).read_text()
     assert "1 of 2 claims are fragile" in page and "c/x</a> *fragile*" in page and "`P F P -`" in page
     with pytest.raises(ValueError):
@@ -217,8 +276,17 @@ def test_results_dir_env_and_project_root(tmp_path, monkeypatch):
 def test_status_line_is_bold_once():
     from lidlib.book.claims import ClaimRecord
 
-    rec = ClaimRecord(id="x", statement="s", paper_ref="Eq. 1", measured=1.0, expected=2.0,
-                      tolerance=0.1, relative=False, passed=False, kind="paper")
+    rec = ClaimRecord(
+        id="x",
+        statement="s",
+        paper_ref="Eq. 1",
+        measured=1.0,
+        expected=2.0,
+        tolerance=0.1,
+        relative=False,
+        passed=False,
+        kind="paper",
+    )
     line = rec._repr_markdown_()
     assert line.startswith("**FAIL** [paper] · s (Eq. 1)") and "****" not in line
     rec["passed"] = True

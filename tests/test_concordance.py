@@ -17,9 +17,9 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import REQUIRE_ENV, skip_unless_required
 
 from lidlib.book import concordance
-from conftest import REQUIRE_ENV, skip_unless_required
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPERS_DIR = Path(os.environ.get("LIDLIB_PAPERS_DIR") or ROOT.parent / "shared" / "papers")
@@ -35,9 +35,11 @@ def entries():
 def paper_text(paper: str) -> str:
     found = sorted(PAPERS_DIR.glob(PAPER_FILES[paper]))
     if not found:
-        reason = (f"needs the plain-text papers, which are not in the repository ({PAPER_FILES[paper]}: "
-                  f"the text of arXiv:2601.03764 or arXiv:2410.16377, as in the project's shared/papers): "
-                  f"set LIDLIB_PAPERS_DIR to their folder (now {PAPERS_DIR}); {REQUIRE_ENV}=1 fails instead")
+        reason = (
+            f"needs the plain-text papers, which are not in the repository ({PAPER_FILES[paper]}: "
+            f"the text of arXiv:2601.03764 or arXiv:2410.16377, as in the project's shared/papers): "
+            f"set LIDLIB_PAPERS_DIR to their folder (now {PAPERS_DIR}); {REQUIRE_ENV}=1 fails instead"
+        )
         skip_unless_required(reason)
     return found[0].read_text()
 
@@ -57,8 +59,15 @@ def numbered_items(text: str) -> set[str]:
             items.add(f"Eq. {m.group(1) or m.group(2)}")
     items |= {f"Fig. {n}" for n in re.findall(r"\b(?:Figure|Fig\.)\s*(\d+)", text)}
     number = r"\s+((?:[A-Z]\.)?\d+(?:\.\d+)?)\b"
-    for word, short in (("Proposition", "Prop."), ("Corollary", "Cor."), ("Definition", "Def."),
-                        ("Assumption", "Ass."), ("Lemma", "Lemma"), ("Theorem", "Thm."), ("Table", "Table")):
+    for word, short in (
+        ("Proposition", "Prop."),
+        ("Corollary", "Cor."),
+        ("Definition", "Def."),
+        ("Assumption", "Ass."),
+        ("Lemma", "Lemma"),
+        ("Theorem", "Thm."),
+        ("Table", "Table"),
+    ):
         items |= {f"{short} {n}" for n in re.findall(rf"\b(?:{word}|{re.escape(short)}){number}", text)}
     items |= {f"App. {a}" for a in re.findall(r"\b(?:Appendix|App\.)\s+([A-D](?:\.\d){0,2})\b", text)}
     items |= {f"App. {a}" for a in re.findall(r"^([A-D](?:\.\d){0,2}) [A-Z]", text, re.M)}
@@ -71,6 +80,7 @@ def has_entry(label: str, items: set[str]) -> bool:
 
 
 # --- the real file ------------------------------------------------------------------
+
 
 def test_real_concordance_validates(entries):
     results = concordance.load_results(ROOT)
@@ -92,8 +102,11 @@ def test_each_listed_test_exercises_a_listed_function(entries):
             file, _, name = node.partition("::")
             if file not in bodies:
                 text = (ROOT / file).read_text()
-                bodies[file] = {n.name: ast.get_source_segment(text, n) or "" for n in ast.walk(ast.parse(text))
-                                if isinstance(n, ast.FunctionDef)}
+                bodies[file] = {
+                    n.name: ast.get_source_segment(text, n) or ""
+                    for n in ast.walk(ast.parse(text))
+                    if isinstance(n, ast.FunctionDef)
+                }
             body = bodies[file].get(name.split("::")[-1], "")
             if not any(re.search(rf"\b{re.escape(n)}\b", body) for n in names):
                 loose.append(f"{e['paper']} {e['item']}: {node} calls none of {sorted(names)}")
@@ -127,31 +140,57 @@ def test_equation_entries_exist_in_the_paper_or_say_why(entries, paper):
 @pytest.mark.needs_data
 def test_paper_texts_parse_as_expected():
     main = numbered_items(paper_text("main"))
-    assert {"Prop. 4.2", "Prop. 4.3", "Prop. C.2", "Cor. 1", "Cor. C.3", "Def. 3.1",
-            "Ass. 3.2", "Ass. 4.1", "Ass. C.1", "App. B.2.2", "App. D", "Eq. 60"} <= main
+    assert {
+        "Prop. 4.2",
+        "Prop. 4.3",
+        "Prop. C.2",
+        "Cor. 1",
+        "Cor. C.3",
+        "Def. 3.1",
+        "Ass. 3.2",
+        "Ass. 4.1",
+        "Ass. C.1",
+        "App. B.2.2",
+        "App. D",
+        "Eq. 60",
+    } <= main
     pred = numbered_items(paper_text("predecessor"))
     assert {"Eq. 1", "Eq. 17", "Fig. 7", "App. A"} <= pred
 
 
 def test_entries_are_in_paper_order(entries):
     for paper in concordance.PAPERS:
-        eqs = [int(e["item"].split()[1]) for e in entries if e["paper"] == paper and re.fullmatch(r"Eq\. \d+", e["item"])]
-        figs = [int(re.match(r"Fig\. (\d+)", e["item"]).group(1)) for e in entries
-                if e["paper"] == paper and e["item"].startswith("Fig. ")]
+        eqs = [
+            int(e["item"].split()[1]) for e in entries if e["paper"] == paper and re.fullmatch(r"Eq\. \d+", e["item"])
+        ]
+        figs = [
+            int(re.match(r"Fig\. (\d+)", e["item"]).group(1))
+            for e in entries
+            if e["paper"] == paper and e["item"].startswith("Fig. ")
+        ]
         assert eqs == sorted(eqs) and len(eqs) == len(set(eqs)), paper
         assert figs == sorted(figs), paper
 
 
 def test_markdown_has_a_table_per_paper_with_links_and_counts(entries):
-    results = {"lid_model": {"title": "The LID model", "claims": [
-        {"id": "label-noise-variance", "passed": True}, {"id": "tau-tail-index-beta3", "passed": True},
-        {"id": "tau-tail-index-beta5", "passed": False}]}}
+    results = {
+        "lid_model": {
+            "title": "The LID model",
+            "claims": [
+                {"id": "label-noise-variance", "passed": True},
+                {"id": "tau-tail-index-beta3", "passed": True},
+                {"id": "tau-tail-index-beta5", "passed": False},
+            ],
+        }
+    }
     text = concordance.markdown(entries, results)
     for title in concordance.PAPERS.values():
         assert f"## {title}" in text
     n = {s: sum(e["status"] == s for e in entries) for s in concordance.STATUSES}
-    assert f"{len(entries)} items: **{n['covered']} covered**, {n['partly']} partly covered, " \
-           f"{n['not covered']} not covered." in text
+    assert (
+        f"{len(entries)} items: **{n['covered']} covered**, {n['partly']} partly covered, "
+        f"{n['not covered']} not covered." in text
+    )
     assert "{doc}`The LID model <_generated/lid_model>` § The latent precision and its near-zero tail" in text
     code = concordance._code
     assert f"{code('label-noise-variance')} pass" in text and f"{code('tau-tail-index-beta*')} **1 of 2 pass**" in text
@@ -164,11 +203,20 @@ def test_markdown_has_a_table_per_paper_with_links_and_counts(entries):
 
 # --- planted defects ------------------------------------------------------------------
 
+
 def good_entry(**change):
-    e = {"paper": "main", "item": "Eq. 1", "what": "latent precision", "chapter": "lid_model",
-         "section": "The latent precision and its near-zero tail", "functions": ["lidlib.model.sample_precision"],
-         "tests": ["tests/test_model.py::test_precision_laws_match_scipy"], "claims": ["tau-tail-constant"],
-         "status": "covered", "reason": None}
+    e = {
+        "paper": "main",
+        "item": "Eq. 1",
+        "what": "latent precision",
+        "chapter": "lid_model",
+        "section": "The latent precision and its near-zero tail",
+        "functions": ["lidlib.model.sample_precision"],
+        "tests": ["tests/test_model.py::test_precision_laws_match_scipy"],
+        "claims": ["tau-tail-constant"],
+        "status": "covered",
+        "reason": None,
+    }
     e.update(change)
     return e
 
@@ -181,24 +229,30 @@ def test_a_good_entry_has_no_problem():
     assert problems_of(good_entry()) == []
 
 
-@pytest.mark.parametrize("change, expected", [
-    ({"functions": ["lidlib.model.no_such_function"]}, "function 'lidlib.model.no_such_function'"),
-    ({"functions": ["lidlib.no_such_module.f"]}, "lidlib.no_such_module.f"),
-    ({"functions": ["numpy.mean"]}, "not a lidlib name"),
-    ({"tests": ["tests/test_model.py::test_that_does_not_exist"]}, "no test 'test_that_does_not_exist'"),
-    ({"tests": ["tests/test_nowhere.py::test_x"]}, "test file 'tests/test_nowhere.py' does not exist"),
-    ({"section": "A heading nobody wrote"}, "section heading 'A heading nobody wrote' not found in notebooks/lid_model.md"),
-    ({"section": "Corollary 1"}, "not found"),  # a prefix of a heading is not the heading
-    ({"chapter": "no_such_chapter"}, "unknown chapter 'no_such_chapter'"),
-    ({"status": "not covered", "reason": None}, "needs a reason"),
-    ({"status": "partly", "reason": "  "}, "needs a reason"),
-    ({"status": "done"}, "status must be one of"),
-    ({"paper": "other"}, "paper must be one of"),
-    ({"what": ""}, "missing 'what'"),
-    ({"chapter": None}, "needs a chapter"),
-    ({"comment": "x"}, "unknown field(s) comment"),
-    ({"claims": ["no_such_chapter:some-id"]}, "unknown chapter 'no_such_chapter'"),
-])
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"functions": ["lidlib.model.no_such_function"]}, "function 'lidlib.model.no_such_function'"),
+        ({"functions": ["lidlib.no_such_module.f"]}, "lidlib.no_such_module.f"),
+        ({"functions": ["numpy.mean"]}, "not a lidlib name"),
+        ({"tests": ["tests/test_model.py::test_that_does_not_exist"]}, "no test 'test_that_does_not_exist'"),
+        ({"tests": ["tests/test_nowhere.py::test_x"]}, "test file 'tests/test_nowhere.py' does not exist"),
+        (
+            {"section": "A heading nobody wrote"},
+            "section heading 'A heading nobody wrote' not found in notebooks/lid_model.md",
+        ),
+        ({"section": "Corollary 1"}, "not found"),  # a prefix of a heading is not the heading
+        ({"chapter": "no_such_chapter"}, "unknown chapter 'no_such_chapter'"),
+        ({"status": "not covered", "reason": None}, "needs a reason"),
+        ({"status": "partly", "reason": "  "}, "needs a reason"),
+        ({"status": "done"}, "status must be one of"),
+        ({"paper": "other"}, "paper must be one of"),
+        ({"what": ""}, "missing 'what'"),
+        ({"chapter": None}, "needs a chapter"),
+        ({"comment": "x"}, "unknown field(s) comment"),
+        ({"claims": ["no_such_chapter:some-id"]}, "unknown chapter 'no_such_chapter'"),
+    ],
+)
 def test_planted_defects_are_caught(change, expected):
     problems = problems_of(good_entry(**change))
     assert any(expected in p for p in problems), problems
@@ -210,11 +264,18 @@ def test_duplicates_are_caught():
 
 
 def test_claim_ids_are_checked_only_against_existing_results_and_name_the_stale_id():
-    results = {"lid_model": {"claims": [{"id": "tau-tail-constant", "passed": True},
-                                        {"id": "tau-tail-index-beta3", "passed": True}]}}
+    results = {
+        "lid_model": {
+            "claims": [{"id": "tau-tail-constant", "passed": True}, {"id": "tau-tail-index-beta3", "passed": True}]
+        }
+    }
     assert problems_of(good_entry(claims=["tau-tail-constant", "tau-tail-index-beta*"]), results=results) == []
     stale = problems_of(good_entry(claims=["tau-tail-constant-old"]), results=results)
-    assert len(stale) == 1 and "stale claim id 'tau-tail-constant-old'" in stale[0] and "results/lid_model.json" in stale[0]
+    assert (
+        len(stale) == 1
+        and "stale claim id 'tau-tail-constant-old'" in stale[0]
+        and "results/lid_model.json" in stale[0]
+    )
     assert "matches nothing" in problems_of(good_entry(claims=["tau-tail-index-alpha*"]), results=results)[0]
     # another chapter's claim, written chapter:id, is checked against that chapter's file
     results["tauberian"] = {"claims": [{"id": "ratio-to-one", "passed": True}]}
@@ -226,8 +287,10 @@ def test_claim_ids_are_checked_only_against_existing_results_and_name_the_stale_
 
 def test_headings_ignore_code_cells_and_the_header(tmp_path):
     nb = tmp_path / "x.md"
-    nb.write_text("---\njupytext:\n  x: 1\n---\n\n# Title\n\n```{code-cell} ipython3\n# a comment\n```\n\n"
-                  "## Section: with $\\beta$\n\n~~~\n## fenced\n~~~\n")
+    nb.write_text(
+        "---\njupytext:\n  x: 1\n---\n\n# Title\n\n```{code-cell} ipython3\n# a comment\n```\n\n"
+        "## Section: with $\\beta$\n\n~~~\n## fenced\n~~~\n"
+    )
     assert concordance.headings(nb) == ["Title", "Section: with $\\beta$"]
 
 
@@ -239,8 +302,10 @@ def test_write_refuses_a_stale_file_and_writes_a_valid_one(tmp_path):
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n  - file: book/_generated/ch\n")
     (tmp_path / "book").mkdir()
     src = tmp_path / concordance.SOURCE
-    entry = ("- paper: main\n  item: Eq. 1\n  what: something\n  chapter: ch\n  section: Part one\n"
-             "  functions: [lidlib.tails.c_delta]\n  tests: [tests/test_ch.py::test_one]\n  status: covered\n")
+    entry = (
+        "- paper: main\n  item: Eq. 1\n  what: something\n  chapter: ch\n  section: Part one\n"
+        "  functions: [lidlib.tails.c_delta]\n  tests: [tests/test_ch.py::test_one]\n  status: covered\n"
+    )
     src.write_text(entry.replace("Part one", "Part two"))
     with pytest.raises(concordance.ConcordanceError, match="section heading 'Part two' not found"):
         concordance.write(tmp_path)
@@ -258,10 +323,22 @@ def test_write_refuses_a_stale_file_and_writes_a_valid_one(tmp_path):
 
 
 def test_not_run_claims_are_shown_as_such():
-    entries = [{"paper": "main", "item": "Eq. 9", "what": "x", "chapter": "ch", "section": None, "functions": [],
-                "tests": [], "claims": ["a", "b*"], "status": "covered"}]
-    results = {"ch": {"claims": [{"id": "a", "passed": None}, {"id": "b1", "passed": True},
-                                 {"id": "b2", "passed": None}]}}
+    entries = [
+        {
+            "paper": "main",
+            "item": "Eq. 9",
+            "what": "x",
+            "chapter": "ch",
+            "section": None,
+            "functions": [],
+            "tests": [],
+            "claims": ["a", "b*"],
+            "status": "covered",
+        }
+    ]
+    results = {
+        "ch": {"claims": [{"id": "a", "passed": None}, {"id": "b1", "passed": True}, {"id": "b2", "passed": None}]}
+    }
     text = concordance.markdown(entries, results)
     assert re.search(r">a</code> not run", text), text[-400:]
     assert re.search(r">b\\\*</code> 1 of 1 pass \(1 not run\)", text), text[-400:]

@@ -172,28 +172,58 @@ def test_fit_passk_curve_predicts_nondecreasing_coverage(a, b):
 
 BAD = [np.nan, -1.0, 0.0, np.inf]
 CALLS = {
-    "single_trial_success": (lidlib.single_trial_success, dict(bias=0.1, tau=1.0, delta=0.1, sigma_eta=1.0),
-                             {"bias": [np.nan, np.inf], "tau": BAD, "delta": BAD, "sigma_eta": BAD}),
-    "failure_curve": (lidlib.failure_curve, dict(success_probs=[0.2, 0.5], ks=[1, 10]),
-                      {"success_probs": [[np.nan], [-0.1], [1.5]], "ks": [[0.0], [0.5], [np.nan], [np.inf]]}),
-    "pass_at_k_unbiased": (lidlib.pass_at_k_unbiased, dict(n=10, c=3, k=2),
-                           {"n": [np.nan, 0, -3, 2.5], "c": [np.nan, -1, 11, 0.5], "k": [np.nan, 0, 11, 1.5]}),
-    "bias_free_constant": (lidlib.bias_free_constant, dict(beta=3.0, delta=0.1, sigma_eta=1.0),
-                           {"beta": BAD, "delta": BAD, "sigma_eta": BAD}),
-    "population_failure": (lidlib.population_failure, dict(ks=[1, 10], beta=3.0, delta=0.1, sigma_eta=1.0, bias_var=0.0),
-                           {"ks": [[0.0], [np.nan]], "beta": BAD, "delta": BAD, "sigma_eta": BAD,
-                            "bias_var": [np.nan, -1.0, np.inf]}),
-    "local_slope": (lidlib.local_slope, dict(ks=[1, 10, 100], values=[1.0, 0.1, 0.01], window=(1, 100)),
-                    {"ks": [[1, np.nan, 100], [0, 10, 100]], "values": [[1.0, np.nan, 0.01], [1.0, -0.1, 0.01]]}),
-    "fit_saturating": (lidlib.fit_saturating, dict(Ns=[10, 30, 100, 300, 1000], beta_eff=[1.0, 1.5, 2.0, 2.2, 2.3]),
-                       {"Ns": [[10, 30, np.nan, 300, 1000], [10, 30, -100, 300, 1000]],
-                        "beta_eff": [[1.0, 1.5, np.nan, 2.2, 2.3]]}),
-    "beta_model_failure": (lidlib.beta_model_failure, dict(ks=[1, 10], a=0.5, b=1.0),
-                           {"ks": [[0.0], [np.nan]], "a": BAD, "b": BAD}),
-    "fit_passk_curve": (lidlib.fit_passk_curve, dict(ks=[1, 2, 4, 8, 16, 32], coverage=[0.1, 0.18, 0.3, 0.42, 0.55, 0.65]),
-                        {"ks": [[1, 2, 4, np.nan, 16, 32], [0, 2, 4, 8, 16, 32]],
-                         "coverage": [[0.1, 0.18, 0.3, 0.42, 0.55, 1.5], [0.1, 0.18, np.nan, 0.42, 0.55, 0.65],
-                                      [-0.1, 0.18, 0.3, 0.42, 0.55, 0.65]]}),
+    "single_trial_success": (
+        lidlib.single_trial_success,
+        dict(bias=0.1, tau=1.0, delta=0.1, sigma_eta=1.0),
+        {"bias": [np.nan, np.inf], "tau": BAD, "delta": BAD, "sigma_eta": BAD},
+    ),
+    "failure_curve": (
+        lidlib.failure_curve,
+        dict(success_probs=[0.2, 0.5], ks=[1, 10]),
+        {"success_probs": [[np.nan], [-0.1], [1.5]], "ks": [[0.0], [0.5], [np.nan], [np.inf]]},
+    ),
+    "pass_at_k_unbiased": (
+        lidlib.pass_at_k_unbiased,
+        dict(n=10, c=3, k=2),
+        {"n": [np.nan, 0, -3, 2.5], "c": [np.nan, -1, 11, 0.5], "k": [np.nan, 0, 11, 1.5]},
+    ),
+    "bias_free_constant": (
+        lidlib.bias_free_constant,
+        dict(beta=3.0, delta=0.1, sigma_eta=1.0),
+        {"beta": BAD, "delta": BAD, "sigma_eta": BAD},
+    ),
+    "population_failure": (
+        lidlib.population_failure,
+        dict(ks=[1, 10], beta=3.0, delta=0.1, sigma_eta=1.0, bias_var=0.0),
+        {"ks": [[0.0], [np.nan]], "beta": BAD, "delta": BAD, "sigma_eta": BAD, "bias_var": [np.nan, -1.0, np.inf]},
+    ),
+    "local_slope": (
+        lidlib.local_slope,
+        dict(ks=[1, 10, 100], values=[1.0, 0.1, 0.01], window=(1, 100)),
+        {"ks": [[1, np.nan, 100], [0, 10, 100]], "values": [[1.0, np.nan, 0.01], [1.0, -0.1, 0.01]]},
+    ),
+    "fit_saturating": (
+        lidlib.fit_saturating,
+        dict(Ns=[10, 30, 100, 300, 1000], beta_eff=[1.0, 1.5, 2.0, 2.2, 2.3]),
+        {"Ns": [[10, 30, np.nan, 300, 1000], [10, 30, -100, 300, 1000]], "beta_eff": [[1.0, 1.5, np.nan, 2.2, 2.3]]},
+    ),
+    "beta_model_failure": (
+        lidlib.beta_model_failure,
+        dict(ks=[1, 10], a=0.5, b=1.0),
+        {"ks": [[0.0], [np.nan]], "a": BAD, "b": BAD},
+    ),
+    "fit_passk_curve": (
+        lidlib.fit_passk_curve,
+        dict(ks=[1, 2, 4, 8, 16, 32], coverage=[0.1, 0.18, 0.3, 0.42, 0.55, 0.65]),
+        {
+            "ks": [[1, 2, 4, np.nan, 16, 32], [0, 2, 4, 8, 16, 32]],
+            "coverage": [
+                [0.1, 0.18, 0.3, 0.42, 0.55, 1.5],
+                [0.1, 0.18, np.nan, 0.42, 0.55, 0.65],
+                [-0.1, 0.18, 0.3, 0.42, 0.55, 0.65],
+            ],
+        },
+    ),
 }
 BAD_CASES = [(fname, arg, bad) for fname, (_, _, table) in CALLS.items() for arg, vals in table.items() for bad in vals]
 
@@ -222,9 +252,18 @@ def test_shape_mismatch_raises_value_error_naming_argument(func, kwargs, names):
 
 
 def test_every_contract_name_is_covered():
-    contract = {"single_trial_success", "failure_curve", "pass_at_k_unbiased", "bias_free_constant",
-                "population_failure", "local_slope", "fit_saturating", "beta_model_failure",
-                "fit_passk_counts", "fit_passk_curve"}
+    contract = {
+        "single_trial_success",
+        "failure_curve",
+        "pass_at_k_unbiased",
+        "bias_free_constant",
+        "population_failure",
+        "local_slope",
+        "fit_saturating",
+        "beta_model_failure",
+        "fit_passk_counts",
+        "fit_passk_curve",
+    }
     assert contract <= set(lidlib.__all__)
     assert contract - {"fit_passk_counts"} <= set(CALLS)  # fit_passk_counts: tests/test_counts.py
 

@@ -122,7 +122,9 @@ def test_fit_recovers_beta_binomial_within_ci():
     assert f.tail_exponent == f.params["b"]
     assert f.ci["b"][1] - f.ci["b"][0] < 0.2
     ks = np.array([1.0, 100.0, 1e5])
-    np.testing.assert_allclose(f.predict(ks), 1 - np.asarray(lidlib.beta_model_failure(ks, f.params["a"], f.params["b"])))
+    np.testing.assert_allclose(
+        f.predict(ks), 1 - np.asarray(lidlib.beta_model_failure(ks, f.params["a"], f.params["b"]))
+    )
     assert f.loglik == pytest.approx(C.count_loglik(n, c, f.params["a"], f.params["b"]), rel=1e-12)
 
 
@@ -169,7 +171,9 @@ def test_cli_counts_uses_likelihood(tmp_path, capsys):
     assert cli_fit([str(f), "--json", "--predict", "1000", "100000"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["input"] == "counts" and out["n_problems"] == 300
-    sc = out["forecast"]["selection_scores"]  # "best" is the out-of-sample (self-thinning) winner, not the best in-sample fit
+    sc = out["forecast"][
+        "selection_scores"
+    ]  # "best" is the out-of-sample (self-thinning) winner, not the best in-sample fit
     assert out["best"] == min(sc, key=sc.get) and "self-thinning" in out["best_criterion"]
     direct = lidlib.fit_passk_counts(n, c)
     assert out["fits"]["beta_binomial"]["params"]["b"] == pytest.approx(direct.params["b"], rel=1e-6)
@@ -190,7 +194,10 @@ def test_cli_counts_grouped(tmp_path, capsys):
     assert cli_fit([str(f), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out["groups"]) == {"small", "big"}
-    assert out["groups"]["small"]["fits"]["beta_binomial"]["params"]["b"] < out["groups"]["big"]["fits"]["beta_binomial"]["params"]["b"]
+    assert (
+        out["groups"]["small"]["fits"]["beta_binomial"]["params"]["b"]
+        < out["groups"]["big"]["fits"]["beta_binomial"]["params"]["b"]
+    )
     assert cli_fit([str(f), "--model", "big", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["n_problems"] == 150
 
@@ -395,7 +402,9 @@ def test_paired_differences_percentiles():
     res = C.paired_differences([0.0, 0.5, 1.0], boot, [(2, 0), (1, 0)])
     d = boot[2] - boot[0]
     assert res[0]["diff"] == 1.0
-    assert res[0]["lo"] == pytest.approx(np.percentile(d, 2.5)) and res[0]["hi"] == pytest.approx(np.percentile(d, 97.5))
+    assert res[0]["lo"] == pytest.approx(np.percentile(d, 2.5)) and res[0]["hi"] == pytest.approx(
+        np.percentile(d, 97.5)
+    )
     assert res[0]["p_le_0"] == pytest.approx(np.mean(d <= 0))
 
 

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pooch
 import pytest
+from conftest import require_mirror_dir
 
 from lidlib import data
-
-from conftest import require_mirror_dir
 
 FAKE_URL = "https://example.invalid/"
 
@@ -60,8 +59,11 @@ INNER_MIRROR = INNER[::-1]  # the mirror holds a lossy variant with its own sha2
 ITEMS = [bytes([i]) * 3 for i in range(5)]
 PREFIX = b"\x00\x00\x08\x02" + struct.pack(">II", 2, 3) + ITEMS[0] + ITEMS[1]
 ARCHIVE = _targz("pkg/inner.bin", INNER)
-REMOTE = {FAKE_URL + "small.csv": CSV, FAKE_URL + "pkg.tar.gz": ARCHIVE,
-          FAKE_URL + "items-idx2-ubyte.gz": gzip.compress(_idx(ITEMS))}
+REMOTE = {
+    FAKE_URL + "small.csv": CSV,
+    FAKE_URL + "pkg.tar.gz": ARCHIVE,
+    FAKE_URL + "items-idx2-ubyte.gz": gzip.compress(_idx(ITEMS)),
+}
 
 
 def _fake_downloader(url, output_file, pooch_obj):
@@ -75,11 +77,26 @@ def fake(tmp_path, monkeypatch):
     entries = [
         data.Entry("a/small.csv", _sha(CSV), "file", FAKE_URL + "small.csv", "MIT", "csv"),
         data.Entry("b/only.csv", _sha(ONLY), "mirror-only", None, "MIT", "derived", url_status="none"),
-        data.Entry("c/inner.bin", _sha(INNER_MIRROR), "archive", FAKE_URL + "pkg.tar.gz", "MIT", "tar",
-                   download_hash="md5:" + hashlib.md5(ARCHIVE).hexdigest(), member="pkg/inner.bin"),
-        data.Entry("d/items-first2-idx2-ubyte", _sha(PREFIX), "gz-prefix", FAKE_URL + "items-idx2-ubyte.gz",
-                   "MIT", "idx", download_hash="md5:" + hashlib.md5(REMOTE[FAKE_URL + "items-idx2-ubyte.gz"])
-                   .hexdigest(), prefix=2),
+        data.Entry(
+            "c/inner.bin",
+            _sha(INNER_MIRROR),
+            "archive",
+            FAKE_URL + "pkg.tar.gz",
+            "MIT",
+            "tar",
+            download_hash="md5:" + hashlib.md5(ARCHIVE).hexdigest(),
+            member="pkg/inner.bin",
+        ),
+        data.Entry(
+            "d/items-first2-idx2-ubyte",
+            _sha(PREFIX),
+            "gz-prefix",
+            FAKE_URL + "items-idx2-ubyte.gz",
+            "MIT",
+            "idx",
+            download_hash="md5:" + hashlib.md5(REMOTE[FAKE_URL + "items-idx2-ubyte.gz"]).hexdigest(),
+            prefix=2,
+        ),
     ]
     for entry, blob in zip(entries, [CSV, ONLY, INNER_MIRROR, PREFIX]):
         (mirror / entry.name).parent.mkdir(parents=True, exist_ok=True)
@@ -97,6 +114,7 @@ def real_mirror(monkeypatch):
 
 
 # registry ---------------------------------------------------------------------
+
 
 def test_registry_file_is_pooch_format_and_matches_table():
     reg = pooch.create(path=".", base_url="")
@@ -132,6 +150,7 @@ def test_unknown_name_raises_value_error_listing_known_names(fake):
 
 
 # mirror -------------------------------------------------------------------------
+
 
 def test_fetch_reads_mirror_in_place_without_copying(fake, monkeypatch, tmp_path):
     monkeypatch.setenv(data.ENV_MIRROR, str(fake))
@@ -197,6 +216,7 @@ def test_verify_reports_ok_corrupt_missing(fake, monkeypatch):
 
 # download path (fake downloader) -------------------------------------------------
 
+
 def test_download_fills_cache_then_works_offline(fake, monkeypatch, tmp_path):
     monkeypatch.setattr(data, "DOWNLOADER", _fake_downloader)
     path = data.fetch("a/small.csv")
@@ -247,6 +267,7 @@ def test_data_dir_status_reflects_environment(fake, monkeypatch, tmp_path):
 
 # real mirror --------------------------------------------------------------------
 
+
 def test_everything_but_the_full_test_batch_is_committed():
     """A clean clone holds every registered input except the 30 MB CIFAR-10 test batch."""
     recs = {r["name"]: r for r in data.verify()}
@@ -275,6 +296,7 @@ def test_cli_verify_with_mirror_returns_zero(real_mirror, capsys):
 
 
 # CLI ----------------------------------------------------------------------------
+
 
 def test_cli_verify_corrupt_mirror_returns_nonzero(fake, monkeypatch, capsys):
     monkeypatch.setenv(data.ENV_MIRROR, str(fake))

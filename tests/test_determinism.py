@@ -46,8 +46,9 @@ def parallel(tmp_path_factory):
     _copy_book(root, ["lid_model", "two_tail_law"])
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("LIDLIB_RESULTS_DIR", raising=False)
-        runs = book.execute_chapters(root, ["lid_model", "two_tail_law"], "quick", 3, jobs=2, force=True,
-                                     log=lambda *a: None)
+        runs = book.execute_chapters(
+            root, ["lid_model", "two_tail_law"], "quick", 3, jobs=2, force=True, log=lambda *a: None
+        )
     return {ch: json.loads(r.results.read_text()) for ch, r in runs.items()}
 
 

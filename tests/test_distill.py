@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from lidlib.experiments import distill as ds
 from lidlib import failure_curve, tails
+from lidlib.experiments import distill as ds
 
 SMALL = dict(d=8, beta=3.0, mu=2.0, alpha=0.5, q_scale=20.0, price_max=9)
 
@@ -94,7 +94,9 @@ def test_student_recovers_teacher_mean_when_teacher_is_noise_free():
     assert np.all(ds.generalisation_loss(task, w, th) < 1e-12)
     test = task.sample(300, w, g)
     # perfect student: pass@1 failure of the rounded answer against a noise-free teacher is 0
-    assert ds.population_failure(test.q @ th[0, 1], test.answer, 0.0, task.beta, [1, 10])[0] == pytest.approx(0.0, abs=1e-12)
+    assert ds.population_failure(test.q @ th[0, 1], test.answer, 0.0, task.beta, [1, 10])[0] == pytest.approx(
+        0.0, abs=1e-12
+    )
 
 
 def test_student_loss_matches_expected_loss_on_average():
@@ -159,8 +161,13 @@ def _run(seed):
     sets = ds.draw_training_sets(task, w, 64, 2, g)
     th = sets.fit([32, 64])
     test = task.sample(200, w, g)
-    return np.concatenate([ds.generalisation_loss(task, w, th).ravel(),
-                           ds.pooled_failure(task, th[:, 1], test, [1.0, 30.0]), sets.y.ravel()])
+    return np.concatenate(
+        [
+            ds.generalisation_loss(task, w, th).ravel(),
+            ds.pooled_failure(task, th[:, 1], test, [1.0, 30.0]),
+            sets.y.ravel(),
+        ]
+    )
 
 
 def test_fixed_seed_gives_fixed_numbers():
@@ -186,7 +193,10 @@ def test_fixed_seed_gives_fixed_numbers():
         (lambda: ds.ridge_sweep(np.ones((10, 2)), np.ones(10), [5, 4]), "Ns"),
         (lambda: ds.failure_by_steps([0.0], [0.0], [1], 1.0, [0.5]), "ks"),
         (lambda: ds.population_failure([0.0, 1.0], [0.0], 1.0, 3.0, [1]), "pred"),
-        (lambda: ds.simulate_passk([0.0], ds.DistillTask(d=2).sample(1, [1, 1], 0), 1.0, 5, 0, protocol="x"), "protocol"),
+        (
+            lambda: ds.simulate_passk([0.0], ds.DistillTask(d=2).sample(1, [1, 1], 0), 1.0, 5, 0, protocol="x"),
+            "protocol",
+        ),
         (lambda: ds.DistillTask(d=2).sample(3, [1.0, 2.0, 3.0], 0), "w"),
         (lambda: ds.teacher_answers(ds.DistillTask(d=2).sample(3, [1, 1], 0), 1.0, 0, 0), "n_samples"),
     ],
@@ -221,7 +231,9 @@ def test_budget_objective_matches_a_hand_computation():
             lam = task.rates  # E[q q^T] of independent Poisson quantities, written out
             M = np.diag(lam) + np.outer(lam, lam)
             Lg = np.mean([(t - w) @ M @ (t - w) for t in th[:, i]])
-            fail = np.mean([ds.population_failure(test.q @ t, test.answer, task.mu, task.beta, [k])[0] for t in th[:, i]])
+            fail = np.mean(
+                [ds.population_failure(test.q @ t, test.answer, task.mu, task.beta, [k])[0] for t in th[:, i]]
+            )
             assert T[i, j] == pytest.approx(R * Lg / task.sigma_eta2 + fail, rel=1e-9)
 
 

@@ -18,7 +18,9 @@ def _s_direct(b, tau, delta, sigma):
 
 def _ref_bias_free(k, beta, delta, sigma):
     a = beta / 2
-    f = lambda u: (1 - _s_direct(0.0, math.exp(u), delta, sigma)) ** k * math.exp(a * u - math.exp(u) - special.gammaln(a))
+    f = lambda u: (
+        (1 - _s_direct(0.0, math.exp(u), delta, sigma)) ** k * math.exp(a * u - math.exp(u) - special.gammaln(a))
+    )
     lo = 2 * math.log(1e-9 / (k * delta))
     val, _ = integrate.quad(f, lo, math.log(a + 60), limit=500, epsabs=0, epsrel=1e-10)
     return val + special.gammainc(a, math.exp(lo))
@@ -80,7 +82,9 @@ def test_bias_free_constant_against_the_laplace_integral():
     beta, delta, sigma, k = 3.7, 0.2, 0.5, 50.0
     c = math.sqrt(2 / math.pi) * delta / sigma
     val, _ = integrate.quad(lambda t: math.exp(-k * c * math.sqrt(t)) * t ** (beta / 2 - 1), 0, np.inf, limit=400)
-    assert val / special.gamma(beta / 2) == pytest.approx(lidlib.bias_free_constant(beta, delta, sigma) * k**-beta, rel=1e-7)
+    assert val / special.gamma(beta / 2) == pytest.approx(
+        lidlib.bias_free_constant(beta, delta, sigma) * k**-beta, rel=1e-7
+    )
 
 
 def test_engine_is_a_failure_curve():
@@ -89,7 +93,9 @@ def test_engine_is_a_failure_curve():
         L = lidlib.population_failure(ks, 2.0, 0.05, 1.0, bias_var=v)
         assert np.all((L > 0) & (L <= 1)) and np.all(np.diff(L) <= 0)
     # more bias, more failure
-    assert np.all(lidlib.population_failure(ks, 2.0, 0.05, 1.0, 1.0) > lidlib.population_failure(ks, 2.0, 0.05, 1.0, 0.01))
+    assert np.all(
+        lidlib.population_failure(ks, 2.0, 0.05, 1.0, 1.0) > lidlib.population_failure(ks, 2.0, 0.05, 1.0, 0.01)
+    )
 
 
 @pytest.mark.parametrize(

@@ -40,8 +40,14 @@ def test_grids_include_the_default_and_respect_the_slider_kind():
 
 def test_small_grids_keep_every_combination_large_ones_vary_one_control_at_a_time():
     w = ipywidgets
-    two = explore.precompute(_draw, {"a": w.FloatSlider(value=1.0, min=1.0, max=2.0, step=0.5),
-                                     "b": w.FloatSlider(value=2.0, min=1.0, max=2.0, step=0.5)}, points=3)
+    two = explore.precompute(
+        _draw,
+        {
+            "a": w.FloatSlider(value=1.0, min=1.0, max=2.0, step=0.5),
+            "b": w.FloatSlider(value=2.0, min=1.0, max=2.0, step=0.5),
+        },
+        points=3,
+    )
     assert two["mode"] == "product" and len(two["images"]) == 9
     many = {k: w.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.25) for k in ("a", "b", "c")}
     big = explore.precompute(_draw, many, points=5)
@@ -54,8 +60,9 @@ def test_small_grids_keep_every_combination_large_ones_vary_one_control_at_a_tim
 
 def test_static_html_is_self_contained_and_starts_at_the_defaults():
     w = ipywidgets
-    st = explore.precompute(_draw, {"a": w.FloatSlider(value=1.5, min=1.0, max=2.0, step=0.5), "label": w.fixed("t")},
-                            points=3)
+    st = explore.precompute(
+        _draw, {"a": w.FloatSlider(value=1.5, min=1.0, max=2.0, step=0.5), "label": w.fixed("t")}, points=3
+    )
     page = explore.static_html(st, title="demo")
     assert "http://" not in page and "https://" not in page  # nothing from another host
     data = json.loads(re.search(r'<script type="application/json" class="lx-data">(.*?)</script>', page, re.S)[1])
@@ -70,7 +77,7 @@ def test_interact_displays_live_widget_and_static_explorer(monkeypatch):
     monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append((obj, raw)))
     live = explore.interact(_draw, points=3, a=ipywidgets.FloatSlider(value=1.0, min=1.0, max=2.0, step=0.5))
     assert isinstance(live, ipywidgets.interactive)
-    (bundle, raw), = shown
+    ((bundle, raw),) = shown
     assert raw and "application/vnd.jupyter.widget-view+json" in bundle and "lidlib-explorer" in bundle["text/html"]
     with pytest.raises(ValueError, match="drew no matplotlib figure"):
         explore.precompute(lambda a: None, {"a": ipywidgets.FloatSlider(value=1.0, min=0.0, max=1.0)}, points=2)

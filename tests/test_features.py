@@ -14,10 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import require_mirror_data
 
 from lidlib import data
-
-from conftest import require_mirror_data
 
 ROOT = Path(__file__).resolve().parents[1]
 FEATURES = ROOT / data.COMMITTED_FEATURES["efficientnet-lite0"][0]
@@ -26,11 +25,14 @@ BATCH = "cifar10-test/test_batch.bin"
 
 def _require_torch():
     if os.environ.get("LIDLIB_REQUIRE_FEATURES") == "1":
-        import torch  # noqa: F401  (ImportError fails the test in CI)
         import efficientnet_lite_pytorch  # noqa: F401
+        import torch  # noqa: F401  (ImportError fails the test in CI)
+
         return
-    why = ("needs the features extra: pip install -c requirements/lock.txt -e '.[features]' "
-           "(set LIDLIB_REQUIRE_FEATURES=1 to fail instead)")
+    why = (
+        "needs the features extra: pip install -c requirements/lock.txt -e '.[features]' "
+        "(set LIDLIB_REQUIRE_FEATURES=1 to fail instead)"
+    )
     pytest.importorskip("torch", reason=why)
     pytest.importorskip("efficientnet_lite_pytorch", reason=why)
 
@@ -140,8 +142,7 @@ def test_reextraction_matches_committed():
 
     images, _, index, _ = data.load_cifar10_test_subset()
     idx = np.r_[0:4, 9996:10000]
-    got = features.extract_features(images[np.searchsorted(index, idx)], "efficientnet-lite0", batch_size=4,
-                                    threads=2)
+    got = features.extract_features(images[np.searchsorted(index, idx)], "efficientnet-lite0", batch_size=4, threads=2)
     ref, _ = data.load_cifar10h_features()
     np.testing.assert_allclose(got, ref[idx], rtol=1e-2, atol=1e-2)
     # a different image gives different features (the test can fail)
@@ -162,7 +163,8 @@ def test_preprocess_contract():
 
     x = features.preprocess(np.full((2, 32, 32, 3), 255, np.uint8))
     assert tuple(x.shape) == (2, 3, 224, 224)
-    np.testing.assert_allclose(x[0, :, 100, 100].numpy(), (1 - np.array(features.IMAGENET_MEAN))
-                               / np.array(features.IMAGENET_STD), rtol=1e-6)
+    np.testing.assert_allclose(
+        x[0, :, 100, 100].numpy(), (1 - np.array(features.IMAGENET_MEAN)) / np.array(features.IMAGENET_STD), rtol=1e-6
+    )
     with pytest.raises(ValueError, match="images"):
         features.preprocess(np.zeros((2, 32, 32, 3), np.float32))

@@ -73,13 +73,17 @@ def test_per_problem_output(tmp_path, capsys):
     assert len(rows) == 1 + 7
     r = {ln.split(",")[0]: ln.split(",") for ln in rows[1:]}
     assert r["geometry/7"][1:3] == ["3", "0"] and float(r["geometry/7"][3]) == 0.0
-    assert 0 < float(r["geometry/7"][4]) < float(r["geometry/7"][6])  # shrunk towards the benchmark, inside its interval
+    assert (
+        0 < float(r["geometry/7"][4]) < float(r["geometry/7"][6])
+    )  # shrunk towards the benchmark, inside its interval
     assert float(r["algebra/1"][4]) > float(r["geometry/7"][4])  # more successes, easier
 
 
 def test_plan_and_allocation(tmp_path, capsys):
     f = ROOT / "data/llm-passk/pythia_math_counts.csv"
-    assert cli_fit([str(f), "--model", "Pythia 1B", "--plan", "1000", "--within", "0.05", "--json", "--n-boot", "20"]) == 0
+    assert (
+        cli_fit([str(f), "--model", "Pythia 1B", "--plan", "1000", "--within", "0.05", "--json", "--n-boot", "20"]) == 0
+    )
     pl = json.loads(capsys.readouterr().out)["plan"]
     assert pl["m"] == 10000 and len(pl["grid"]) == len(pl["error_q"])
     assert np.all(np.diff(np.array(pl["error_q"])[[0, -1]]) < 0)  # more samples, smaller error
@@ -133,8 +137,18 @@ def test_suspicious_curve_warns_on_stderr(tmp_path, capsys, content, needle):
 def test_first_repeat_only_warns_and_fits(tmp_path, capsys):
     rows = []
     for i in range(8):
-        rows.append(json.dumps({"doc_id": i, "resps": [["a", "b", "c"]], "filtered_resps": ["a"], "filter": "take_first",
-                                "metrics": ["exact_match"], "exact_match": float(i % 3 == 0)}))
+        rows.append(
+            json.dumps(
+                {
+                    "doc_id": i,
+                    "resps": [["a", "b", "c"]],
+                    "filtered_resps": ["a"],
+                    "filter": "take_first",
+                    "metrics": ["exact_match"],
+                    "exact_match": float(i % 3 == 0),
+                }
+            )
+        )
     f = tmp_path / "samples_task_2024.jsonl"
     f.write_text("\n".join(rows) + "\n")
     cli_fit([str(f), "--n-boot", "20"])
@@ -169,6 +183,11 @@ def test_bom_counts_through_main(tmp_path, capsys):
 
 
 def test_run_accepts_paths_and_unknown_chapter_exits_2(capsys):
-    assert chapter_name("lid_model.md") == chapter_name("notebooks/lid_model.md") == chapter_name("lid_model") == "lid_model"
+    assert (
+        chapter_name("lid_model.md")
+        == chapter_name("notebooks/lid_model.md")
+        == chapter_name("lid_model")
+        == "lid_model"
+    )
     assert main(["run", "no_such_chapter.md"]) == 2
     assert "no chapter" in capsys.readouterr().err

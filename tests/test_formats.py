@@ -32,7 +32,11 @@ def _as_dict(d):
         ("matrix.csv", "matrix", {"p1": (4, 2), "p2": (4, 0), "p3": (4, 3)}),
         # plus level: HumanEval/0 only the first sample passes base and plus; HumanEval/1 two of three
         ("eval_results.json", "evalplus", {"HumanEval/0": (3, 1), "HumanEval/1": (3, 2)}),
-        ("samples.jsonl_results.jsonl", "humaneval", {"HumanEval/0": (2, 1), "HumanEval/1": (2, 0), "HumanEval/2": (2, 2)}),
+        (
+            "samples.jsonl_results.jsonl",
+            "humaneval",
+            {"HumanEval/0": (2, 1), "HumanEval/1": (2, 0), "HumanEval/2": (2, 2)},
+        ),
         # every repeat scored: metric is a list per document
         ("samples_gsm8k_repeats.jsonl", "lm_eval", {"0": (3, 2), "1": (3, 0)}),
     ],
@@ -160,7 +164,9 @@ def test_parquet_without_pyarrow_says_how_to_install(tmp_path, monkeypatch):
 
 
 def test_parquet_samples(tmp_path):
-    pa = pytest.importorskip("pyarrow", reason="needs the parquet extra: pip install -c requirements/lock.txt -e '.[parquet]'")
+    pa = pytest.importorskip(
+        "pyarrow", reason="needs the parquet extra: pip install -c requirements/lock.txt -e '.[parquet]'"
+    )
     import pyarrow.parquet as pq
 
     t = pa.table({"problem_id": ["a", "a", "b", "b", "b"], "passed": [True, False, False, False, True]})

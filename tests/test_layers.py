@@ -100,10 +100,9 @@ def test_the_checker_sees_a_violation(tmp_path):
     bad = PKG.parent / "lidlib" / "_layers_probe.py"
     try:
         bad.write_text("def f():\n    from lidlib.book import claims\n    return claims\n")
-        (line, module, names), = lidlib_imports(bad)
+        ((line, module, names),) = lidlib_imports(bad)
         reached = targets(module, names)
         assert "lidlib.book.claims" in reached
         assert layer_of("lidlib.book.claims") not in ALLOWED[layer_of(module_name(bad))]
     finally:
         bad.unlink()
-

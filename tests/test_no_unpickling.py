@@ -50,7 +50,7 @@ def test_loads_refuse_pickles(path):
 
 def test_the_checker_sees_a_bad_call():
     bad = ast.parse("import numpy as np\nnp.load('x.npy')\n")
-    (base, call), = list(_calls(bad, "load"))
+    ((base, call),) = list(_calls(bad, "load"))
     assert base == "np" and _kw(call, "allow_pickle") is None
 
 

@@ -42,8 +42,17 @@ def test_beta_model_failure_against_mpmath(a, b):
     np.testing.assert_allclose(got, ref, rtol=1e-9)
 
 
-@pytest.mark.parametrize("n, c, k", [(10**8, 1, 10**7), (10**8, 3, 10**8 - 5), (10**8, 10**4, 10**3),
-                                     (10**6, 999_000, 500), (10**8, 0, 10**8), (10**4, 1, 1)])
+@pytest.mark.parametrize(
+    "n, c, k",
+    [
+        (10**8, 1, 10**7),
+        (10**8, 3, 10**8 - 5),
+        (10**8, 10**4, 10**3),
+        (10**6, 999_000, 500),
+        (10**8, 0, 10**8),
+        (10**4, 1, 1),
+    ],
+)
 def test_pass_at_k_unbiased_large_n_against_mpmath(n, c, k):
     got = lidlib.pass_at_k_unbiased(n, c, k)
     ref = 1 - mp.binomial(n - c, k) / mp.binomial(n, k) if n - c >= k else mp.mpf(1)
@@ -61,7 +70,7 @@ def _mp_bias_free(k, beta, delta, sigma):
     def f(u):
         t = mp.e**u
         s = mp.erf(c * mp.sqrt(t))
-        return mp.e**(k * mp.log1p(-s) + a * u - t - lg)
+        return mp.e ** (k * mp.log1p(-s) + a * u - t - lg)
 
     # at large k the integrand peaks where a u - k (2c / sqrt(pi)) e^(u/2) is largest; at
     # small k, where the Gamma weight does (tau ~ a).  Dense break points around both.

@@ -42,7 +42,9 @@ def test_lock_pins_every_requirement_within_its_range():
     for r in map(Requirement, reqs):
         name = canonicalize_name(r.name)
         assert name in lock, f"{r.name} is not in requirements/lock.txt (run `make lock`)"
-        assert r.specifier.contains(lock[name], prereleases=True), f"lock pins {r.name}=={lock[name]}, pyproject says {r}"
+        assert r.specifier.contains(lock[name], prereleases=True), (
+            f"lock pins {r.name}=={lock[name]}, pyproject says {r}"
+        )
     assert "lidlib" not in lock and "setuptools" in lock and "pip" in lock
 
 

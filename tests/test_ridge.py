@@ -226,7 +226,10 @@ def test_power_law_fit_recovers_exact_law():
         (lambda X, y: ridge.ols_noise_curves(8, 1.0, [3.0], 0.1, [5, 20], 2, 0), "Ns"),
         (lambda X, y: ridge.ols_noise_curves(8, 1.0, [0.0], 0.1, [20], 2, 0), "betas"),
         (lambda X, y: ridge.learning_curves("model", [5], 0.0, 1, 0), "lid"),
-        (lambda X, y: ridge.learning_curves(model.LIDModel(d=4, alpha=1, beta=3, sigma_eta=1), [5], 0.0, 0, 0), "n_seeds"),
+        (
+            lambda X, y: ridge.learning_curves(model.LIDModel(d=4, alpha=1, beta=3, sigma_eta=1), [5], 0.0, 0, 0),
+            "n_seeds",
+        ),
         (lambda X, y: ridge.power_law_fit([1, 2], np.ones((3, 3))), "losses"),
         (lambda X, y: ridge.power_law_fit([1, 2], np.ones((3, 2)), statistic="mode"), "statistic"),
         (lambda X, y: ridge.paper_lambda_schedule([10], 0, 1.0), "d"),
@@ -263,7 +266,9 @@ def test_seed_ensemble_helpers():
     st = ridge.stack_ensembles(full, np.array([[10.0], [20.0]]), np.array([True, False, False]))
     assert st.shape == (4, 3) and np.isnan(st[2:, 1:]).all() and list(st[2:, 0]) == [10.0, 20.0]
     m, se = ridge.seed_mean_se(st)
-    assert m[0] == pytest.approx(np.mean([0, 3, 10, 20])) and se[1] == pytest.approx(np.std([1, 4], ddof=1) / np.sqrt(2))
+    assert m[0] == pytest.approx(np.mean([0, 3, 10, 20])) and se[1] == pytest.approx(
+        np.std([1, 4], ddof=1) / np.sqrt(2)
+    )
     # exact OLS loss gives A = 1 and B = (d+1)/d in the reciprocal extrapolation
     N = np.array([200.0, 400, 800, 1600])
     A, B = ridge.ols_reciprocal_extrapolation(N, ridge.ols_risk_exact(N, 50, 2.0), 50, 2.0)

@@ -53,7 +53,9 @@ def test_small_window_failure_with_bias_matches_nested_quadrature(form):
     def inner(u):
         tau = math.exp(u)
         sd = math.sqrt(v)
-        g = lambda b: factor(c * math.sqrt(tau) * math.exp(-b * b * tau / (2 * sigma**2))) * math.exp(-0.5 * (b / sd) ** 2)
+        g = lambda b: (
+            factor(c * math.sqrt(tau) * math.exp(-b * b * tau / (2 * sigma**2))) * math.exp(-0.5 * (b / sd) ** 2)
+        )
         val, _ = integrate.quad(g, 0, 12 * sd, limit=200, epsabs=0, epsrel=1e-10)
         return 2 * val / (sd * math.sqrt(2 * math.pi)) * math.exp(a * u - tau - special.gammaln(a))
 
@@ -110,14 +112,22 @@ def test_gamma_law_reproduces_the_engine():
         assert law.tail_constant == pytest.approx(1 / special.gamma(beta / 2 + 1))
 
 
-@pytest.mark.parametrize("make", [lambda: tails.power_precision(3.0), lambda: tails.beta_prime_precision(3.0, 2.0),
-                                  lambda: tails.lognormal_precision(-0.1, 1.0)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: tails.power_precision(3.0),
+        lambda: tails.beta_prime_precision(3.0, 2.0),
+        lambda: tails.lognormal_precision(-0.1, 1.0),
+    ],
+)
 def test_law_failure_matches_adaptive_quadrature(make):
     law = make()
     hi = law.dist.support()[1]
     u_hi = math.log(hi) if math.isfinite(hi) else math.log(1e12)
     for k in (1.0, 100.0, 1e5):
-        f = lambda u: (1 - single_trial_success(0.0, math.exp(u), DELTA, SIGMA)) ** k * math.exp(law.dist.logpdf(math.exp(u)) + u)
+        f = lambda u: (
+            (1 - single_trial_success(0.0, math.exp(u), DELTA, SIGMA)) ** k * math.exp(law.dist.logpdf(math.exp(u)) + u)
+        )
         lo = 2 * math.log(1e-10 / (k * C))
         ref, _ = integrate.quad(f, lo, u_hi, limit=1000, epsrel=1e-10, epsabs=0)
         ref += law.dist.cdf(math.exp(lo))
@@ -216,8 +226,9 @@ def test_trial_geometry():
     np.testing.assert_allclose(sc, 2.0 / np.sqrt(tau))
     o, sc = passk.trial_geometry(tau, bias, 2.0, protocol="model-fixed-mean", sampler_sd=0.7)
     np.testing.assert_allclose(sc, 0.7)
-    o, _ = passk.trial_geometry(np.full(100_000, 4.0), np.zeros(100_000), 2.0, np.random.default_rng(0),
-                                protocol="model-calibrated-label")
+    o, _ = passk.trial_geometry(
+        np.full(100_000, 4.0), np.zeros(100_000), 2.0, np.random.default_rng(0), protocol="model-calibrated-label"
+    )
     assert o.std() == pytest.approx(1.0, rel=0.02)  # eta_0 ~ N(0, sigma^2 / tau) = N(0, 1)
     with pytest.raises(ValueError, match="protocol"):
         passk.trial_geometry(tau, bias, 2.0, protocol="bogus")
@@ -267,8 +278,10 @@ def test_protocol_failure_matches_nested_quadrature(protocol, beta, v, sd, k):
 def test_protocol_failure_closed_forms():
     ks = np.array([1.0, 10.0, 100.0])
     # calibrated sampler vs the mean is the target-draw protocol
-    np.testing.assert_array_equal(passk.protocol_failure(ks, 3.0, DELTA, SIGMA, 0.1, protocol="model-calibrated-mean"),
-                                  population_failure(ks, 3.0, DELTA, SIGMA, 0.1))
+    np.testing.assert_array_equal(
+        passk.protocol_failure(ks, 3.0, DELTA, SIGMA, 0.1, protocol="model-calibrated-mean"),
+        population_failure(ks, 3.0, DELTA, SIGMA, 0.1),
+    )
     # a tau-independent sampler against the mean, no bias: every instance has the same success
     s0 = math.erf(0.05 / (0.8 * math.sqrt(2)))
     got = passk.protocol_failure(ks, 3.0, 0.05, SIGMA, protocol="model-fixed-mean", sampler_sd=0.8)
@@ -276,10 +289,14 @@ def test_protocol_failure_closed_forms():
     # ... with a Gaussian bias it is a one-dimensional Gaussian average
     v, sd = 0.3, 0.8
     for k in ks:
-        f = lambda b: (1 - (special.ndtr((0.05 - b) / sd) - special.ndtr((-0.05 - b) / sd))) ** k * math.exp(-b * b / (2 * v))
+        f = lambda b: (
+            (1 - (special.ndtr((0.05 - b) / sd) - special.ndtr((-0.05 - b) / sd))) ** k * math.exp(-b * b / (2 * v))
+        )
         ref, _ = integrate.quad(f, -12 * math.sqrt(v), 12 * math.sqrt(v), epsrel=1e-12, epsabs=0, limit=200)
         ref /= math.sqrt(2 * math.pi * v)
-        assert passk.protocol_failure(k, 3.0, 0.05, SIGMA, v, protocol="model-fixed-mean", sampler_sd=sd) == pytest.approx(ref, rel=1e-8)
+        assert passk.protocol_failure(
+            k, 3.0, 0.05, SIGMA, v, protocol="model-fixed-mean", sampler_sd=sd
+        ) == pytest.approx(ref, rel=1e-8)
 
 
 def test_calibrated_label_constant_below_one():
@@ -290,7 +307,9 @@ def test_calibrated_label_constant_below_one():
     assert got / tails.bias_free_asymptote(k, beta, DELTA, SIGMA) == pytest.approx((1 - beta) ** -0.5, rel=1e-4)
 
 
-@pytest.mark.parametrize("protocol, sd", [("target", None), ("model-calibrated-label", None), ("model-fixed-label", 1.0)])
+@pytest.mark.parametrize(
+    "protocol, sd", [("target", None), ("model-calibrated-label", None), ("model-fixed-label", 1.0)]
+)
 def test_simulated_protocols_agree_with_exact_curves(protocol, sd):
     rng = np.random.default_rng(21)
     ks = np.array([1, 10, 100, 1000])
@@ -316,6 +335,10 @@ def test_literal_simulation_agrees_with_engine():
 
 
 def test_simulation_is_reproducible():
-    a = passk.simulate_first_success(1000, 3.0, DELTA, SIGMA, np.random.default_rng(7), protocol="model-calibrated-label")
-    b = passk.simulate_first_success(1000, 3.0, DELTA, SIGMA, np.random.default_rng(7), protocol="model-calibrated-label")
+    a = passk.simulate_first_success(
+        1000, 3.0, DELTA, SIGMA, np.random.default_rng(7), protocol="model-calibrated-label"
+    )
+    b = passk.simulate_first_success(
+        1000, 3.0, DELTA, SIGMA, np.random.default_rng(7), protocol="model-calibrated-label"
+    )
     np.testing.assert_array_equal(a, b)

@@ -48,7 +48,10 @@ def test_saddle_point_exponent_matches_the_exact_bias_tail():
         saddle = two_tail.bias_exponent_saddle(np.sqrt(1e5 * 1e6), v, 0.1, 1.0)
         assert exact == pytest.approx(saddle, rel=0.15)
     # and it scales as v^-1/2 (Eq. 18 would give v^-1)
-    g = [lidlib.local_slope(ks, lidlib.population_failure(ks, 3.0, 0.1, 1.0, v, excess=True), (1e5, 1e6)) for v in (0.1, 10.0)]
+    g = [
+        lidlib.local_slope(ks, lidlib.population_failure(ks, 3.0, 0.1, 1.0, v, excess=True), (1e5, 1e6))
+        for v in (0.1, 10.0)
+    ]
     p = np.log(g[0] / g[1]) / np.log(100.0)
     assert 0.4 < p < 0.6
 
@@ -90,8 +93,9 @@ def _excess_brute(k, tau_pdf, tau_hi, delta, v):
         g = lambda b: ((1.0 - s(b, t)) ** k - f0) * stats.norm.pdf(b, scale=np.sqrt(v))
         return 2.0 * integrate.quad(g, 0.0, 12.0 * np.sqrt(v), limit=200, epsabs=1e-14, epsrel=1e-9)[0]
 
-    return integrate.quad(lambda t: inner(t) * tau_pdf(t), 0.0, tau_hi, limit=200, epsabs=0, epsrel=1e-8,
-                          points=[0.01, 0.1, 1.0])[0]
+    return integrate.quad(
+        lambda t: inner(t) * tau_pdf(t), 0.0, tau_hi, limit=200, epsabs=0, epsrel=1e-8, points=[0.01, 0.1, 1.0]
+    )[0]
 
 
 @pytest.mark.parametrize("which", ["bounded", "gengamma2"])
@@ -113,8 +117,9 @@ def test_generalized_gamma_precision_near_zero_tail_and_q1():
         law = tails.generalized_gamma_precision(3.0, q)
         t = 1e-8
         assert law.cdf(t) / t**1.5 == pytest.approx(law.tail_constant, rel=1e-4)  # same index beta/2 as Eq. 1
-    np.testing.assert_allclose(tails.generalized_gamma_precision(3.0, 1.0).cdf([0.1, 1, 5]),
-                               stats.gamma(1.5).cdf([0.1, 1, 5]), rtol=1e-12)
+    np.testing.assert_allclose(
+        tails.generalized_gamma_precision(3.0, 1.0).cdf([0.1, 1, 5]), stats.gamma(1.5).cdf([0.1, 1, 5]), rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("q", [0.5, 1.0, 2.0])
@@ -141,7 +146,9 @@ def test_saddle_exponent_against_mpmath_laplace_integral(q):
     v, delta = 0.5, 0.1
     A = 200.0
     k = np.exp(A * v) / tails.c_delta(delta, 1.0)
-    assert two_tail.bias_exponent_saddle_q(k, v, delta, 1.0, q) == pytest.approx((q / A) ** (1.0 / (q + 1.0)) / v, rel=1e-9)
+    assert two_tail.bias_exponent_saddle_q(k, v, delta, 1.0, q) == pytest.approx(
+        (q / A) ** (1.0 / (q + 1.0)) / v, rel=1e-9
+    )
 
 
 def test_upper_tail_power_and_q1_limit():
@@ -149,8 +156,11 @@ def test_upper_tail_power_and_q1_limit():
     assert two_tail.upper_tail_power(np.inf) == 1.0
     assert two_tail.upper_tail_power(2.0) == pytest.approx(2 / 3)
     ks = np.array([1e4, 1e6])
-    np.testing.assert_allclose(two_tail.bias_exponent_saddle_q(ks, 0.3, 0.1, 1.0, 1.0),
-                               two_tail.bias_exponent_saddle(ks, 0.3, 0.1, 1.0), rtol=1e-12)
+    np.testing.assert_allclose(
+        two_tail.bias_exponent_saddle_q(ks, 0.3, 0.1, 1.0, 1.0),
+        two_tail.bias_exponent_saddle(ks, 0.3, 0.1, 1.0),
+        rtol=1e-12,
+    )
 
 
 def test_finite_n_power_depends_on_the_upper_tail():
@@ -172,8 +182,14 @@ def test_crossover_is_where_half_the_failures_are_due_to_bias():
     k = math.exp(ell) / tails.c_delta(delta, 1.0)
     pdf = lambda t: stats.gamma(beta / 2).pdf(t)
     excess = _excess_brute(k, pdf, 60.0, delta, v)
-    free = integrate.quad(lambda t: (1 - math.erf(delta * math.sqrt(t / 2))) ** k * pdf(t), 0, 60, limit=200,
-                          points=[0.01, 0.1, 1.0], epsrel=1e-10)[0]
+    free = integrate.quad(
+        lambda t: (1 - math.erf(delta * math.sqrt(t / 2))) ** k * pdf(t),
+        0,
+        60,
+        limit=200,
+        points=[0.01, 0.1, 1.0],
+        epsrel=1e-10,
+    )[0]
     assert excess / free == pytest.approx(1.0, abs=2e-3)
 
 
@@ -225,7 +241,9 @@ def test_law_excess_failure_with_precision_dependent_bias_against_nested_quadrat
             g = lambda b: ((1.0 - s(b, t)) ** k - f0) * stats.norm.pdf(b, scale=np.sqrt(vt))
             return 2.0 * integrate.quad(g, 0.0, 12.0 * np.sqrt(vt), limit=200, epsabs=1e-14, epsrel=1e-9)[0]
 
-        return integrate.quad(lambda t: inner(t) * pdf(t), 0.0, 60.0, limit=200, points=[0.01, 0.1, 1.0], epsrel=1e-8)[0]
+        return integrate.quad(lambda t: inner(t) * pdf(t), 0.0, 60.0, limit=200, points=[0.01, 0.1, 1.0], epsrel=1e-8)[
+            0
+        ]
 
     ks = np.array([3.0, 30.0])
     got = two_tail.law_excess_failure(ks, law, delta, 1.0, v, bias_var_power=rho)

@@ -17,25 +17,29 @@ PREFIX = "book/_generated/"
 
 
 def _files(root: Path, chapter: str) -> list[tuple[str, Path]]:
-    cands = [("executed notebook (.ipynb)", root / "book" / "_generated" / f"{chapter}.ipynb"),
-             ("Jupytext source (.md)", root / "notebooks" / f"{chapter}.md"),
-             ("results (.json)", root / "results" / f"{chapter}.json")]
+    cands = [
+        ("executed notebook (.ipynb)", root / "book" / "_generated" / f"{chapter}.ipynb"),
+        ("Jupytext source (.md)", root / "notebooks" / f"{chapter}.md"),
+        ("results (.json)", root / "results" / f"{chapter}.json"),
+    ]
     return [(label, p) for label, p in cands if p.is_file()]
 
 
 def _links(app, pagename, templatename, context, doctree):
     if not pagename.startswith(PREFIX) or "body" not in context:
         return
-    chapter = pagename[len(PREFIX):]
+    chapter = pagename[len(PREFIX) :]
     root = Path(app.srcdir)
-    links = [f'<a href="../../downloads/{chapter}/{p.name}" download>{html.escape(label)}</a>'
-             for label, p in _files(root, chapter)]
+    links = [
+        f'<a href="../../downloads/{chapter}/{p.name}" download>{html.escape(label)}</a>'
+        for label, p in _files(root, chapter)
+    ]
     if not links:
         return
     bar = f'<p class="lidlib-downloads" style="font-size:90%">Download: {" · ".join(links)}</p>'
     body = context["body"]
     end = body.find("</h1>")
-    context["body"] = body[: end + 5] + bar + body[end + 5:] if end >= 0 else bar + body
+    context["body"] = body[: end + 5] + bar + body[end + 5 :] if end >= 0 else bar + body
 
 
 def _copy(app, exception):

@@ -43,8 +43,9 @@ def main() -> None:
     counts, _ = data.load_cifar10h()
     images, labels, prov = data.load_cifar10_test()
     idx = subset_indices(counts)
-    records = np.concatenate([labels[idx, None].astype(np.uint8),
-                              images[idx].transpose(0, 3, 1, 2).reshape(idx.size, -1)], axis=1)
+    records = np.concatenate(
+        [labels[idx, None].astype(np.uint8), images[idx].transpose(0, 3, 1, 2).reshape(idx.size, -1)], axis=1
+    )
     (HERE / "test_subset.bin").write_bytes(records.astype(np.uint8).tobytes())
     (HERE / "test_subset_index.csv").write_text("test_index\n" + "".join(f"{i}\n" for i in idx))
     print(f"{idx.size} images from {prov['path']} ({prov['file_sha256']})")

@@ -10,8 +10,9 @@ import json
 import os
 import platform
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import scipy
@@ -168,14 +169,20 @@ def _fit_child(args: list[str]) -> tuple[float, float, int]:
     import subprocess
     import sys
 
-    code = ("import resource, sys, io, contextlib\n"
-            "from lidlib.cli.fit import cli_fit\n"
-            "with contextlib.redirect_stdout(io.StringIO()):\n"
-            "    rc = cli_fit(sys.argv[1:])\n"
-            "print(rc, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+    code = (
+        "import resource, sys, io, contextlib\n"
+        "from lidlib.cli.fit import cli_fit\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    rc = cli_fit(sys.argv[1:])\n"
+        "print(rc, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
     t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                       env={**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"})
+    r = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
+    )
     wall = time.perf_counter() - t0
     try:
         rc, rss_kb = (int(x) for x in r.stdout.split()[-2:])
@@ -184,7 +191,9 @@ def _fit_child(args: list[str]) -> tuple[float, float, int]:
     return wall, rss_kb / 1024.0, rc
 
 
-def bench_fit_scale(n_curve: int = 1_000_000, n_problems: int = 1_000_000, n_boot: int = 20, seed: int = 0) -> dict[str, float]:
+def bench_fit_scale(
+    n_curve: int = 1_000_000, n_problems: int = 1_000_000, n_boot: int = 20, seed: int = 0
+) -> dict[str, float]:
     """``lidlib fit`` on a long coverage curve and on a count file with many problems.
 
     Wall time (including interpreter start-up and reading the file) and peak resident
@@ -199,16 +208,32 @@ def bench_fit_scale(n_curve: int = 1_000_000, n_problems: int = 1_000_000, n_boo
     with tempfile.TemporaryDirectory() as tmp:
         fc = Path(tmp) / "curve.csv"
         k = np.arange(1, n_curve + 1)
-        np.savetxt(fc, np.c_[k, 1 - (1 + k / 3.0) ** -0.4], delimiter=",", header="k,coverage", comments="", fmt=["%d", "%.8f"])
+        np.savetxt(
+            fc, np.c_[k, 1 - (1 + k / 3.0) ** -0.4], delimiter=",", header="k,coverage", comments="", fmt=["%d", "%.8f"]
+        )
         fn = Path(tmp) / "counts.csv"
         n = np.full(n_problems, 1000)
-        np.savetxt(fn, np.c_[n, rng.binomial(n, rng.beta(0.3, 3.0, n_problems))], delimiter=",", header="n,c", comments="", fmt="%d")
+        np.savetxt(
+            fn,
+            np.c_[n, rng.binomial(n, rng.beta(0.3, 3.0, n_problems))],
+            delimiter=",",
+            header="n,c",
+            comments="",
+            fmt="%d",
+        )
         t_c, m_c, rc_c = _fit_child([str(fc), "--predict", "1e7"])
         t_n, m_n, rc_n = _fit_child([str(fn), "--predict", "1e4", "--n-boot", str(n_boot)])
     if rc_c or rc_n:
         raise RuntimeError(f"lidlib fit exited {rc_c} (curve) / {rc_n} (counts) in the benchmark")
-    return {"fit_curve_rows": n_curve, "fit_curve_seconds": t_c, "fit_curve_peak_mb": m_c,
-            "fit_counts_problems": n_problems, "fit_counts_n_boot": n_boot, "fit_counts_seconds": t_n, "fit_counts_peak_mb": m_n}
+    return {
+        "fit_curve_rows": n_curve,
+        "fit_curve_seconds": t_c,
+        "fit_curve_peak_mb": m_c,
+        "fit_counts_problems": n_problems,
+        "fit_counts_n_boot": n_boot,
+        "fit_counts_seconds": t_n,
+        "fit_counts_peak_mb": m_n,
+    }
 
 
 def run_all(root: Path | None = None, *, small: bool = False) -> dict[str, Any]:

@@ -81,8 +81,9 @@ def _hash_files(h, paths) -> None:
 
 def environment_fingerprint() -> str:
     """sha256 of the Python version and every installed distribution with its version."""
-    dists = sorted({f"{d.metadata['Name']}=={d.version}".lower() for d in metadata.distributions()
-                    if d.metadata["Name"]})
+    dists = sorted(
+        {f"{d.metadata['Name']}=={d.version}".lower() for d in metadata.distributions() if d.metadata["Name"]}
+    )
     return hashlib.sha256("\n".join([sys.version, *dists]).encode()).hexdigest()
 
 
@@ -105,8 +106,14 @@ def chapter_key(root: Path, chapter: str, profile: str, seed: int, env: str | No
     h = hashlib.sha256(f"{chapter}\0{profile}\0{int(seed)}\0{env or environment_fingerprint()}".encode())
     pkg = Path(lidlib.__file__).resolve().parent
     _hash_files(h, [root / "notebooks" / f"{chapter}.md"])
-    _hash_files(h, sorted(p for p in pkg.rglob("*") if p.is_file() and p.suffix in (".py", ".txt", ".toml", ".json")
-                          and "__pycache__" not in p.parts))
+    _hash_files(
+        h,
+        sorted(
+            p
+            for p in pkg.rglob("*")
+            if p.is_file() and p.suffix in (".py", ".txt", ".toml", ".json") and "__pycache__" not in p.parts
+        ),
+    )
     for extra in (root / "data", root / "requirements"):
         if extra.is_dir():
             _hash_files(h, sorted(p for p in extra.rglob("*") if p.is_file()))
@@ -123,11 +130,21 @@ def _key_file(root: Path, chapter: str) -> Path:
     return root / KEYS / f"{chapter}.json"
 
 
-def _record_key(root: Path, run: "ChapterRun", key: str) -> None:
+def _record_key(root: Path, run: ChapterRun, key: str) -> None:
     f = _key_file(root, run.chapter)
     f.parent.mkdir(parents=True, exist_ok=True)
-    f.write_text(json.dumps({"key": key, "seconds": round(run.seconds, 2), "notebook": _sha(run.notebook),
-                             "results": _sha(run.results)}, indent=1) + "\n")
+    f.write_text(
+        json.dumps(
+            {
+                "key": key,
+                "seconds": round(run.seconds, 2),
+                "notebook": _sha(run.notebook),
+                "results": _sha(run.results),
+            },
+            indent=1,
+        )
+        + "\n"
+    )
 
 
 def cached_run(root: Path, chapter: str, key: str) -> ChapterRun | None:
@@ -146,9 +163,7 @@ def find_root(start: Path | None = None) -> Path:
     """The book's root directory (holding ``_toc.yml`` and ``notebooks/``)."""
     root = claims.project_root(start)
     if root is None:
-        raise ChapterError(
-            "not inside the book's source tree: no parent directory holds _toc.yml and notebooks/"
-        )
+        raise ChapterError("not inside the book's source tree: no parent directory holds _toc.yml and notebooks/")
     return root
 
 
@@ -238,8 +253,10 @@ def stalled_cells(path: Path, margin: float = 5.0) -> list[str]:
     for i, c in enumerate(nb.cells):
         ex, pm = c.metadata.get("execution", {}), c.metadata.get("papermill", {})
         try:
-            kernel = (datetime.fromisoformat(ex["shell.execute_reply"].replace("Z", "+00:00"))
-                      - datetime.fromisoformat(ex["iopub.execute_input"].replace("Z", "+00:00"))).total_seconds()
+            kernel = (
+                datetime.fromisoformat(ex["shell.execute_reply"].replace("Z", "+00:00"))
+                - datetime.fromisoformat(ex["iopub.execute_input"].replace("Z", "+00:00"))
+            ).total_seconds()
             client = float(pm["duration"])
         except (KeyError, TypeError, ValueError):
             continue
@@ -251,8 +268,21 @@ def stalled_cells(path: Path, margin: float = 5.0) -> list[str]:
 #: Code cells longer than this many lines are folded on the site unless tagged ``show-input``.
 FOLD_LINES = 8
 #: A code cell that calls any of these draws or lays out a figure: folded on the site.
-_PLOTTING = ("plt.", "plotting.", ".plot(", ".loglog(", ".semilogx(", ".semilogy(", ".imshow(", ".bar(",
-             ".hist(", ".set(", "ledger.figure(", "panels(", "interact(")
+_PLOTTING = (
+    "plt.",
+    "plotting.",
+    ".plot(",
+    ".loglog(",
+    ".semilogx(",
+    ".semilogy(",
+    ".imshow(",
+    ".bar(",
+    ".hist(",
+    ".set(",
+    "ledger.figure(",
+    "panels(",
+    "interact(",
+)
 
 
 def fold_input(source: str, tags: list[str]) -> bool:
@@ -295,7 +325,12 @@ def _prepare_for_site(path: Path) -> None:
 
 
 def run_chapter(
-    chapter: str, profile: str = "quick", seed: int = DEFAULT_SEED, root: Path | None = None, *, retries: int = 1,
+    chapter: str,
+    profile: str = "quick",
+    seed: int = DEFAULT_SEED,
+    root: Path | None = None,
+    *,
+    retries: int = 1,
     key: str | None = None,
     notebook_dir: Path | None = None,
 ) -> ChapterRun:
@@ -372,7 +407,9 @@ def run_chapter(
                         f"chapter {chapter!r} stalled: {type(exc).__name__} after {attempt + 1} attempt(s) "
                         f"(cell time limit {timeout} s, ${CELL_TIMEOUT_ENV})"
                     ) from None
-                print(f"[lidlib] chapter {chapter!r}: {type(exc).__name__}; retrying with a fresh kernel", file=sys.stderr)
+                print(
+                    f"[lidlib] chapter {chapter!r}: {type(exc).__name__}; retrying with a fresh kernel", file=sys.stderr
+                )
     except PapermillExecutionError as exc:
         src_cells = [c.source.strip() for c in nb.cells if c.cell_type == "code"]
         failed = (exc.source or "").strip()
@@ -462,9 +499,14 @@ def update_baseline(root: Path) -> Path:
         raise ChapterError(
             "the baseline needs every chapter run at --profile quick --seed 0 "
             f"(missing: {', '.join(missing) or 'none'}; other profile or seed: {', '.join(wrong) or 'none'}); "
-            "run `lidlib book --profile quick` first")
-    data = {"profile": "quick", "seed": 0, "commit": _git_commit(root),
-            "verdicts": claims.verdicts({ch: results[ch] for ch in chapters})}
+            "run `lidlib book --profile quick` first"
+        )
+    data = {
+        "profile": "quick",
+        "seed": 0,
+        "commit": _git_commit(root),
+        "verdicts": claims.verdicts({ch: results[ch] for ch in chapters}),
+    }
     out = root / BASELINE
     out.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n")
     return out
@@ -476,8 +518,7 @@ def write_generated_pages(root: Path) -> None:
     ``profiles.md``: every chapter's profile sizes, read from :mod:`lidlib.book.profiles`;
     ``timings.md``: the per-chapter wall times of the last ``lidlib book`` run.
     """
-    from lidlib.book import concordance
-    from lidlib.book import profiles
+    from lidlib.book import concordance, profiles
 
     out = root / GENERATED
     out.mkdir(parents=True, exist_ok=True)
@@ -525,9 +566,17 @@ def findings_markdown(root: Path) -> str:
         if r.get("knife_edge"):
             verdict += " (knife-edge)"
         stmt = claims._esc(r["statement"])
-        lines.append(f'| {verdict} | <a href="{r["link"]}">{stmt}</a> | {claims._esc(r["paper_ref"] or "")} '
-                     f"| {claims._fmt(r['measured'])} | {claims._fmt(r['expected'])} |")
-    lines += ["", "All claims by kind:", "", "| kind | what it means | pass | fail | not run |", "|---|---|---|---|---|"]
+        lines.append(
+            f'| {verdict} | <a href="{r["link"]}">{stmt}</a> | {claims._esc(r["paper_ref"] or "")} '
+            f"| {claims._fmt(r['measured'])} | {claims._fmt(r['expected'])} |"
+        )
+    lines += [
+        "",
+        "All claims by kind:",
+        "",
+        "| kind | what it means | pass | fail | not run |",
+        "|---|---|---|---|---|",
+    ]
     for k, meaning in claims.KINDS.items():
         st = [r["status"] for r in counts[k]]
         lines.append(f"| {k} | {meaning} | {st.count('pass')} | {st.count('fail')} | {st.count('not run')} |")
@@ -568,8 +617,11 @@ def timings_markdown(root: Path) -> str:
     notes = []
     for p, t in runs.items():
         verdict = "within" if totals[p] <= BUDGET_SECONDS[p] else "**over**"
-        wall = (f" ({t['execution_wall_seconds']:.0f} s of wall time with {t['jobs']} chapters at a time)"
-                if t.get("execution_wall_seconds") is not None and t.get("jobs") else "")
+        wall = (
+            f" ({t['execution_wall_seconds']:.0f} s of wall time with {t['jobs']} chapters at a time)"
+            if t.get("execution_wall_seconds") is not None and t.get("jobs")
+            else ""
+        )
         notes.append(
             f"- `{p}`: {totals[p] / 60:.1f} min of execution summed over chapters{wall}, {verdict} the "
             f"{BUDGET_SECONDS[p] / 60:.0f}-minute budget; "
@@ -612,10 +664,14 @@ def measure_builds(root: Path | None = None, profile: str = "quick", jobs: int |
             shutil.copyfile(root / "results" / f"_timings-{profile}.json", root / TIMINGS_DIR / f"{profile}.json")
     f = root / TIMINGS_DIR / "builds.json"
     allp = json.loads(f.read_text()) if f.is_file() else {}
-    allp[profile] = {"seconds": times, "jobs": jobs or os.cpu_count(), "date": time.strftime("%Y-%m-%d"),
-                     "load": round(os.getloadavg()[1], 2),  # 5-minute load average at the end
-                     "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
-                     "commit": _git_commit(root)}
+    allp[profile] = {
+        "seconds": times,
+        "jobs": jobs or os.cpu_count(),
+        "date": time.strftime("%Y-%m-%d"),
+        "load": round(os.getloadavg()[1], 2),  # 5-minute load average at the end
+        "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
+        "commit": _git_commit(root),
+    }
     f.parent.mkdir(parents=True, exist_ok=True)
     f.write_text(json.dumps(allp, indent=1) + "\n")
     return allp[profile]
@@ -627,21 +683,39 @@ def builds_markdown(root: Path) -> str:
     if not f.is_file():
         return "No whole-build timings saved yet (`lidlib bench --builds PROFILE`)."
     b = json.loads(f.read_text())
-    lines = ["Whole builds (`lidlib bench --builds PROFILE`: wall clock, execution plus render, "
-             "all chapters in parallel):", "", "| profile | from scratch (s) | target | nothing changed (s) | target "
-             "| one chapter changed (s) | cores | measured |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "Whole builds (`lidlib bench --builds PROFILE`: wall clock, execution plus render, all chapters in parallel):",
+        "",
+        "| profile | from scratch (s) | target | nothing changed (s) | target "
+        "| one chapter changed (s) | cores | measured |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     notes = []
     for prof, r in b.items():
         t = r["seconds"]
-        lines.append(f"| `{prof}` | {t['scratch']:.0f} | {BUILD_TARGETS['scratch'][prof]:.0f} | {t['unchanged']:.0f} | "
-                     f"{BUILD_TARGETS['unchanged']:.0f} | {t['one_chapter']:.0f} | {r['jobs']} | {r['date']}, "
-                     f"commit {r.get('commit') or '?'} |")
-        over = [f"from scratch ({t['scratch']:.0f} s against {BUILD_TARGETS['scratch'][prof]:.0f} s)"
-                for _ in [0] if t["scratch"] > BUILD_TARGETS["scratch"][prof]]
-        over += [f"unchanged ({t['unchanged']:.0f} s against {BUILD_TARGETS['unchanged']:.0f} s)"
-                 for _ in [0] if t["unchanged"] > BUILD_TARGETS["unchanged"]]
-        load = f" (5-minute load average {r['load']:.1f} on {r['jobs']} cores at the end)" if r.get("load") is not None else ""
-        notes.append(f"- `{prof}`: " + ("**over target**: " + "; ".join(over) if over else "within the targets") + load + ".")
+        lines.append(
+            f"| `{prof}` | {t['scratch']:.0f} | {BUILD_TARGETS['scratch'][prof]:.0f} | {t['unchanged']:.0f} | "
+            f"{BUILD_TARGETS['unchanged']:.0f} | {t['one_chapter']:.0f} | {r['jobs']} | {r['date']}, "
+            f"commit {r.get('commit') or '?'} |"
+        )
+        over = [
+            f"from scratch ({t['scratch']:.0f} s against {BUILD_TARGETS['scratch'][prof]:.0f} s)"
+            for _ in [0]
+            if t["scratch"] > BUILD_TARGETS["scratch"][prof]
+        ]
+        over += [
+            f"unchanged ({t['unchanged']:.0f} s against {BUILD_TARGETS['unchanged']:.0f} s)"
+            for _ in [0]
+            if t["unchanged"] > BUILD_TARGETS["unchanged"]
+        ]
+        load = (
+            f" (5-minute load average {r['load']:.1f} on {r['jobs']} cores at the end)"
+            if r.get("load") is not None
+            else ""
+        )
+        notes.append(
+            f"- `{prof}`: " + ("**over target**: " + "; ".join(over) if over else "within the targets") + load + "."
+        )
     return "\n".join(lines + [""] + notes)
 
 
@@ -653,14 +727,28 @@ def bench_markdown(root: Path) -> str:
     b = json.loads(f.read_text())
     m = b.get("machine", {})
     rows = [
-        ("pass@k curve, exact probabilities vs the literal protocol (speed-up)", b.get("passk_exact_vs_literal_speedup"), "x"),
-        ("pass@k curve, first-success simulation vs the literal protocol (speed-up)",
-         b.get("passk_first_success_vs_literal_speedup"), "x"),
+        (
+            "pass@k curve, exact probabilities vs the literal protocol (speed-up)",
+            b.get("passk_exact_vs_literal_speedup"),
+            "x",
+        ),
+        (
+            "pass@k curve, first-success simulation vs the literal protocol (speed-up)",
+            b.get("passk_first_success_vs_literal_speedup"),
+            "x",
+        ),
         ("nested-N ridge sweep vs refitting at every N (speed-up)", b.get("ridge_sweep_speedup"), "x"),
         ("largest relative difference of the two ridge sweeps", b.get("ridge_max_rel_diff_loss"), ""),
-        ("`population_failure` curves per second (60 k, with bias)", b.get("population_failure_curves_per_second"), "/s"),
-        ("`population_failure` curves per second (60 k, no bias)",
-         b.get("population_failure_bias_free_curves_per_second"), "/s"),
+        (
+            "`population_failure` curves per second (60 k, with bias)",
+            b.get("population_failure_curves_per_second"),
+            "/s",
+        ),
+        (
+            "`population_failure` curves per second (60 k, no bias)",
+            b.get("population_failure_bias_free_curves_per_second"),
+            "/s",
+        ),
     ]
     lines = [
         f"Benchmarks (`lidlib bench --save`, {m.get('cores', '?')} cores, Python {m.get('python', '?')}, "
@@ -675,7 +763,9 @@ def bench_markdown(root: Path) -> str:
 
 def _git_commit(root: Path) -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None
@@ -734,7 +824,9 @@ def execute_chapters(
     todo.sort(key=lambda ch: -float(last.get(ch, 0.0)))
     if not todo:
         return runs
-    log(f"[lidlib book] executing {len(todo)} chapter(s) at profile={profile}, seed={seed}, {min(jobs, len(todo))} at a time")
+    log(
+        f"[lidlib book] executing {len(todo)} chapter(s) at profile={profile}, seed={seed}, {min(jobs, len(todo))} at a time"
+    )
     if jobs == 1 or len(todo) == 1:
         for ch in todo:
             runs[ch] = run_chapter(ch, profile, seed, root, key=keys[ch])
@@ -765,8 +857,14 @@ def _write_if_changed(path: Path, text: str) -> None:
 
 
 def build_book(
-    profile: str = "paper", seed: int = DEFAULT_SEED, root: Path | None = None, *, execute: bool = True,
-    jobs: int | None = None, force: bool = False, log=print,
+    profile: str = "paper",
+    seed: int = DEFAULT_SEED,
+    root: Path | None = None,
+    *,
+    execute: bool = True,
+    jobs: int | None = None,
+    force: bool = False,
+    log=print,
 ) -> Path:
     """Execute what changed (every chapter with ``force``), write the claims page, render the site.
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 RESULTS_ENV = "LIDLIB_RESULTS_DIR"
 
@@ -142,8 +143,9 @@ class Ledger:
     values: dict[str, Any] = field(default_factory=dict)
     figures: list[str] = field(default_factory=list)
 
-    def _common(self, id: str, statement: str, paper_ref: str, kind: Any, fails_if: Any,
-                setting: str) -> dict[str, Any]:
+    def _common(
+        self, id: str, statement: str, paper_ref: str, kind: Any, fails_if: Any, setting: str
+    ) -> dict[str, Any]:
         if not isinstance(id, str) or not id:
             raise ValueError(f"claim id must be a non-empty string, got {id!r}")
         if any(c["id"] == id for c in self.claims):
@@ -152,14 +154,23 @@ class Ledger:
             raise ValueError(f"claim {id!r}: kind must be one of {', '.join(KINDS)}; got {kind!r}")
         if not isinstance(fails_if, str) or not fails_if.strip():
             raise ValueError(
-                f"claim {id!r}: fails_if must say which result would have failed the claim (a non-empty string)")
-        rec: dict[str, Any] = {"id": id, "kind": kind, "statement": statement, "paper_ref": paper_ref,
-                               "fails_if": fails_if.strip(), "anchor": anchor(self.chapter, id)}
+                f"claim {id!r}: fails_if must say which result would have failed the claim (a non-empty string)"
+            )
+        rec: dict[str, Any] = {
+            "id": id,
+            "kind": kind,
+            "statement": statement,
+            "paper_ref": paper_ref,
+            "fails_if": fails_if.strip(),
+            "anchor": anchor(self.chapter, id),
+        }
         if kind == "proxy":
             setting = setting or self.proxy
             if not setting:
-                raise ValueError(f"claim {id!r}: a proxy claim needs setting= (or Ledger(proxy=...)) "
-                                 "saying how its setting differs from the paper's")
+                raise ValueError(
+                    f"claim {id!r}: a proxy claim needs setting= (or Ledger(proxy=...)) "
+                    "saying how its setting differs from the paper's"
+                )
             rec["setting"] = setting
         elif setting:
             rec["setting"] = setting
@@ -238,22 +249,25 @@ class Ledger:
             else:
                 margin = 0.0 if m == e else math.inf
             passed = bool(margin <= 1.0)
-        rec.update({
-            "measured": _jsonable(measured),
-            "expected": _jsonable(expected),
-            "tolerance": _jsonable(tolerance),
-            "relative": relative,
-            "passed": bool(passed),
-            "status": "pass" if passed else "fail",
-            "margin": _jsonable(None if margin is None else float(margin)),
-            "knife_edge": bool(margin is not None and math.isfinite(margin) and abs(margin - 1.0) <= KNIFE_EDGE),
-        })
+        rec.update(
+            {
+                "measured": _jsonable(measured),
+                "expected": _jsonable(expected),
+                "tolerance": _jsonable(tolerance),
+                "relative": relative,
+                "passed": bool(passed),
+                "status": "pass" if passed else "fail",
+                "margin": _jsonable(None if margin is None else float(margin)),
+                "knife_edge": bool(margin is not None and math.isfinite(margin) and abs(margin - 1.0) <= KNIFE_EDGE),
+            }
+        )
         if note:
             rec["note"] = note
         return self._add(ClaimRecord(rec))
 
-    def not_run(self, id: str, statement: str, paper_ref: str, kind: str, reason: str,
-                *, fails_if: str = "", setting: str = "") -> dict[str, Any]:
+    def not_run(
+        self, id: str, statement: str, paper_ref: str, kind: str, reason: str, *, fails_if: str = "", setting: str = ""
+    ) -> dict[str, Any]:
         """Record a claim that could not be checked in this run (its input is unavailable).
 
         The record has ``passed = None`` and status ``"not run"``; the claims page shows the
@@ -267,9 +281,19 @@ class Ledger:
         if not isinstance(reason, str) or not reason.strip():
             raise ValueError(f"claim {id!r}: not_run needs a reason (why the claim could not be checked)")
         rec = self._common(id, statement, paper_ref, kind, fails_if or "(not run)", setting)
-        rec.update({"measured": None, "expected": None, "tolerance": None, "relative": False,
-                    "passed": None, "status": "not run", "margin": None, "knife_edge": False,
-                    "reason": reason.strip()})
+        rec.update(
+            {
+                "measured": None,
+                "expected": None,
+                "tolerance": None,
+                "relative": False,
+                "passed": None,
+                "status": "not run",
+                "margin": None,
+                "knife_edge": False,
+                "reason": reason.strip(),
+            }
+        )
         return self._add(ClaimRecord(rec))
 
     def _add(self, rec: ClaimRecord) -> ClaimRecord:
@@ -348,8 +372,12 @@ class Ledger:
 
     def _repr_markdown_(self) -> str:
         s = self.summary()
-        rows = [f"{s['pass']} passed, {s['fail']} failed, {s['not run']} not run.", "",
-                "| status | kind | claim | paper | expected | measured | margin |", "|---|---|---|---|---|---|---|"]
+        rows = [
+            f"{s['pass']} passed, {s['fail']} failed, {s['not run']} not run.",
+            "",
+            "| status | kind | claim | paper | expected | measured | margin |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for c in self.claims:
             rows.append(
                 f"| {_status(c)}{_fragile_cell(c)} | {_kind_cell(c)} | {_esc(c['statement'])} | {_esc(c['paper_ref'])} | "
@@ -401,8 +429,12 @@ def provenance(profile: str, seed: int) -> dict[str, Any]:
     return {
         "commit": commit,
         "dirty": dirty,
-        "versions": {"python": platform.python_version(), "numpy": numpy.__version__,
-                     "scipy": scipy.__version__, "lidlib": getattr(lidlib, "__version__", "unknown")},
+        "versions": {
+            "python": platform.python_version(),
+            "numpy": numpy.__version__,
+            "scipy": scipy.__version__,
+            "lidlib": getattr(lidlib, "__version__", "unknown"),
+        },
         "data": data.files_read(),
         "profile": profile,
         "seed": int(seed),
@@ -522,13 +554,33 @@ def load_results(directory: Path | None = None) -> dict[str, dict[str, Any]]:
     return out
 
 
-CSV_FIELDS = ("chapter", "id", "kind", "status", "statement", "paper_ref", "fails_if", "setting",
-              "measured", "expected", "tolerance", "relative", "margin", "knife_edge", "reason", "note",
-              "profile", "seed", "commit", "link")
+CSV_FIELDS = (
+    "chapter",
+    "id",
+    "kind",
+    "status",
+    "statement",
+    "paper_ref",
+    "fails_if",
+    "setting",
+    "measured",
+    "expected",
+    "tolerance",
+    "relative",
+    "margin",
+    "knife_edge",
+    "reason",
+    "note",
+    "profile",
+    "seed",
+    "commit",
+    "link",
+)
 
 
-def claim_rows(results: dict[str, dict[str, Any]], order: Iterable[str] = (), doc_prefix: str = "_generated/"
-               ) -> list[dict[str, Any]]:
+def claim_rows(
+    results: dict[str, dict[str, Any]], order: Iterable[str] = (), doc_prefix: str = "_generated/"
+) -> list[dict[str, Any]]:
     """Every claim of every chapter as one flat dict (the rows of ``claims.csv`` / ``claims.json``).
 
     ``link`` is the claim's anchor on its chapter page, relative to the claims page.
@@ -540,15 +592,21 @@ def claim_rows(results: dict[str, dict[str, Any]], order: Iterable[str] = (), do
         prov = r.get("provenance", {})
         for c in r["claims"]:
             row = {k: c.get(k) for k in CSV_FIELDS}
-            row.update(chapter=ch, status=status_of(c), profile=r["profile"], seed=r["seed"],
-                       commit=prov.get("commit"),
-                       link=f"{doc_prefix}{ch}.html#{c.get('anchor') or anchor(ch, c['id'])}")
+            row.update(
+                chapter=ch,
+                status=status_of(c),
+                profile=r["profile"],
+                seed=r["seed"],
+                commit=prov.get("commit"),
+                link=f"{doc_prefix}{ch}.html#{c.get('anchor') or anchor(ch, c['id'])}",
+            )
             rows.append(row)
     return rows
 
 
-def write_claims_downloads(directory: Path, results: dict[str, dict[str, Any]], order: Iterable[str] = ()
-                           ) -> tuple[Path, Path]:
+def write_claims_downloads(
+    directory: Path, results: dict[str, dict[str, Any]], order: Iterable[str] = ()
+) -> tuple[Path, Path]:
     """Write ``claims.csv`` and ``claims.json`` (all claims, one row each) into ``directory``."""
     import csv
 
@@ -637,8 +695,10 @@ def write_claims_page(
             f"{_margin_cell(c)} | {cell_link(ch, c)} |"
         )
 
-    header = ["| status | kind | claim | paper | expected | measured | margin | cell |",
-              "|---|---|---|---|---|---|---|---|"]
+    header = [
+        "| status | kind | claim | paper | expected | measured | margin | cell |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     counts = {k: summarize(c for _, c in allc if c["kind"] == k) for k in KINDS}
     knife = {k: sum(1 for _, c in allc if c["kind"] == k and c.get("knife_edge")) for k in KINDS}
     n_fragile = sum(1 for ch, c in allc if rob.get(f"{ch}/{c['id']}", {}).get("fragile"))
@@ -675,8 +735,9 @@ def write_claims_page(
         "",
         "Download every row: {download}`claims.csv <claims.csv>` · {download}`claims.json <claims.json>`"
         " (with profile, seed and commit of each run)."
-        + (f" Robustness over seeds: {n_fragile} claims are *fragile* (see {{doc}}`robustness`)."
-           if robustness else ""),
+        + (
+            f" Robustness over seeds: {n_fragile} claims are *fragile* (see {{doc}}`robustness`)." if robustness else ""
+        ),
         "",
         "| chapter | claims | pass | fail | not run |",
         "|---|---|---|---|---|",
@@ -713,8 +774,9 @@ def verdicts(results: dict[str, dict[str, Any]]) -> dict[str, str]:
     return {f"{ch}/{c['id']}": status_of(c) for ch, r in sorted(results.items()) for c in r["claims"]}
 
 
-def verdict_changes(current: dict[str, str], baseline: dict[str, str],
-                    chapters: Iterable[str] | None = None) -> list[tuple[str, str | None, str | None]]:
+def verdict_changes(
+    current: dict[str, str], baseline: dict[str, str], chapters: Iterable[str] | None = None
+) -> list[tuple[str, str | None, str | None]]:
     """Claims whose verdict differs between ``current`` and ``baseline``: ``(key, old, new)``.
 
     ``None`` stands for a claim missing on one side.  With ``chapters``, only keys of those

@@ -46,8 +46,9 @@ import ast
 import fnmatch
 import importlib
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 #: The two papers, in the order the page shows them.
 PAPERS = {
@@ -123,7 +124,7 @@ def headings(notebook: Path | str) -> list[str]:
     lines = Path(notebook).read_text().splitlines()
     if lines and lines[0].strip() == "---":  # the Jupytext header
         end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), 0)
-        lines = lines[end + 1:]
+        lines = lines[end + 1 :]
     for line in lines:
         if _FENCE.match(line):
             fenced = not fenced
@@ -194,8 +195,9 @@ def load_results(root: Path) -> dict[str, dict[str, Any]]:
     return claims.load_results(d) if d.is_dir() else {}
 
 
-def validate(entries: Iterable[dict[str, Any]], root: Path | str,
-             results: dict[str, dict[str, Any]] | None = None) -> list[str]:
+def validate(
+    entries: Iterable[dict[str, Any]], root: Path | str, results: dict[str, dict[str, Any]] | None = None
+) -> list[str]:
     """Check the concordance against the tree.
 
     Parameters
@@ -299,8 +301,10 @@ def validate(entries: Iterable[dict[str, Any]], root: Path | str,
             if p:
                 problems.append(f"{what}: claim {claim!r}: {p}")
             elif cch in ids and not _matching(cid, ids[cch]):
-                problems.append(f"{what}: stale claim id {cid!r}: {'matches nothing' if '*' in cid else 'not'} "
-                                f"in results/{cch}.json (rename it in {SOURCE.as_posix()} or drop it)")
+                problems.append(
+                    f"{what}: stale claim id {cid!r}: {'matches nothing' if '*' in cid else 'not'} "
+                    f"in results/{cch}.json (rename it in {SOURCE.as_posix()} or drop it)"
+                )
     return problems
 
 
@@ -323,12 +327,15 @@ def _code(name: str) -> str:
 
 def _status_line(entries: list[dict[str, Any]]) -> str:
     n = {s: sum(e.get("status") == s for e in entries) for s in STATUSES}
-    return (f"{len(entries)} items: **{n['covered']} covered**, {n['partly']} partly covered, "
-            f"{n['not covered']} not covered.")
+    return (
+        f"{len(entries)} items: **{n['covered']} covered**, {n['partly']} partly covered, "
+        f"{n['not covered']} not covered."
+    )
 
 
-def markdown(entries: Iterable[dict[str, Any]], results: dict[str, dict[str, Any]] | None = None,
-             doc_prefix: str = "_generated/") -> str:
+def markdown(
+    entries: Iterable[dict[str, Any]], results: dict[str, dict[str, Any]] | None = None, doc_prefix: str = "_generated/"
+) -> str:
     """The concordance tables as MyST Markdown (one table per paper, in file order).
 
     Parameters
@@ -379,9 +386,14 @@ def markdown(entries: Iterable[dict[str, Any]], results: dict[str, dict[str, Any
     lines = [f"**All papers:** {_status_line(entries)}", ""]
     for paper, title in PAPERS.items():
         rows = [e for e in entries if e.get("paper") == paper]
-        lines += [f"## {title}", "", _status_line(rows), "",
-                  "| item | what it is, and where the book treats it | lidlib, tests and claims |",
-                  "|---|---|---|"]
+        lines += [
+            f"## {title}",
+            "",
+            _status_line(rows),
+            "",
+            "| item | what it is, and where the book treats it | lidlib, tests and claims |",
+            "|---|---|---|",
+        ]
         for e in rows:
             status, note = e.get("status"), (e.get("reason") or "").strip()
             item = f"**{e['item']}**<br>" + ("covered" if status == "covered" else f"**{status}**")
@@ -391,9 +403,11 @@ def markdown(entries: Iterable[dict[str, Any]], results: dict[str, dict[str, Any
             if note:
                 where.append(f"*{'note' if status == 'covered' else status}:* {note}")
             code = []
-            for label, names in (("lidlib", [_code(f.removeprefix("lidlib.")) for f in e.get("functions") or []]),
-                                 ("tests", [test(t) for t in e.get("tests") or []]),
-                                 ("claims", [verdict(c, e) for c in e.get("claims") or []])):
+            for label, names in (
+                ("lidlib", [_code(f.removeprefix("lidlib.")) for f in e.get("functions") or []]),
+                ("tests", [test(t) for t in e.get("tests") or []]),
+                ("claims", [verdict(c, e) for c in e.get("claims") or []]),
+            ):
                 if names:
                     code.append(f"**{label}:** " + ", ".join(names))
             cells = [item, "<br>".join(where), "<br>".join(code) or "-"]

@@ -28,7 +28,8 @@ import io
 import itertools
 import json
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -60,7 +61,7 @@ def control_grid(name: str, control: Any, points: int = 5) -> tuple[list[Any], i
         return [control.value], 0
     if isinstance(control, widgets.FloatLogSlider):
         exps = np.linspace(control.min, control.max, points)
-        vals = [float(control.base ** e) for e in exps]
+        vals = [float(control.base**e) for e in exps]
     elif isinstance(control, (widgets.FloatSlider, widgets.IntSlider)):
         raw = np.linspace(control.min, control.max, points)
         if control.step:
@@ -89,7 +90,7 @@ def _states(grids: dict[str, tuple[list[Any], int]]) -> tuple[str, list[tuple[in
     states = {defaults}
     for axis, size in enumerate(sizes):
         for i in range(size):
-            states.add(defaults[:axis] + (i,) + defaults[axis + 1:])
+            states.add(defaults[:axis] + (i,) + defaults[axis + 1 :])
     return "one-at-a-time", sorted(states)
 
 
@@ -113,8 +114,9 @@ def _figure_png(fn: Callable[..., Any], kwargs: dict[str, Any], dpi: int) -> str
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def precompute(fn: Callable[..., Any], controls: dict[str, Any], points: int = 5, dpi: int = 72,
-               max_controls: int | None = None) -> dict:
+def precompute(
+    fn: Callable[..., Any], controls: dict[str, Any], points: int = 5, dpi: int = 72, max_controls: int | None = None
+) -> dict:
     """Render ``fn`` over the control grid.
 
     ``max_controls`` limits the precomputation to the first that many controls (the
@@ -141,8 +143,14 @@ def precompute(fn: Callable[..., Any], controls: dict[str, Any], points: int = 5
     for st in states:
         kwargs = {n: grids[n][0][i] for n, i in zip(names, st)}
         images[",".join(map(str, st))] = _figure_png(fn, kwargs, dpi)
-    return {"names": names, "values": [grids[n][0] for n in names], "defaults": [grids[n][1] for n in names],
-            "mode": mode, "images": images, "held": held}
+    return {
+        "names": names,
+        "values": [grids[n][0] for n in names],
+        "defaults": [grids[n][1] for n in names],
+        "mode": mode,
+        "images": images,
+        "held": held,
+    }
 
 
 def _label(v: Any) -> str:
@@ -164,19 +172,24 @@ def static_html(states: dict, title: str = "") -> str:
             f"<output>{html.escape(_label(vals[d]))}</output></label>"
         )
     n = len(states["images"])
-    note = (f"{n} precomputed figures" + (": every combination of the values shown"
-                                           if states["mode"] == "product" else
-                                           "; one control varies at a time, the others return to their defaults")
-            + (f"; {', '.join(states['held'])} kept at the default in this reduced build"
-               if states.get("held") else "")
-            + ". Run the chapter in JupyterLab for a live explorer.")
+    note = (
+        f"{n} precomputed figures"
+        + (
+            ": every combination of the values shown"
+            if states["mode"] == "product"
+            else "; one control varies at a time, the others return to their defaults"
+        )
+        + (f"; {', '.join(states['held'])} kept at the default in this reduced build" if states.get("held") else "")
+        + ". Run the chapter in JupyterLab for a live explorer."
+    )
     key0 = ",".join(map(str, states["defaults"]))
     labels = [[_label(v) for v in vals] for vals in states["values"]]
-    data = json.dumps({"images": states["images"], "labels": labels, "defaults": states["defaults"],
-                       "mode": states["mode"]})
+    data = json.dumps(
+        {"images": states["images"], "labels": labels, "defaults": states["defaults"], "mode": states["mode"]}
+    )
     return f"""<div class="lidlib-explorer" id="{uid}">
-{f'<p><strong>{html.escape(title)}</strong></p>' if title else ''}<div class="lx-controls">{''.join(rows)}</div>
-<img alt="{html.escape(title or 'explorer figure')}" style="max-width:100%" src="data:image/png;base64,{states['images'][key0]}">
+{f"<p><strong>{html.escape(title)}</strong></p>" if title else ""}<div class="lx-controls">{"".join(rows)}</div>
+<img alt="{html.escape(title or "explorer figure")}" style="max-width:100%" src="data:image/png;base64,{states["images"][key0]}">
 <p class="lx-note" style="font-size:85%;color:#555">{html.escape(note)}</p>
 <script type="application/json" class="lx-data">{data}</script>
 <script>(function () {{
@@ -205,8 +218,15 @@ def static_html(states: dict, title: str = "") -> str:
 </div>"""
 
 
-def interact(fn: Callable[..., Any], *, points: int = 5, dpi: int = 72, title: str = "",
-             max_controls: int | None = None, **controls: Any):
+def interact(
+    fn: Callable[..., Any],
+    *,
+    points: int = 5,
+    dpi: int = 72,
+    title: str = "",
+    max_controls: int | None = None,
+    **controls: Any,
+):
     """``ipywidgets.interact(fn, **controls)`` that also works on the static site.
 
     Parameters

@@ -60,7 +60,9 @@ def tex_num(x: float) -> str:
     return rf"{float(m):g}\times10^{{{int(e)}}}"
 
 
-def label_histogram_panel(ax, shares, mean: float, var: float, eps_v: float, *, title: bool = True, legend: bool = False):
+def label_histogram_panel(
+    ax, shares, mean: float, var: float, eps_v: float, *, title: bool = True, legend: bool = False
+):
     r"""Histogram of one image's human labels and its target law :math:`\mathcal N(m, v + \epsilon_v)`.
 
     Parameters
@@ -110,8 +112,21 @@ def label_histogram_panel(ax, shares, mean: float, var: float, eps_v: float, *, 
     return ax2
 
 
-def allocation_map(ax, shares, yvals, Z, x_opt, x_theory, theory_label: str, *, title: str, ylabel: str,
-                   kinds=None, extra=None, levels: int = 12):
+def allocation_map(
+    ax,
+    shares,
+    yvals,
+    Z,
+    x_opt,
+    x_theory,
+    theory_label: str,
+    *,
+    title: str,
+    ylabel: str,
+    kinds=None,
+    extra=None,
+    levels: int = 12,
+):
     r"""One panel of Figure 2: :math:`\log_{10}\mathcal L_{tot}` over the training share and a weight or budget.
 
     Parameters
@@ -152,8 +167,21 @@ def allocation_map(ax, shares, yvals, Z, x_opt, x_theory, theory_label: str, *, 
         for kind, mk in (("all-inference", "<"), ("all-training", ">")):
             sel = kd == kind
             if sel.any():
-                ax.plot(np.asarray(x_opt)[sel], np.asarray(yvals)[sel], mk, color="tab:red", ms=5, clip_on=False,
-                        label=kind.replace("-", " ") + " (boundary)")
-    ax.set(xscale="logit", yscale="log", xlabel=r"training share $N c_N / C$", ylabel=ylabel, title=title,
-           xlim=(shares[0], shares[-1]))
+                ax.plot(
+                    np.asarray(x_opt)[sel],
+                    np.asarray(yvals)[sel],
+                    mk,
+                    color="tab:red",
+                    ms=5,
+                    clip_on=False,
+                    label=kind.replace("-", " ") + " (boundary)",
+                )
+    ax.set(
+        xscale="logit",
+        yscale="log",
+        xlabel=r"training share $N c_N / C$",
+        ylabel=ylabel,
+        title=title,
+        xlim=(shares[0], shares[-1]),
+    )
     return im

@@ -8,8 +8,9 @@ at a size that keeps the whole book build within the CI budget (3 minutes on
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 PROFILES: tuple[str, ...] = ("quick", "paper")
 DEFAULT_SEED: int = 0
@@ -163,11 +164,22 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "window": (20.0, 500.0),
             "map_N_over_d": 20,  # grid size of the (N, k) crossover map
             # issue 17: p for precision laws with other upper tails (saddle regime Var B / sigma^2 <= 1)
-            "upper_tail": {"window": (1e5, 1e6), "v_range": (0.1, 1.0), "n_v": 5, "tau_max": 2.5, "rhos": (-0.5, 0.5, 1.0)},
+            "upper_tail": {
+                "window": (1e5, 1e6),
+                "v_range": (0.1, 1.0),
+                "n_v": 5,
+                "tau_max": 2.5,
+                "rhos": (-0.5, 0.5, 1.0),
+            },
             "crossover_N_over_d": (16, 32, 64, 128),  # exact k*(N) against the saddle law
             "delta_scan": (0.05, 0.1, 0.3, 1.0),  # delta / sigma_eta: plateau and overshoot of beta_eff(N)
             "dense_N": 24,  # grid of the exact beta_eff(N) curves
-            "beta_low": {"beta": 1.5, "N_over_d": (8, 64, 512), "n_seeds": 3, "n_test": 10_000},  # training with beta <= 2
+            "beta_low": {
+                "beta": 1.5,
+                "N_over_d": (8, 64, 512),
+                "n_seeds": 3,
+                "n_test": 10_000,
+            },  # training with beta <= 2
         },
         "paper": {
             "beta": 3.0,
@@ -186,7 +198,13 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "k_max": 3_000,
             "window": (20.0, 500.0),
             "map_N_over_d": 48,
-            "upper_tail": {"window": (1e5, 1e6), "v_range": (0.1, 1.0), "n_v": 9, "tau_max": 2.5, "rhos": (-0.5, 0.5, 1.0)},
+            "upper_tail": {
+                "window": (1e5, 1e6),
+                "v_range": (0.1, 1.0),
+                "n_v": 9,
+                "tau_max": 2.5,
+                "rhos": (-0.5, 0.5, 1.0),
+            },
             "crossover_N_over_d": (12, 16, 24, 32, 48, 64, 96, 128),
             "delta_scan": (0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0),
             "dense_N": 40,
@@ -379,7 +397,14 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "alloc_stride": 3,  # the tool sees every 3rd N of the grid
             "alloc_n_dense": 81,  # brute force: students trained on this many N values
             "alloc_R": (1e-4, 1e-3, 1e-2),
-            "alloc_settings": ((1.0, 500.0), (1.0, 1000.0), (1.0, 2000.0), (1.0, 4000.0), (10.0, 10000.0), (10.0, 30000.0)),
+            "alloc_settings": (
+                (1.0, 500.0),
+                (1.0, 1000.0),
+                (1.0, 2000.0),
+                (1.0, 4000.0),
+                (10.0, 10000.0),
+                (10.0, 30000.0),
+            ),
         },
         "paper": {
             "d": 32,
@@ -408,7 +433,14 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "alloc_stride": 3,
             "alloc_n_dense": 193,
             "alloc_R": (1e-4, 1e-3, 1e-2),
-            "alloc_settings": ((1.0, 500.0), (1.0, 1000.0), (1.0, 2000.0), (1.0, 4000.0), (10.0, 10000.0), (10.0, 30000.0)),
+            "alloc_settings": (
+                (1.0, 500.0),
+                (1.0, 1000.0),
+                (1.0, 2000.0),
+                (1.0, 4000.0),
+                (10.0, 10000.0),
+                (10.0, 30000.0),
+            ),
         },
     },
     "cifar10h": {

@@ -67,8 +67,13 @@ def run_job(root: str, chapter: str, profile: str, seed: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
         run = run_chapter(chapter, profile, seed, Path(root), notebook_dir=out)
-        return {"chapter": chapter, "seed": seed, "ok": True, "seconds": time.perf_counter() - t0,
-                "results": json.loads(run.results.read_text())}
+        return {
+            "chapter": chapter,
+            "seed": seed,
+            "ok": True,
+            "seconds": time.perf_counter() - t0,
+            "results": json.loads(run.results.read_text()),
+        }
     except ChapterError as exc:
         return {"chapter": chapter, "seed": seed, "ok": False, "seconds": time.perf_counter() - t0, "error": str(exc)}
     finally:
@@ -78,8 +83,16 @@ def run_job(root: str, chapter: str, profile: str, seed: int) -> dict[str, Any]:
             os.environ[claims.RESULTS_ENV] = saved
 
 
-def sweep(seeds: list[int], profile: str = "quick", chapters: list[str] | None = None, root: Path | None = None,
-          scheduler: str | None = None, n_workers: int = 2, threads_per_worker: int = 1, log=print) -> Path:
+def sweep(
+    seeds: list[int],
+    profile: str = "quick",
+    chapters: list[str] | None = None,
+    root: Path | None = None,
+    scheduler: str | None = None,
+    n_workers: int = 2,
+    threads_per_worker: int = 1,
+    log=print,
+) -> Path:
     """Run chapters x seeds on Dask and write ``book/robustness.json``; return its path.
 
     Parameters
@@ -118,15 +131,19 @@ def sweep(seeds: list[int], profile: str = "quick", chapters: list[str] | None =
     if scheduler:
         client = Client(scheduler)
     else:
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
-                               dashboard_address=None)
+        cluster = LocalCluster(
+            n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True, dashboard_address=None
+        )
         client = Client(cluster)
     log(f"[lidlib sweep] {len(chapters)} chapters x {len(seeds)} seeds on {client.scheduler.address}")
     runs: dict[int, dict[str, dict]] = {s: {} for s in seeds}
     failed = []
     try:
-        futures = [client.submit(run_job, str(root), ch, profile, s, key=f"{ch}-seed{s}", pure=False)
-                   for s in seeds for ch in chapters]
+        futures = [
+            client.submit(run_job, str(root), ch, profile, s, key=f"{ch}-seed{s}", pure=False)
+            for s in seeds
+            for ch in chapters
+        ]
         for fut in as_completed(futures):
             r = fut.result()
             if r["ok"]:

@@ -19,11 +19,15 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--profile", choices=PROFILES, default="paper")
     b.add_argument("--seed", type=int, default=DEFAULT_SEED)
     b.add_argument("--no-execute", action="store_true", help="only regenerate the claims page and the site")
-    b.add_argument("-j", "--jobs", type=int, default=None,
-                   help="chapters executed at once (default: the number of cores)")
-    b.add_argument("--force", action="store_true",
-                   help="re-execute every chapter (default: only those whose sources, data, profile, seed or "
-                        "environment changed since their last run)")
+    b.add_argument(
+        "-j", "--jobs", type=int, default=None, help="chapters executed at once (default: the number of cores)"
+    )
+    b.add_argument(
+        "--force",
+        action="store_true",
+        help="re-execute every chapter (default: only those whose sources, data, profile, seed or "
+        "environment changed since their last run)",
+    )
 
     r = sub.add_parser("run", help="execute one chapter and write its results JSON")
     r.add_argument("chapter", help="chapter name, e.g. lid_model (notebooks/lid_model.md also works)")
@@ -31,15 +35,21 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=DEFAULT_SEED)
 
     bl = sub.add_parser("baseline", help="compare results/ with the committed verdict baseline, or update it")
-    bl.add_argument("--update", action="store_true",
-                    help="rewrite book/verdicts_quick_seed0.json from results/ (after `lidlib book --profile quick`)")
+    bl.add_argument(
+        "--update",
+        action="store_true",
+        help="rewrite book/verdicts_quick_seed0.json from results/ (after `lidlib book --profile quick`)",
+    )
 
     sw = sub.add_parser("sweep", help="run chapters x seeds on Dask and write book/robustness.json")
     sw.add_argument("--seeds", default="0-9", help="e.g. 0-9 or 1,3,5 (default 0-9)")
     sw.add_argument("--profile", choices=PROFILES, default="quick")
     sw.add_argument("--chapters", default="", help="comma-separated chapter names (default: all)")
-    sw.add_argument("--scheduler", default=None,
-                    help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster)")
+    sw.add_argument(
+        "--scheduler",
+        default=None,
+        help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster)",
+    )
     sw.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes (default 2)")
 
     d = sub.add_parser("data", help="the data registry: list, fetch, verify", add_help=False)
@@ -48,31 +58,40 @@ def _parser() -> argparse.ArgumentParser:
     f = sub.add_parser("fit", help="fit pass@k laws to a coverage curve or per-problem counts", add_help=False)
     f.add_argument("rest", nargs=argparse.REMAINDER)
 
-    fe = sub.add_parser("features", help="frozen-backbone feature extraction (needs the features extra)",
-                        add_help=False)
+    fe = sub.add_parser(
+        "features", help="frozen-backbone feature extraction (needs the features extra)", add_help=False
+    )
     fe.add_argument("rest", nargs=argparse.REMAINDER)
 
     be = sub.add_parser("bench", help="the performance suite")
     be.add_argument("--json", action="store_true", help="print the results as JSON")
     be.add_argument("--small", action="store_true", help="tiny sizes (a smoke test, not a measurement)")
-    be.add_argument("--save", action="store_true",
-                    help="also write book/timings/bench.json, shown on the reproducibility page")
-    be.add_argument("--builds", choices=PROFILES, default=None, metavar="PROFILE",
-                    help="instead: time whole book builds (from scratch, unchanged, one chapter changed) at "
-                         "PROFILE and write book/timings/builds.json (wipes _build/ and the executed outputs)")
+    be.add_argument(
+        "--save", action="store_true", help="also write book/timings/bench.json, shown on the reproducibility page"
+    )
+    be.add_argument(
+        "--builds",
+        choices=PROFILES,
+        default=None,
+        metavar="PROFILE",
+        help="instead: time whole book builds (from scratch, unchanged, one chapter changed) at "
+        "PROFILE and write book/timings/builds.json (wipes _build/ and the executed outputs)",
+    )
     return p
 
 
 # subcommands with their own argument parsers (they also handle --help themselves)
-_DELEGATED = {"data": ("lidlib.data", "cli_data"), "fit": ("lidlib.cli.fit", "cli_fit"),
-              "features": ("lidlib.experiments.features", "cli_features")}
+_DELEGATED = {
+    "data": ("lidlib.data", "cli_data"),
+    "fit": ("lidlib.cli.fit", "cli_fit"),
+    "features": ("lidlib.experiments.features", "cli_features"),
+}
 
 
 def _bench(as_json: bool, small: bool, save: bool = False) -> int:
     import json
 
-    from lidlib.book import bench
-    from lidlib.book import claims
+    from lidlib.book import bench, claims
 
     root = claims.project_root()
     res = bench.run_all(root, small=small)

@@ -43,8 +43,8 @@ from typing import Any
 import numpy as np
 
 from lidlib import counts as C
-from lidlib.data import formats
 from lidlib.beta_model import PasskFit, fit_passk_curve
+from lidlib.data import formats
 
 K_DIGITIZATION_TOL = 0.01  # k in [0.99, 1) (digitization error of k = 1) is read as 1
 MIN_PROBLEMS = 5  # fewest problems (rows) of a counts file: up to 3 likelihood parameters, plus slack
@@ -62,22 +62,44 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="lidlib fit", description="Forecast pass@k from a coverage curve, per-problem counts or per-sample evaluation logs.")
+    p = _Parser(
+        prog="lidlib fit",
+        description="Forecast pass@k from a coverage curve, per-problem counts or per-sample evaluation logs.",
+    )
     p.add_argument("file", help="CSV/JSON/JSONL/Parquet/NPY file (see --format)")
     p.add_argument("--format", default="auto", choices=formats.FORMATS, help="input format (default: detect)")
     p.add_argument("--problem-col", default=None, help="problem field of a per-sample table")
-    p.add_argument("--correct-col", default=None, help="correctness field (lm-eval: metric; EvalPlus: base_status for base tests only)")
+    p.add_argument(
+        "--correct-col",
+        default=None,
+        help="correctness field (lm-eval: metric; EvalPlus: base_status for base tests only)",
+    )
     p.add_argument("--model", default=None, help="rows whose 'model' column equals this")
     p.add_argument("--predict", type=float, nargs="+", default=[], metavar="K", help="k at which to forecast pass@k")
-    p.add_argument("--method", default=DEFAULT_METHOD, choices=("auto", *C.FORECASTERS), help=f"forecaster for counts (default {DEFAULT_METHOD})")
+    p.add_argument(
+        "--method",
+        default=DEFAULT_METHOD,
+        choices=("auto", *C.FORECASTERS),
+        help=f"forecaster for counts (default {DEFAULT_METHOD})",
+    )
     p.add_argument("--n-boot", type=int, default=200, help="bootstrap replicates of the interval (default 200)")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap and thinning (default 0)")
     p.add_argument("--per-problem", default=None, metavar="OUT.csv", help="write each problem's estimated difficulty")
-    p.add_argument("--plan", type=float, default=None, metavar="K", help="plan the samples per problem needed to forecast pass@K")
-    p.add_argument("--within", type=float, default=0.02, metavar="EPS", help="tolerance of --plan on pass@K (default 0.02)")
-    p.add_argument("--extra", type=int, default=None, help="with --plan: extra samples to spread over problems (default: P x n)")
-    p.add_argument("--plot", default=None, metavar="OUT.png", help="draw data, forecast, interval band and forecast region")
-    p.add_argument("--max-k", type=float, default=None, help="fit the curve laws only on k <= K (the rest is held out and scored)")
+    p.add_argument(
+        "--plan", type=float, default=None, metavar="K", help="plan the samples per problem needed to forecast pass@K"
+    )
+    p.add_argument(
+        "--within", type=float, default=0.02, metavar="EPS", help="tolerance of --plan on pass@K (default 0.02)"
+    )
+    p.add_argument(
+        "--extra", type=int, default=None, help="with --plan: extra samples to spread over problems (default: P x n)"
+    )
+    p.add_argument(
+        "--plot", default=None, metavar="OUT.png", help="draw data, forecast, interval band and forecast region"
+    )
+    p.add_argument(
+        "--max-k", type=float, default=None, help="fit the curve laws only on k <= K (the rest is held out and scored)"
+    )
     p.add_argument("--fix-amplitude", action="store_true", help="fix the ceiling A = 1 in the curve laws")
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
     return p
@@ -121,7 +143,9 @@ def _log_fail_err(fit, k, cov) -> float:
     return float(np.sqrt(np.mean((np.log(pred) - np.log(np.clip(1.0 - cov, 1e-9, None))) ** 2)))
 
 
-def _curve_best(k: np.ndarray, cov: np.ndarray, fix_amplitude: bool, need: int) -> tuple[str | None, dict[str, float], str]:
+def _curve_best(
+    k: np.ndarray, cov: np.ndarray, fix_amplitude: bool, need: int
+) -> tuple[str | None, dict[str, float], str]:
     """The law with the smaller held-out error on the top of the curve (out of sample)."""
     for frac in (10.0, 3.0):
         cut = k.max() / frac
@@ -150,7 +174,9 @@ def _run_curve(args, data: formats.Curve) -> int:
         k, cov = k[keep], cov[keep]
     need = 3 if args.fix_amplitude else 4
     if k.size < need or np.unique(k).size < need - 1:
-        raise ValueError(f"{args.file}: too few points to fit ({k.size} with k <= {args.max_k or 'inf'}; need at least {need})")
+        raise ValueError(
+            f"{args.file}: too few points to fit ({k.size} with k <= {args.max_k or 'inf'}; need at least {need})"
+        )
     fits = _fits(k, cov, args.fix_amplitude)
     best, best_err, best_how = _curve_best(k, cov, args.fix_amplitude, need)
     held = {m: _log_fail_err(f, held_k, held_c) for m, f in fits.items()} if held_k is not None and held_k.size else {}
@@ -159,34 +185,55 @@ def _run_curve(args, data: formats.Curve) -> int:
         _plot_curve(args, data, fits, best or "beta")
     if args.json:
         out = {
-            "file": str(args.file), "input": "curve", "format": data.fmt, "n_points": int(n_all), "n_fitted": int(k.size),
-            "binned": binned, "max_k_fitted": float(k.max()),
+            "file": str(args.file),
+            "input": "curve",
+            "format": data.fmt,
+            "n_points": int(n_all),
+            "n_fitted": int(k.size),
+            "binned": binned,
+            "max_k_fitted": float(k.max()),
             "fits": {m: f.as_dict() for m, f in fits.items()},
-            "best": best, "best_criterion": best_how, "best_heldout_rms_log_failure": best_err,
-            "heldout_rms_log_failure": held, "n_heldout": int(held_k.size) if held_k is not None else 0,
-            "predict": {"k": preds.tolist(), **{m: np.atleast_1d(f.predict(preds)).tolist() if preds.size else [] for m, f in fits.items()}},
+            "best": best,
+            "best_criterion": best_how,
+            "best_heldout_rms_log_failure": best_err,
+            "heldout_rms_log_failure": held,
+            "n_heldout": int(held_k.size) if held_k is not None else 0,
+            "predict": {
+                "k": preds.tolist(),
+                **{m: np.atleast_1d(f.predict(preds)).tolist() if preds.size else [] for m, f in fits.items()},
+            },
             "warnings": data.warnings,
         }
         print(json.dumps(out, indent=1, allow_nan=False, default=lambda x: None))
         return 0
-    print(f"{args.file}: coverage curve; fitted {k.size} of {n_all} points{' (averaged into log-spaced bins)' if binned else ''}, "
-          f"k from {k.min():g} to {k.max():g}")
+    print(
+        f"{args.file}: coverage curve; fitted {k.size} of {n_all} points{' (averaged into log-spaced bins)' if binned else ''}, "
+        f"k from {k.min():g} to {k.max():g}"
+    )
     b = fits["beta"]
     print(f"Beta law (Eq. 8), coverage = A (1 - B(a+k, b)/B(a, b)):  rms log-failure residual {b.rms_log_failure:.3f}")
     for name in ("a", "b", "A"):
         print(f"  {name:6} = {_fmt(b.params[name], b.stderr[name])}")
     e = fits["effective_k"]
-    print(f"effective-k law (Eq. 12), coverage = A (1 - p^H_k(kappa)):  rms log-failure residual {e.rms_log_failure:.3f}")
+    print(
+        f"effective-k law (Eq. 12), coverage = A (1 - p^H_k(kappa)):  rms log-failure residual {e.rms_log_failure:.3f}"
+    )
     for name in ("p", "kappa", "A"):
         print(f"  {name:6} = {_fmt(e.params[name], e.stderr[name])}")
     print("  (standard errors from the least-squares Jacobian; they ignore correlations between points)")
     if best:
-        print(f"best law out of sample: {best} ({best_how}; rms log-failure error "
-              + ", ".join(f"{m} {v:.3f}" for m, v in best_err.items()) + ")")
+        print(
+            f"best law out of sample: {best} ({best_how}; rms log-failure error "
+            + ", ".join(f"{m} {v:.3f}" for m, v in best_err.items())
+            + ")"
+        )
     else:
         print(f"best law: not chosen ({best_how})")
     if held:
-        print(f"held-out points k > {args.max_k:g} ({held_k.size}): rms log-failure error " + ", ".join(f"{m} {v:.3f}" for m, v in held.items()))
+        print(
+            f"held-out points k > {args.max_k:g} ({held_k.size}): rms log-failure error "
+            + ", ".join(f"{m} {v:.3f}" for m, v in held.items())
+        )
     if preds.size:
         print(f"{'k':>12}  {'coverage (Beta)':>16}  {'coverage (eff. k)':>18}")
         pb, pe = np.atleast_1d(b.predict(preds)), np.atleast_1d(e.predict(preds))
@@ -220,7 +267,9 @@ def _forecast(args, n: np.ndarray, c: np.ndarray, ks: np.ndarray, label: str = "
     big = n.size * args.n_boot > 2e6
     prog = _Progress(f"bootstrap{label}", force=big)
     if big:
-        print(f"lidlib fit: bootstrap{label}: {args.n_boot} replicates of {n.size} problems", file=sys.stderr, flush=True)
+        print(
+            f"lidlib fit: bootstrap{label}: {args.n_boot} replicates of {n.size} problems", file=sys.stderr, flush=True
+        )
     boot = C.bootstrap_forecast(n, c, ks, method, args.n_boot, rng, progress=prog)
     lo_f, hi_f, ok = centred_interval(fail, boot, LEVEL)
     nmin = float(n.min())
@@ -229,9 +278,20 @@ def _forecast(args, n: np.ndarray, c: np.ndarray, ks: np.ndarray, label: str = "
     if inside.any():
         nu, cu, w = C.count_pairs(n, c)
         meas[inside] = 1.0 - (w @ C.failure_at(nu, cu, np.floor(ks[inside]))) / w.sum()
-    return {"method": method, "k": ks.tolist(), "pass_at_k": (1 - fail).tolist(), "lo": (1 - hi_f).tolist(), "hi": (1 - lo_f).tolist(),
-            "level": LEVEL, "n_boot": int(args.n_boot), "n_boot_ok": int(ok.sum()), "measured": [None if not np.isfinite(v) else float(v) for v in meas],
-            "best": best, "selection_scores": scores, "boot": boot}
+    return {
+        "method": method,
+        "k": ks.tolist(),
+        "pass_at_k": (1 - fail).tolist(),
+        "lo": (1 - hi_f).tolist(),
+        "hi": (1 - lo_f).tolist(),
+        "level": LEVEL,
+        "n_boot": int(args.n_boot),
+        "n_boot_ok": int(ok.sum()),
+        "measured": [None if not np.isfinite(v) else float(v) for v in meas],
+        "best": best,
+        "selection_scores": scores,
+        "boot": boot,
+    }
 
 
 def centred_interval(point: np.ndarray, boot: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -271,12 +331,17 @@ def centred_interval(point: np.ndarray, boot: np.ndarray, level: float) -> tuple
 
 def _print_forecast(fc: dict[str, Any], indent: str = "") -> None:
     how = "the default: smallest error in the built-in Pythia backtest" if fc["method"] == DEFAULT_METHOD else "chosen"
-    print(f"{indent}Forecast of pass@k by {fc['method']} ({how}); {fc['level']:.0%} interval: two-level bootstrap "
-          f"(problems, then counts; {fc['n_boot_ok']} of {fc['n_boot']} replicates refitted; centred on the forecast)")
+    print(
+        f"{indent}Forecast of pass@k by {fc['method']} ({how}); {fc['level']:.0%} interval: two-level bootstrap "
+        f"(problems, then counts; {fc['n_boot_ok']} of {fc['n_boot']} replicates refitted; centred on the forecast)"
+    )
     if fc["best"] is not None:
         sc = fc["selection_scores"]
-        print(f"{indent}  self-thinning on this file (forecast 3-10x ahead, mean |log error| of the failure): "
-              + ", ".join(f"{m} {v:.3f}" for m, v in sorted(sc.items(), key=lambda t: t[1])) + f"  -> best: {fc['best']}")
+        print(
+            f"{indent}  self-thinning on this file (forecast 3-10x ahead, mean |log error| of the failure): "
+            + ", ".join(f"{m} {v:.3f}" for m, v in sorted(sc.items(), key=lambda t: t[1]))
+            + f"  -> best: {fc['best']}"
+        )
     if fc["k"]:
         print(f"{indent}{'k':>12}  {'pass@k':>8}  {'interval':>19}  {'measured':>9}")
         for k, v, lo, hi, m in zip(fc["k"], fc["pass_at_k"], fc["lo"], fc["hi"], fc["measured"]):
@@ -285,8 +350,10 @@ def _print_forecast(fc: dict[str, Any], indent: str = "") -> None:
 
 
 def _print_count_fits(fits: dict[str, C.CountFit], preds: np.ndarray, indent: str = "") -> None:
-    print(f"{indent}Likelihood on the counts, failure p ~ Beta(a, b) (zero-inflated: never solved with prob. 1 - A); "
-          f"95% profile-likelihood intervals")
+    print(
+        f"{indent}Likelihood on the counts, failure p ~ Beta(a, b) (zero-inflated: never solved with prob. 1 - A); "
+        f"95% profile-likelihood intervals"
+    )
     for name, f in fits.items():
         pars = ", ".join(f"{k} = {f.params[k]:.4g} [{f.ci[k][0]:.4g}, {f.ci[k][1]:.4g}]" for k in ("a", "b", "A"))
         print(f"{indent}  {name:14} {pars};  logL = {f.loglik:.2f}, AIC = {f.aic:.2f}, BIC = {f.bic:.2f}")
@@ -301,11 +368,17 @@ def _print_count_fits(fits: dict[str, C.CountFit], preds: np.ndarray, indent: st
 def _check_problems(path, n: np.ndarray, c: np.ndarray, group: str | None = None) -> None:
     where = f", model {group!r}" if group is not None else ""
     if n.size < MIN_PROBLEMS:
-        raise ValueError(f"{path}{where}: too few problems ({n.size}; the count likelihood needs at least {MIN_PROBLEMS})")
+        raise ValueError(
+            f"{path}{where}: too few problems ({n.size}; the count likelihood needs at least {MIN_PROBLEMS})"
+        )
     if (c == 0).all():
-        raise ValueError(f"{path}{where}: no problem was ever solved (c = 0 everywhere): c > 0 needed somewhere to fit anything")
+        raise ValueError(
+            f"{path}{where}: no problem was ever solved (c = 0 everywhere): c > 0 needed somewhere to fit anything"
+        )
     if (c == n).all():
-        raise ValueError(f"{path}{where}: every sample of every problem is correct (c = n everywhere): nothing to forecast")
+        raise ValueError(
+            f"{path}{where}: every sample of every problem is correct (c = n everywhere): nothing to forecast"
+        )
 
 
 def _grouped_counts(args, data: formats.Counts) -> int:
@@ -327,8 +400,12 @@ def _grouped_counts(args, data: formats.Counts) -> int:
             out["groups"][g] = {
                 "n_problems": int((data.group == g).sum()),
                 "fits": {m: f.as_dict() for m, f in fits.items()},
-                "best": fc["best"], "forecast": fc,
-                "predict": {"k": preds.tolist(), **{m: np.atleast_1d(f.predict(preds)).tolist() if preds.size else [] for m, f in fits.items()}},
+                "best": fc["best"],
+                "forecast": fc,
+                "predict": {
+                    "k": preds.tolist(),
+                    **{m: np.atleast_1d(f.predict(preds)).tolist() if preds.size else [] for m, f in fits.items()},
+                },
             }
         print(json.dumps(out, indent=1, allow_nan=False, default=lambda x: None))
         return 0
@@ -349,7 +426,9 @@ def _write_per_problem(args, data: formats.Counts, K: float) -> None:
             for i in range(data.n.size):
                 p = str(data.problems[i]).replace('"', '""')
                 p = f'"{p}"' if ("," in p or '"' in p) else p
-                fh.write(f"{p},{data.n[i]:g},{data.c[i]:g},{d['s_raw'][i]:.6g},{d['s_mean'][i]:.6g},{d['s_lo'][i]:.6g},{d['s_hi'][i]:.6g},{d['failure_K'][i]:.6g}\n")
+                fh.write(
+                    f"{p},{data.n[i]:g},{data.c[i]:g},{d['s_raw'][i]:.6g},{d['s_mean'][i]:.6g},{d['s_lo'][i]:.6g},{d['s_hi'][i]:.6g},{d['failure_K'][i]:.6g}\n"
+                )
     except OSError as exc:
         raise ValueError(f"cannot write {out}: {exc.strerror or exc}") from None
 
@@ -363,7 +442,14 @@ def _plan(args, n: np.ndarray, c: np.ndarray, method: str) -> dict[str, Any]:
     rows = []
     for lo, hi in bins:
         sel = (c >= lo) & (c <= hi)
-        rows.append({"c_from": lo, "c_to": None if hi == math.inf else hi, "problems": int(sel.sum()), "extra_samples": int(alloc[sel].sum())})
+        rows.append(
+            {
+                "c_from": lo,
+                "c_to": None if hi == math.inf else hi,
+                "problems": int(sel.sum()),
+                "extra_samples": int(alloc[sel].sum()),
+            }
+        )
     pl = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in pl.items()}
     pl["allocation"] = {"extra": extra, "by_successes": rows}
     return pl
@@ -371,25 +457,39 @@ def _plan(args, n: np.ndarray, c: np.ndarray, method: str) -> dict[str, Any]:
 
 def _print_plan(pl: dict[str, Any]) -> None:
     K, eps, q = pl["K"], pl["eps"], pl["quantile"]
-    print(f"Plan: forecast pass@{K:g} within +-{eps:g} ({q:.0%} of thinning replicates), from {pl['n_problems']} problems with m = {pl['m']} samples each")
+    print(
+        f"Plan: forecast pass@{K:g} within +-{eps:g} ({q:.0%} of thinning replicates), from {pl['n_problems']} problems with m = {pl['m']} samples each"
+    )
     print("  samples/problem   " + "  ".join(f"{m:>7g}" for m in pl["grid"]))
     print(f"  error ({q:.0%} quantile) " + "  ".join(f"{e:7.4f}" for e in pl["error_q"]))
     if pl["m_needed"] is None:
-        print(f"  needed: not reached within the simulated budgets, and the errors do not fall steadily enough to extrapolate")
+        print(
+            "  needed: not reached within the simulated budgets, and the errors do not fall steadily enough to extrapolate"
+        )
     elif pl["extrapolated"]:
-        print(f"  needed: about {pl['m_needed']:.0f} samples per problem (extrapolated beyond the {pl['m']} you have: error ~ power of m)")
+        print(
+            f"  needed: about {pl['m_needed']:.0f} samples per problem (extrapolated beyond the {pl['m']} you have: error ~ power of m)"
+        )
     else:
         print(f"  needed: {pl['m_needed']:g} samples per problem (you have {pl['m']})")
     hw = pl["problems_halfwidth"]
     if hw > eps:
-        print(f"  but the choice of problems alone gives +-{hw:.3f} at {q:.0%} (bootstrap over problems): no number of samples per problem "
-              f"reaches +-{eps:g}; about {pl['n_problems'] * (hw / eps) ** 2:.0f} problems would")
+        print(
+            f"  but the choice of problems alone gives +-{hw:.3f} at {q:.0%} (bootstrap over problems): no number of samples per problem "
+            f"reaches +-{eps:g}; about {pl['n_problems'] * (hw / eps) ** 2:.0f} problems would"
+        )
     else:
         print(f"  the choice of problems alone contributes +-{hw:.3f} ({q:.0%} bootstrap over problems)")
     a = pl["allocation"]
-    print(f"  spending {a['extra']} extra samples where they reduce the uncertainty of pass@{K:g} most (Neyman rule, Jeffreys posterior):")
+    print(
+        f"  spending {a['extra']} extra samples where they reduce the uncertainty of pass@{K:g} most (Neyman rule, Jeffreys posterior):"
+    )
     for r in a["by_successes"]:
-        rng = f"c = {r['c_from']}" if r["c_to"] == r["c_from"] else (f"c = {r['c_from']}-{r['c_to']}" if r["c_to"] is not None else f"c >= {r['c_from']}")
+        rng = (
+            f"c = {r['c_from']}"
+            if r["c_to"] == r["c_from"]
+            else (f"c = {r['c_from']}-{r['c_to']}" if r["c_to"] is not None else f"c >= {r['c_from']}")
+        )
         print(f"    {rng:10s} {r['problems']:7d} problems  -> {r['extra_samples']:9d} extra samples")
 
 
@@ -401,7 +501,11 @@ def _run_counts(args, data: formats.Counts) -> int:
     preds = np.array(args.predict, dtype=float)
     big = n.size > 100_000
     if big:
-        print(f"lidlib fit: {n.size} problems ({C.count_pairs(n, c)[0].size} distinct (n, c) pairs): fitting", file=sys.stderr, flush=True)
+        print(
+            f"lidlib fit: {n.size} problems ({C.count_pairs(n, c)[0].size} distinct (n, c) pairs): fitting",
+            file=sys.stderr,
+            flush=True,
+        )
     count_fits = _count_fits(n, c)
     nu, cu, w = C.count_pairs(n, c)
     kc = np.unique(np.round(np.geomspace(1, nu.min(), 40)))
@@ -427,13 +531,22 @@ def _run_counts(args, data: formats.Counts) -> int:
     if args.json:
         allf = {**fits, **count_fits}
         out = {
-            "file": str(args.file), "input": "counts", "format": data.fmt, "n_problems": int(n.size),
-            "n_points": int(kc.size), "n_fitted": int(k.size), "max_k_fitted": float(k.max()) if fits else None,
+            "file": str(args.file),
+            "input": "counts",
+            "format": data.fmt,
+            "n_problems": int(n.size),
+            "n_points": int(kc.size),
+            "n_fitted": int(k.size),
+            "max_k_fitted": float(k.max()) if fits else None,
             "fits": {m: f.as_dict() for m, f in allf.items()},
             "likelihood_models": list(count_fits),
-            "best": fc["best"], "best_criterion": "self-thinning: smallest out-of-sample error forecasting this file's own counts",
+            "best": fc["best"],
+            "best_criterion": "self-thinning: smallest out-of-sample error forecasting this file's own counts",
             "forecast": {k_: v for k_, v in fc.items() if k_ != "boot"},
-            "predict": {"k": preds.tolist(), **{m: np.atleast_1d(f.predict(preds)).tolist() if preds.size else [] for m, f in allf.items()}},
+            "predict": {
+                "k": preds.tolist(),
+                **{m: np.atleast_1d(f.predict(preds)).tolist() if preds.size else [] for m, f in allf.items()},
+            },
             "warnings": data.warnings,
         }
         if plan is not None:
@@ -442,19 +555,27 @@ def _run_counts(args, data: formats.Counts) -> int:
             out["per_problem"] = str(args.per_problem)
         print(json.dumps(out, indent=1, allow_nan=False, default=lambda x: None))
         return 0
-    print(f"{args.file}: {data.fmt}, {n.size} problems, n from {n.min():g} to {n.max():g} samples, {int(c.sum())} correct in all")
+    print(
+        f"{args.file}: {data.fmt}, {n.size} problems, n from {n.min():g} to {n.max():g} samples, {int(c.sum())} correct in all"
+    )
     _print_forecast(fc)
     _print_count_fits(count_fits, preds)
     if fits:
         print("Curve laws fitted to the coverage curve of these counts (unbiased estimator, for comparison):")
         for m, f in fits.items():
-            print(f"  {m:12} " + ", ".join(f"{p} = {_fmt(v, f.stderr[p])}" for p, v in f.params.items()) + f"; rms log-failure {f.rms_log_failure:.3f}")
+            print(
+                f"  {m:12} "
+                + ", ".join(f"{p} = {_fmt(v, f.stderr[p])}" for p, v in f.params.items())
+                + f"; rms log-failure {f.rms_log_failure:.3f}"
+            )
     elif args.max_k is not None:
         print(f"(curve fits skipped: only {k.size} points of the count-derived curve with k <= {args.max_k:g})")
     if plan is not None:
         _print_plan(plan)
     if args.per_problem:
-        print(f"per-problem difficulty written to {args.per_problem} (empirical-Bayes posterior of the success rate; failure at k = {K_pp:g})")
+        print(
+            f"per-problem difficulty written to {args.per_problem} (empirical-Bayes posterior of the success rate; failure at k = {K_pp:g})"
+        )
     if args.plot:
         print(f"figure written to {args.plot}")
     return 0
@@ -495,8 +616,14 @@ def _plot_counts(args, n, c, fc, preds) -> None:
     ax.axvspan(nmin, kmax, color="0.85", alpha=0.5, lw=0, label="forecast region (k > n)")
     if preds.size:
         ax.plot(preds, 1 - np.array(fc["pass_at_k"]), "D", color="C3", ms=5, label="--predict")
-    ax.set(xscale="log", yscale="log", xlabel="number of samples k", ylabel="failure 1 - pass@k", xlim=(1, kmax),
-           title=f"{Path(args.file).name}: {n.size} problems")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="number of samples k",
+        ylabel="failure 1 - pass@k",
+        xlim=(1, kmax),
+        title=f"{Path(args.file).name}: {n.size} problems",
+    )
     ax.legend(loc="lower left")
     _save(fig, args.plot)
 
@@ -512,16 +639,27 @@ def _plot_curve(args, data, fits, best) -> None:
     kmax = float(max(preds.max() if preds.size else 0, 30 * k.max()))
     kg = np.geomspace(1, kmax, 200)
     fig, ax = plotting.panels(1, width=6.0, height=4.2)
-    kk, cc = (_bin_curve(k, cov) if k.size > MAX_CURVE_POINTS else (k, cov))
+    kk, cc = _bin_curve(k, cov) if k.size > MAX_CURVE_POINTS else (k, cov)
     ax.plot(kk, np.clip(1 - cc, 1e-9, None), "o", ms=3, color="k", label="data")
     for i, (m, f) in enumerate(fits.items()):
-        ax.plot(kg, np.clip(1 - np.atleast_1d(f.predict(kg)), 1e-9, None), color=f"C{i}", lw=2.2 if m == best else 1.2,
-                label=f"{m} law" + (" (best out of sample)" if m == best else ""))
+        ax.plot(
+            kg,
+            np.clip(1 - np.atleast_1d(f.predict(kg)), 1e-9, None),
+            color=f"C{i}",
+            lw=2.2 if m == best else 1.2,
+            label=f"{m} law" + (" (best out of sample)" if m == best else ""),
+        )
     ax.axvspan(k.max(), kmax, color="0.85", alpha=0.5, lw=0, label="forecast region (beyond the data)")
     if args.max_k is not None:
         ax.axvline(args.max_k, color="0.4", ls=":", label=f"--max-k {args.max_k:g}")
-    ax.set(xscale="log", yscale="log", xlabel="number of samples k", ylabel="failure 1 - pass@k", xlim=(1, kmax),
-           title=f"{Path(args.file).name} (curve laws: no bootstrap interval)")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="number of samples k",
+        ylabel="failure 1 - pass@k",
+        xlim=(1, kmax),
+        title=f"{Path(args.file).name} (curve laws: no bootstrap interval)",
+    )
     ax.legend(loc="lower left")
     _save(fig, args.plot)
 
@@ -567,12 +705,16 @@ def cli_fit(argv: list[str]) -> int:
             raise ValueError(f"--within must lie in (0, 1), got {args.within:g}")
         if args.extra is not None and args.extra < 0:
             raise ValueError(f"--extra must be >= 0, got {args.extra}")
-        data = formats.read_input(Path(args.file), args.format, problem_col=args.problem_col, correct_col=args.correct_col, model=args.model)
+        data = formats.read_input(
+            Path(args.file), args.format, problem_col=args.problem_col, correct_col=args.correct_col, model=args.model
+        )
         for w in data.warnings:
             _warn(w)
         if data.kind == "curve":
             if args.plan is not None or args.per_problem:
-                raise ValueError(f"{args.file}: --plan and --per-problem need per-problem data (counts or samples), not a coverage curve")
+                raise ValueError(
+                    f"{args.file}: --plan and --per-problem need per-problem data (counts or samples), not a coverage curve"
+                )
             return _run_curve(args, data)
         return _run_counts(args, data)
     except ValueError as exc:

@@ -30,9 +30,10 @@ import math
 import os
 import struct
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pooch
 
@@ -46,56 +47,107 @@ REPO_DATA = Path(__file__).resolve().parents[2] / "data"
 DOWNLOADER: Callable[..., Any] | None = None
 
 _GH_10H = "https://raw.githubusercontent.com/jcpeterson/cifar-10h/master/data/"
-_GH_ICSL = ("https://raw.githubusercontent.com/austine4/Inference-Compute-Scaling-Laws/"
-            "ae89b2f0fea3286bd6a6f2cbea7cb9cd8d93b522/")
+_GH_ICSL = (
+    "https://raw.githubusercontent.com/austine4/Inference-Compute-Scaling-Laws/"
+    "ae89b2f0fea3286bd6a6f2cbea7cb9cd8d93b522/"
+)
 _FMNIST = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
-_GUESS = (" URL is a best guess: repository root as seen in a code-index snapshot "
-          "(commit ae89b2f, file sizes match the mirror), never downloaded from here.")
-_CURVE = ("Digitized MATH coverage (pass@k) curve of {} from Brown et al. 2024, "
-          "columns x=k, y=coverage, rows unsorted.")
+_GUESS = (
+    " URL is a best guess: repository root as seen in a code-index snapshot "
+    "(commit ae89b2f, file sizes match the mirror), never downloaded from here."
+)
+_CURVE = "Digitized MATH coverage (pass@k) curve of {} from Brown et al. 2024, columns x=k, y=coverage, rows unsorted."
 _SOURCES: dict[str, dict[str, Any]] = {
     "cifar10h/cifar10h-counts.npy": dict(
-        source="file", url=_GH_10H + "cifar10h-counts.npy", licence="CC BY-SA 4.0",
-        description="CIFAR-10H human label counts, 10000 x 10, CIFAR-10 test order."),
+        source="file",
+        url=_GH_10H + "cifar10h-counts.npy",
+        licence="CC BY-SA 4.0",
+        description="CIFAR-10H human label counts, 10000 x 10, CIFAR-10 test order.",
+    ),
     "cifar10h/cifar10h-probs.npy": dict(
-        source="file", url=_GH_10H + "cifar10h-probs.npy", licence="CC BY-SA 4.0",
-        description="CIFAR-10H human label probabilities, 10000 x 10, CIFAR-10 test order."),
+        source="file",
+        url=_GH_10H + "cifar10h-probs.npy",
+        licence="CC BY-SA 4.0",
+        description="CIFAR-10H human label probabilities, 10000 x 10, CIFAR-10 test order.",
+    ),
     "cifar10-test/test_batch.bin": dict(
-        source="archive", url="https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",
+        source="archive",
+        url="https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",
         download_hash="md5:c32a1d4ab5d03f1284b67883e8d87530",
-        member="cifar-10-batches-bin/test_batch.bin", licence="CIFAR-10 terms (Krizhevsky 2009)",
+        member="cifar-10-batches-bin/test_batch.bin",
+        licence="CIFAR-10 terms (Krizhevsky 2009)",
         description="CIFAR-10 test images, binary records. Mirror copy is a JPEG round-trip "
-                    "(~5.6/255 per pixel); downloads extract the exact file from the archive."),
+        "(~5.6/255 per pixel); downloads extract the exact file from the archive.",
+    ),
     "fashion-mnist/train-images-first1000-idx3-ubyte": dict(
-        source="gz-prefix", url=_FMNIST + "train-images-idx3-ubyte.gz", prefix=1000,
-        download_hash="md5:8d4fb7e6c68d591d4c3dfef9ec88bf0d", licence="MIT",
-        description="First 1000 Fashion-MNIST training images (IDX), cut from the official gz."),
+        source="gz-prefix",
+        url=_FMNIST + "train-images-idx3-ubyte.gz",
+        prefix=1000,
+        download_hash="md5:8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+        licence="MIT",
+        description="First 1000 Fashion-MNIST training images (IDX), cut from the official gz.",
+    ),
     "fashion-mnist/train-labels-first1000-idx1-ubyte": dict(
-        source="gz-prefix", url=_FMNIST + "train-labels-idx1-ubyte.gz", prefix=1000,
-        download_hash="md5:25c81989df183df01b3e8a0aad5dffbe", licence="MIT",
-        description="First 1000 Fashion-MNIST training labels (IDX), cut from the official gz."),
-    "llm-passk/gemma2B.csv": dict(source="file", url=_GH_ICSL + "gemma2B.csv", url_status="guess",
-        licence="figures of a public paper", description=_CURVE.format("Gemma-2B") + _GUESS),
-    "llm-passk/llama8BpassN.csv": dict(source="file", url=_GH_ICSL + "llama8BpassN.csv", url_status="guess",
-        licence="figures of a public paper", description=_CURVE.format("Llama-3-8B") + _GUESS),
-    "llm-passk/pythia28B.csv": dict(source="file", url=_GH_ICSL + "pythia28B.csv", url_status="guess",
-        licence="figures of a public paper", description=_CURVE.format("Pythia-2.8B") + _GUESS),
+        source="gz-prefix",
+        url=_FMNIST + "train-labels-idx1-ubyte.gz",
+        prefix=1000,
+        download_hash="md5:25c81989df183df01b3e8a0aad5dffbe",
+        licence="MIT",
+        description="First 1000 Fashion-MNIST training labels (IDX), cut from the official gz.",
+    ),
+    "llm-passk/gemma2B.csv": dict(
+        source="file",
+        url=_GH_ICSL + "gemma2B.csv",
+        url_status="guess",
+        licence="figures of a public paper",
+        description=_CURVE.format("Gemma-2B") + _GUESS,
+    ),
+    "llm-passk/llama8BpassN.csv": dict(
+        source="file",
+        url=_GH_ICSL + "llama8BpassN.csv",
+        url_status="guess",
+        licence="figures of a public paper",
+        description=_CURVE.format("Llama-3-8B") + _GUESS,
+    ),
+    "llm-passk/pythia28B.csv": dict(
+        source="file",
+        url=_GH_ICSL + "pythia28B.csv",
+        url_status="guess",
+        licence="figures of a public paper",
+        description=_CURVE.format("Pythia-2.8B") + _GUESS,
+    ),
     "cifar10-test/test_subset.bin": dict(
-        source="derived", url=None, url_status="none", licence="CIFAR-10 terms (Krizhevsky 2009)",
+        source="derived",
+        url=None,
+        url_status="none",
+        licence="CIFAR-10 terms (Krizhevsky 2009)",
         description="The 209 CIFAR-10 test images the book shows or re-extracts, binary records cut from "
-                    "the mirror's JPEG round-trip test_batch.bin by data/cifar10-test/make_subset.py."),
+        "the mirror's JPEG round-trip test_batch.bin by data/cifar10-test/make_subset.py.",
+    ),
     "cifar10-test/test_subset_index.csv": dict(
-        source="derived", url=None, url_status="none", licence="CIFAR-10 terms (Krizhevsky 2009)",
-        description="Test-set positions (column test_index) of the records in test_subset.bin."),
+        source="derived",
+        url=None,
+        url_status="none",
+        licence="CIFAR-10 terms (Krizhevsky 2009)",
+        description="Test-set positions (column test_index) of the records in test_subset.bin.",
+    ),
     "cifar10h/efficientnet_lite0_features.npy": dict(
-        source="derived", url=None, url_status="none", licence="derived from CIFAR-10 (CIFAR-10 terms)",
+        source="derived",
+        url=None,
+        url_status="none",
+        licence="derived from CIFAR-10 (CIFAR-10 terms)",
         description="Pooled ImageNet EfficientNet-Lite0 features (float16, 10000 x 1280) of the CIFAR-10 test "
-                    "images, extracted once by `lidlib features extract`; see data/cifar10h/PROVENANCE.md."),
+        "images, extracted once by `lidlib features extract`; see data/cifar10h/PROVENANCE.md.",
+    ),
     "llm-passk/pythia_math_counts.csv": dict(
-        source="mirror-only", url=None, url_status="none", licence="MIT (underlying samples)",
+        source="mirror-only",
+        url=None,
+        url_status="none",
+        licence="MIT (underlying samples)",
         description="Per-problem counts (model, benchmark, problem_idx, n, c) of 7 Pythia models on 128 "
-                    "MATH problems, tabulated from Brown et al. 2024 samples; no canonical single-file "
-                    "URL exists (provenance: README of the offline mirror)."),
+        "MATH problems, tabulated from Brown et al. 2024 samples; no canonical single-file "
+        "URL exists (provenance: README of the offline mirror).",
+    ),
 }
 
 
@@ -123,8 +175,7 @@ class Entry:
     prefix: int | None = None  # number of IDX items kept ("gz-prefix")
 
 
-def load_registry(path: Path = REGISTRY_FILE,
-                  sources: dict[str, dict[str, Any]] = _SOURCES) -> dict[str, Entry]:
+def load_registry(path: Path = REGISTRY_FILE, sources: dict[str, dict[str, Any]] = _SOURCES) -> dict[str, Entry]:
     """Join the pooch registry file with the source table into ``{name: Entry}``."""
     hashes = {}
     for line in path.read_text().splitlines():
@@ -132,8 +183,9 @@ def load_registry(path: Path = REGISTRY_FILE,
             name, digest = line.split()
             hashes[name] = digest.removeprefix("sha256:")
     if set(hashes) != set(sources):
-        raise RuntimeError(f"{path} and lidlib.data._SOURCES list different files: "
-                           f"{sorted(set(hashes) ^ set(sources))}")
+        raise RuntimeError(
+            f"{path} and lidlib.data._SOURCES list different files: {sorted(set(hashes) ^ set(sources))}"
+        )
     return {n: Entry(name=n, sha256=h, **sources[n]) for n, h in hashes.items()}
 
 
@@ -168,7 +220,7 @@ def idx_prefix(data: bytes, n: int) -> bytes:
     size = n * math.prod(dims[1:])
     if dims[0] < n or len(data) < head + size:
         raise ValueError(f"IDX file holds fewer than {n} items")
-    return data[:4] + struct.pack(">I", n) + data[8:head] + data[head:head + size]
+    return data[:4] + struct.pack(">I", n) + data[8:head] + data[head : head + size]
 
 
 def _prefix_processor(dst: Path, n: int) -> Callable[[str, str, Any], str]:
@@ -177,6 +229,7 @@ def _prefix_processor(dst: Path, n: int) -> Callable[[str, str, Any], str]:
             with gzip.open(fname, "rb") as fh:
                 dst.write_bytes(idx_prefix(fh.read(), n))
         return str(dst)
+
     return process
 
 
@@ -199,9 +252,15 @@ def _candidates(entry: Entry) -> list[tuple[str, Path, Path, str]]:
 def _inspect(entry: Entry, origin: str, path: Path, checked: Path, expected: str) -> dict:
     """Status record of one local candidate (hashes the file, or the archive it came from)."""
     alg = expected.split(":")[0]
-    rec = dict(name=entry.name, origin=origin, path=None, status="missing", expected=expected,
-               actual=None, checked=f"{alg} of " + (f"the {origin} copy" if checked == path
-                                                      else f"canonical archive {checked.name}"))
+    rec = dict(
+        name=entry.name,
+        origin=origin,
+        path=None,
+        status="missing",
+        expected=expected,
+        actual=None,
+        checked=f"{alg} of " + (f"the {origin} copy" if checked == path else f"canonical archive {checked.name}"),
+    )
     if path.is_file() and checked.is_file():
         actual = f"{alg}:{pooch.file_hash(str(checked), alg)}"
         rec.update(path=path, actual=actual, status="ok" if actual == expected else "corrupt")
@@ -212,15 +271,17 @@ def _integrity_error(rec: dict) -> DataIntegrityError:
     return DataIntegrityError(
         f"data file {rec['name']!r} at {rec['path']} is corrupt or truncated: expected "
         f"{rec['expected']}, got {rec['actual']} ({rec['checked']}). Re-fetch it: restore it in the "
-        f"mirror, or delete it and run `lidlib data fetch {rec['name']}`.")
+        f"mirror, or delete it and run `lidlib data fetch {rec['name']}`."
+    )
 
 
 def _unavailable_error(entry: Entry, reason: str) -> DataUnavailableError:
-    how = ("then check it with" if entry.url is None else "or, with internet access, run")
+    how = "then check it with" if entry.url is None else "or, with internet access, run"
     return DataUnavailableError(
         f"data file {entry.name!r} is not available: {reason}. It is not committed under {REPO_DATA}; "
         f"set {ENV_MIRROR} to a local mirror directory holding it (now: "
-        f"{os.environ.get(ENV_MIRROR) or 'unset'}), {how} `lidlib data fetch {entry.name}`.")
+        f"{os.environ.get(ENV_MIRROR) or 'unset'}), {how} `lidlib data fetch {entry.name}`."
+    )
 
 
 def _download(entry: Entry) -> None:
@@ -235,11 +296,14 @@ def _download(entry: Entry) -> None:
         fname = target.name
     known = entry.download_hash or "sha256:" + entry.sha256
     try:
-        pooch.retrieve(entry.url, known_hash=known, fname=fname, path=target.parent,
-                       processor=processor, downloader=DOWNLOADER)
+        pooch.retrieve(
+            entry.url, known_hash=known, fname=fname, path=target.parent, processor=processor, downloader=DOWNLOADER
+        )
     except ValueError as exc:  # pooch: hash mismatch of the download
-        raise DataIntegrityError(f"download of {entry.name!r} from {entry.url} failed its {known} "
-                                 f"check ({exc}); retry `lidlib data fetch {entry.name}` later.") from exc
+        raise DataIntegrityError(
+            f"download of {entry.name!r} from {entry.url} failed its {known} "
+            f"check ({exc}); retry `lidlib data fetch {entry.name}` later."
+        ) from exc
     except OSError as exc:  # includes requests' connection errors
         raise _unavailable_error(entry, f"download from {entry.url} failed ({exc})") from exc
 
@@ -304,8 +368,13 @@ def provenance(name: str) -> dict:
     sha = rec["actual"]
     if not sha.startswith("sha256:"):  # checked via the archive: hash the file itself
         sha = "sha256:" + pooch.file_hash(str(rec["path"]))
-    return {**registry_entries([name])[0], "path": str(rec["path"]), "origin": rec["origin"],
-            "checked": f"{rec['checked']} = {rec['actual']}", "file_sha256": sha}
+    return {
+        **registry_entries([name])[0],
+        "path": str(rec["path"]),
+        "origin": rec["origin"],
+        "checked": f"{rec['checked']} = {rec['actual']}",
+        "file_sha256": sha,
+    }
 
 
 def registry_entries(names: list[str] | None = None) -> list[dict]:
@@ -334,9 +403,15 @@ def verify(names: list[str] | None = None) -> list[dict]:
 def data_dir_status() -> dict:
     """Where the mirror, the cache and the registry are, and whether they exist."""
     mirror, cache = mirror_dir(), cache_dir()
-    return {"mirror_env": ENV_MIRROR, "mirror": str(mirror) if mirror else None,
-            "mirror_exists": bool(mirror and mirror.is_dir()), "cache_env": ENV_CACHE,
-            "cache": str(cache), "cache_exists": cache.is_dir(), "registry": str(REGISTRY_FILE)}
+    return {
+        "mirror_env": ENV_MIRROR,
+        "mirror": str(mirror) if mirror else None,
+        "mirror_exists": bool(mirror and mirror.is_dir()),
+        "cache_env": ENV_CACHE,
+        "cache": str(cache),
+        "cache_exists": cache.is_dir(),
+        "registry": str(REGISTRY_FILE),
+    }
 
 
 class _Parser(argparse.ArgumentParser):
@@ -346,18 +421,25 @@ class _Parser(argparse.ArgumentParser):
 
 def cli_data(argv: list[str]) -> int:
     """Run ``lidlib data {list,fetch,verify} [NAME ...]``; return the exit status."""
-    parser = _Parser(prog="lidlib data", description=(
-        "Manage the registered data files. Each file is looked up in the repository's data/ "
-        f"folder, then in ${ENV_MIRROR} (a local mirror), then in the download cache ${ENV_CACHE}; "
-        "every copy is checked against its sha256 in lidlib/data/registry.txt."))
+    parser = _Parser(
+        prog="lidlib data",
+        description=(
+            "Manage the registered data files. Each file is looked up in the repository's data/ "
+            f"folder, then in ${ENV_MIRROR} (a local mirror), then in the download cache ${ENV_CACHE}; "
+            "every copy is checked against its sha256 in lidlib/data/registry.txt."
+        ),
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="{list,fetch,verify}")
-    helps = {"list": "list every registered file: where a verified copy is, its size, source and licence",
-             "fetch": "locate or download (with internet access) each file and print its path",
-             "verify": "check local copies against their hashes without downloading (exit 1 if any is "
-                       "corrupt, or missing with no download to get it from)"}
+    helps = {
+        "list": "list every registered file: where a verified copy is, its size, source and licence",
+        "fetch": "locate or download (with internet access) each file and print its path",
+        "verify": "check local copies against their hashes without downloading (exit 1 if any is "
+        "corrupt, or missing with no download to get it from)",
+    }
     for cmd, text in helps.items():
         sub.add_parser(cmd, help=text, description=text).add_argument(
-            "names", nargs="*", metavar="NAME", help="registry names (default: all), e.g. cifar10h/cifar10h-counts.npy")
+            "names", nargs="*", metavar="NAME", help="registry names (default: all), e.g. cifar10h/cifar10h-counts.npy"
+        )
     try:
         args = parser.parse_args(argv)
         names = args.names or list(REGISTRY)
@@ -379,12 +461,17 @@ def cli_data(argv: list[str]) -> int:
         recs = verify(names)
         for r in recs:
             if r["status"] == "missing":
-                how = ("not committed: download it with `lidlib data fetch " + r["name"] + "` or set "
-                       + ENV_MIRROR) if REGISTRY[r["name"]].url else "missing: restore it from git"
+                how = (
+                    ("not committed: download it with `lidlib data fetch " + r["name"] + "` or set " + ENV_MIRROR)
+                    if REGISTRY[r["name"]].url
+                    else "missing: restore it from git"
+                )
                 print(f"{'absent':8} {r['name']:48} {how}")
             else:
                 print(f"{r['status']:8} {r['name']:48} {r['origin']:10} {r['path']}  ({r['checked']})")
-        bad = [r for r in recs if r["status"] == "corrupt" or (r["status"] == "missing" and not REGISTRY[r["name"]].url)]
+        bad = [
+            r for r in recs if r["status"] == "corrupt" or (r["status"] == "missing" and not REGISTRY[r["name"]].url)
+        ]
         return 1 if bad else 0
     status = 0
     for entry in entries:
@@ -412,7 +499,8 @@ def _check_committed(path: Path, expected: str, what: str, remedy: str) -> str:
     actual = pooch.file_hash(str(path))
     if actual != expected:
         raise DataIntegrityError(
-            f"{what} {path} is corrupt or was changed: expected sha256:{expected}, got sha256:{actual}. {remedy}")
+            f"{what} {path} is corrupt or was changed: expected sha256:{expected}, got sha256:{actual}. {remedy}"
+        )
     try:
         key = Path(path).resolve().relative_to(_REPO_ROOT).as_posix()
     except ValueError:
@@ -449,8 +537,7 @@ def load_cifar10h() -> tuple[Any, dict]:
     prov = provenance(name)
     counts = _read_npy(Path(prov["path"]))
     if counts.shape != (10000, 10) or (counts < 0).any():
-        raise DataIntegrityError(f"{name}: expected non-negative counts of shape (10000, 10), "
-                                 f"got shape {counts.shape}")
+        raise DataIntegrityError(f"{name}: expected non-negative counts of shape (10000, 10), got shape {counts.shape}")
     return np.rint(counts).astype(np.int64), prov
 
 
@@ -507,8 +594,10 @@ def load_cifar10_test_subset() -> tuple[Any, Any, Any, dict]:
     idx_path = fetch("cifar10-test/test_subset_index.csv")
     index = np.loadtxt(idx_path, dtype=np.int64, skiprows=1, ndmin=1)
     if raw.size != index.size * 3073 or (np.diff(index) <= 0).any() or index.min() < 0 or index.max() > 9999:
-        raise DataIntegrityError(f"{name}: {raw.size} bytes do not hold the {index.size} increasing test "
-                                 f"indices of {idx_path} as 3073-byte records")
+        raise DataIntegrityError(
+            f"{name}: {raw.size} bytes do not hold the {index.size} increasing test "
+            f"indices of {idx_path} as 3073-byte records"
+        )
     rec = raw.reshape(index.size, 3073)
     images = rec[:, 1:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).copy()
     return images, rec[:, 0].astype(np.int64), index, {**prov, "jpeg_roundtrip": True}
@@ -549,15 +638,24 @@ def load_cifar10h_features(backbone: str = "efficientnet-lite0", root: Path | No
     if not path.is_file():
         raise DataUnavailableError(
             f"feature file {path} is missing; re-create it with `lidlib features extract "
-            f"--backbone {backbone}` (needs the 'features' extra: pip install -e '.[features]')")
-    actual = _check_committed(path, expected, "feature file",
-                              "Restore it from git, or re-extract it and update its hash in "
-                              "lidlib/data/registry.txt and data/cifar10h/PROVENANCE.md.")
+            f"--backbone {backbone}` (needs the 'features' extra: pip install -e '.[features]')"
+        )
+    actual = _check_committed(
+        path,
+        expected,
+        "feature file",
+        "Restore it from git, or re-extract it and update its hash in "
+        "lidlib/data/registry.txt and data/cifar10h/PROVENANCE.md.",
+    )
     feats = _read_npy(path)
     if feats.ndim != 2 or feats.shape[0] != 10000:
         raise DataIntegrityError(f"feature file {path}: expected shape (10000, d), got {feats.shape}")
-    return feats.astype(np.float32), {"path": str(path), "sha256": actual, "backbone": backbone,
-                                      "provenance_file": str(path.parent / "PROVENANCE.md")}
+    return feats.astype(np.float32), {
+        "path": str(path),
+        "sha256": actual,
+        "backbone": backbone,
+        "provenance_file": str(path.parent / "PROVENANCE.md"),
+    }
 
 
 def load_pass_counts(name: str = "llm-passk/pythia_math_counts.csv") -> dict[str, dict[str, Any]]:

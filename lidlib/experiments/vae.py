@@ -22,8 +22,15 @@ from numpy.typing import NDArray
 
 from lidlib._validation import positive, positive_int, rng_from
 
-__all__ = ["VAE", "train_vae", "loss_and_grads", "reconstruction_errors", "trial_correlation", "eigen_decay_exponent",
-           "passk_curves"]
+__all__ = [
+    "VAE",
+    "train_vae",
+    "loss_and_grads",
+    "reconstruction_errors",
+    "trial_correlation",
+    "eigen_decay_exponent",
+    "passk_curves",
+]
 
 _NAMES = ("W1", "b1", "Wm", "bm", "Wl", "bl", "W3", "b3", "W4", "b4")
 
@@ -36,7 +43,7 @@ class VAE:
     losses: list[float] = field(default_factory=list)
 
     @classmethod
-    def init(cls, rng, d_in: int = 784, d_h: int = 400, d_z: int = 20) -> "VAE":
+    def init(cls, rng, d_in: int = 784, d_h: int = 400, d_z: int = 20) -> VAE:
         """PyTorch-style uniform initialisation ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``."""
         g = rng_from(rng)
         shapes = {"W1": (d_in, d_h), "Wm": (d_h, d_z), "Wl": (d_h, d_z), "W3": (d_z, d_h), "W4": (d_h, d_in)}
@@ -180,7 +187,9 @@ def train_vae(
     return vae
 
 
-def reconstruction_errors(vae: VAE, x: NDArray, n_trials: int, rng, *, temperature: float = 1.1, chunk: int = 50) -> NDArray[np.float64]:
+def reconstruction_errors(
+    vae: VAE, x: NDArray, n_trials: int, rng, *, temperature: float = 1.1, chunk: int = 50
+) -> NDArray[np.float64]:
     r"""Relative error ``||y_hat - y|| / ||y||`` (Eq. 16) of ``n_trials`` reconstructions per image.
 
     Each trial decodes ``z = mu + T sigma eps`` with fresh ``eps``. Returns an array of
@@ -262,10 +271,17 @@ def passk_curves(errors, thresholds, ks, kappa: float) -> dict[float, dict[str, 
     for th in np.atleast_1d(thresholds):
         c = (e < th).sum(axis=1).astype(float)[:, None]
         with np.errstate(invalid="ignore"):
-            log_fail = (special.gammaln(K - c + 1) - special.gammaln(K - c - k + 1)
-                        - special.gammaln(K + 1) + special.gammaln(K - k + 1))
+            log_fail = (
+                special.gammaln(K - c + 1)
+                - special.gammaln(K - c - k + 1)
+                - special.gammaln(K + 1)
+                + special.gammaln(K - k + 1)
+            )
         fail = np.where(K - c >= k, np.exp(log_fail), 0.0)
         p = 1.0 - c / K
-        out[float(th)] = {"measured": 1.0 - fail.mean(axis=0), "independent": 1.0 - np.mean(p**k, axis=0),
-                          "effective_k": 1.0 - np.mean(p**hk, axis=0)}
+        out[float(th)] = {
+            "measured": 1.0 - fail.mean(axis=0),
+            "independent": 1.0 - np.mean(p**k, axis=0),
+            "effective_k": 1.0 - np.mean(p**hk, axis=0),
+        }
     return out
