@@ -117,6 +117,10 @@ class ClaimRecord(dict):
         return f"[{status_of(self)}] {self['id']}: measured {_fmt(self.get('measured'))}"
 
 
+#: Output-metadata key that marks the inline copy of a ledger figure (see Ledger.figure).
+FIGURE_KEY = "lidlib_figure"
+
+
 @dataclass
 class Ledger:
     """Claims and values of one chapter run.
@@ -320,8 +324,21 @@ class Ledger:
 
         In a notebook (``show=True``) the figure is then closed and the saved PNG is
         displayed, so the page shows exactly the file on disk and the figure is not
-        drawn a third time by the inline backend. Returns nothing, so that a call
-        ending a cell prints no path.
+        drawn a third time by the inline backend. The PNG is also glued as
+        ``fig-<name>`` (``myst_nb.glue``), so the chapter can place it as a numbered,
+        captioned figure::
+
+            ```{glue:figure} fig-<name>
+            :name: fig-<chapter>-<name>
+
+            Caption with measured numbers ({glue:md}`key`); computed by
+            {py:func}`lidlib.module.function`.
+            ```
+
+        and cite it as ``{numref}`fig-<chapter>-<name>```. On the site the inline copy
+        of a figure that has such a caption is dropped
+        (``lidlib.book.build.captioned_figures``); JupyterLab shows the inline copy.
+        Returns nothing, so that a call ending a cell prints no path.
         """
         out = Path(directory or results_dir() / "figures" / self.chapter)
         out.mkdir(parents=True, exist_ok=True)
@@ -337,7 +354,14 @@ class Ledger:
 
             width = int(110 * fig.get_figwidth())
             plt.close(fig)
-            display(Image(filename=str(png), width=width))
+            image = Image(filename=str(png), width=width)
+            try:
+                from myst_nb import glue
+            except ImportError:  # JupyterLab without the book extra: nothing to glue into
+                pass
+            else:
+                glue(f"fig-{name}", image, display=False)
+            display(image, metadata={FIGURE_KEY: name})
 
     def get(self, id: str) -> dict[str, Any]:
         """The record of claim ``id``; ``KeyError`` naming the chapter if there is none."""
