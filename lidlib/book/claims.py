@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -968,3 +968,48 @@ def glue_text(name: str, value: Any, fmt: str = "") -> str:
             return text
         glue(name, Markdown(text), display=False)
     return text
+
+
+def markdown_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str | Sequence[str] = "") -> str:
+    """A Markdown table of ``rows`` under the header ``columns``.
+
+    ``fmt`` is a format spec for the numbers (``".3f"``), one for all columns or one
+    per column (``""`` leaves a column as ``str``); strings are never formatted. A ``|``
+    inside a cell is escaped.
+
+    Examples
+    --------
+    >>> print(markdown_table(["beta", "slope"], [(3, 1.23456), (5, 2.5)], ["g", ".2f"]))
+    | beta | slope |
+    |---|---|
+    | 3 | 1.23 |
+    | 5 | 2.50 |
+    """
+    columns = list(columns)
+    fmts = [fmt] * len(columns) if isinstance(fmt, str) else list(fmt)
+    if len(fmts) != len(columns):
+        raise ValueError(f"fmt has {len(fmts)} entries for {len(columns)} columns")
+
+    def cell(x: Any, f: str) -> str:
+        text = format(x, f) if f and not isinstance(x, str) else str(x)
+        return text.replace("|", "\\|")
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for r in rows:
+        r = list(r)
+        if len(r) != len(columns):
+            raise ValueError(f"row {r!r} has {len(r)} cells for {len(columns)} columns")
+        lines.append("| " + " | ".join(cell(x, f) for x, f in zip(r, fmts)) + " |")
+    return "\n".join(lines)
+
+
+def show_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str | Sequence[str] = "") -> None:
+    """Display :func:`markdown_table` in a notebook (print it elsewhere); returns nothing,
+    so a cell ending with it shows only the table."""
+    text = markdown_table(columns, rows, fmt)
+    if _in_notebook():
+        from IPython.display import Markdown, display
+
+        display(Markdown(text))
+    else:
+        print(text)
