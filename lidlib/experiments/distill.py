@@ -79,6 +79,11 @@ __all__ = [
     "describe",
     "budget_objective",
     "cross_fit_allocation",
+    "answer_law_z",
+    "LossTail",
+    "loss_tail",
+    "AllocationRegret",
+    "allocation_regret",
 ]
 
 
@@ -619,3 +624,222 @@ def cross_fit_allocation(
     out["regret_tool_vs_bf"] = out["T_tool"] / out["T_bf"] - 1.0
     out["regret_tool_vs_min"] = out["T_tool"] / np.minimum(out["T_min"], out["T_tool"]) - 1.0
     return out
+
+
+# ------------------------------------------------------------------ chapter orchestration
+def answer_law_z(task: DistillTask, w, steps, n_problems: int, n_answers: int, errors, rng) -> np.ndarray:
+    r"""Standardised gaps between simulated teacher errors and the Skellam law (Eq. 2 analogue).
+
+    For each number of steps ``L`` in ``steps`` draws ``n_problems`` problems with ``L``
+    steps, lets the teacher answer each ``n_answers`` times (:func:`teacher_answers`)
+    and compares the frequency of every error in ``errors`` with
+    :math:`p = \Pr(\mathrm{Skellam}(L\mu, L\mu) = j)` (:func:`answer_pmf`), using the
+    binomial standard error over all answers.
+
+    Parameters
+    ----------
+    task : DistillTask
+    w : array (d,)
+        The prices.
+    steps : sequence of int
+        Numbers of reasoning steps ``L`` to test.
+    n_problems, n_answers : int
+        Problems per ``L`` and teacher answers per problem.
+    errors : sequence of int
+        Errors ``j = y - a`` whose frequencies are compared.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ndarray (len(steps), len(errors))
+        ``|p_hat - p| / sqrt(p (1 - p) / n)`` with ``n = n_problems * n_answers``.
+    """
+    n_problems = positive_int("n_problems", n_problems)
+    n_answers = positive_int("n_answers", n_answers)
+    g = rng_from(rng)
+    steps = [positive_int("steps", L) for L in np.ravel(steps)]
+    out = np.empty((len(steps), len(errors)))
+    for i, L in enumerate(steps):
+        probs = task.sample(n_problems, w, g, steps=L)
+        err = teacher_answers(probs, task.mu, n_answers, g) - probs.answer[:, None]
+        for j, e in enumerate(errors):
+            p = float(answer_pmf(e, L, task.mu))
+            out[i, j] = abs(float(np.mean(err == e)) - p) / np.sqrt(p * (1 - p) / err.size)
+    return out
+
+
+@dataclass(frozen=True)
+class LossTail:
+    """Result of :func:`loss_tail`: the ``N^-gamma`` tail of the mean training loss and its constant."""
+
+    gamma: float
+    """Log-log slope (sign flipped) of the mean loss over the tail."""
+    gamma_se: float
+    """Bootstrap standard error of ``gamma`` over training sets."""
+    ratio: float
+    """Mean over the tail of (mean loss) / (predicted loss)."""
+    ratio_se: float
+    """Bootstrap standard error of ``ratio``."""
+    quantiles: np.ndarray
+    """10%, 50% and 90% quantiles over training sets of (single-set loss) / (predicted), averaged over the tail."""
+    tail: np.ndarray
+    """Boolean mask of the training sizes in the tail."""
+
+
+def loss_tail(Ns, losses, expected, N_from: float, n_boot: int, rng) -> LossTail:
+    r"""Slope and constant of the ``N^{-1}`` tail of ``L_gen`` (Sec. 4.1, Eq. 10), bootstrapped over training sets.
+
+    Fits :math:`\log \bar{\mathcal L}_{\text{gen}}(N)` against :math:`\log N` for
+    ``N >= N_from`` (the mean over training sets) and averages the ratio of the mean loss
+    to its prediction ``expected`` there; both are recomputed on ``n_boot`` bootstrap
+    resamples of the training sets for their standard errors.
+
+    Parameters
+    ----------
+    Ns : array (n_N,)
+        Training sizes.
+    losses : array (n_sets, n_N)
+        Generalisation loss of every training set at every size.
+    expected : array (n_N,)
+        The predicted mean loss (e.g. :meth:`TrainingSets.expected_loss` averaged).
+    N_from : float
+        Start of the tail.
+    n_boot : int
+        Bootstrap resamples.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    LossTail
+    """
+    Ns = positive("Ns", Ns).ravel()
+    Lg = as_float_array("losses", losses)
+    ex = positive("expected", expected).ravel()
+    if Lg.ndim != 2 or Lg.shape[1] != Ns.size or ex.size != Ns.size:
+        raise ValueError(f"losses must have shape (n_sets, {Ns.size}) and expected {Ns.size} entries")
+    g = rng_from(rng)
+    tail = Ns >= N_from
+    if tail.sum() < 2:
+        raise ValueError("the tail needs at least two training sizes")
+    x = np.log(Ns[tail])
+    gamma = -np.polyfit(x, np.log(Lg.mean(0)[tail]), 1)[0]
+    n_sets = Lg.shape[0]
+    boot = g.integers(0, n_sets, size=(positive_int("n_boot", n_boot), n_sets))
+    gam_boot = np.array([-np.polyfit(x, np.log(Lg[b][:, tail].mean(0)), 1)[0] for b in boot])
+    ratio_boot = np.array([np.mean(Lg[b][:, tail].mean(0) / ex[tail]) for b in boot])
+    ratio = float(np.mean(Lg.mean(0)[tail] / ex[tail]))
+    spread = np.quantile(Lg[:, tail] / ex[tail], [0.1, 0.5, 0.9], axis=0).mean(1)
+    return LossTail(float(gamma), float(gam_boot.std()), ratio, float(ratio_boot.std()), spread, tail)
+
+
+@dataclass(frozen=True)
+class AllocationRegret:
+    """Result of :func:`allocation_regret`: the allocation tool against brute force on the distillation task."""
+
+    settings: list
+    """The ``(R, c_N / c_k, C)`` settings."""
+    gen: object
+    """The tool's training law (``allocation.TabulatedLoss``, all training sets, every ``stride``-th N)."""
+    surface: object
+    """The tool's inference law (``allocation.InferenceSurface``, same curves)."""
+    recommendations: list
+    """``allocation.Allocation`` of the tool for every setting."""
+    N_tool: np.ndarray
+    """The tool's training size, rounded."""
+    N_dense: np.ndarray
+    """The brute-force grid of training sizes."""
+    objective: np.ndarray
+    """Eq. 21 with trained students on all training sets, shape ``(len(N_dense), len(settings))``."""
+    N_brute: np.ndarray
+    """Brute-force argmin of ``objective`` per setting."""
+    cross_fit: dict
+    """``stride -> cross_fit_allocation`` output (the tool seeing every ``stride``-th N)."""
+    beta_eff_at_opt: np.ndarray
+    """Pointwise ``beta_eff(N*; k*)`` of the tool's surface at its optimum."""
+    beta_eff_saturated: np.ndarray
+    """The same slope at the largest N the tool sees, at the same ``k*``."""
+
+    @property
+    def noise(self) -> np.ndarray:
+        """Out-of-sample regret of the brute-force argmin itself (every N): the benchmark's noise level."""
+        return self.cross_fit[1]["regret_bf_oos"]
+
+    def regrets(self, stride: int) -> np.ndarray:
+        """Cross-fitted regret of the tool against the brute-force choice, shape (2, len(settings))."""
+        return self.cross_fit[stride]["regret_tool_vs_bf"]
+
+    def mean_regret(self, stride: int) -> tuple[float, float]:
+        """Mean cross-fitted regret over settings and directions, and its standard error."""
+        r = self.regrets(stride)
+        return float(r.mean()), float(r.std(ddof=1) / np.sqrt(r.size))
+
+    def worst_regret(self, stride: int) -> float:
+        """Largest single cross-fitted regret."""
+        return float(self.regrets(stride).max())
+
+
+def allocation_regret(
+    task: DistillTask,
+    w,
+    sets: TrainingSets,
+    test: Problems,
+    Ns,
+    ks,
+    curves,
+    losses,
+    settings,
+    *,
+    n_dense: int,
+    stride: int,
+    grid=None,
+) -> AllocationRegret:
+    r"""The allocation tool of Sec. 4.3 (Eq. 21) on measured distillation laws, checked against brute force.
+
+    Builds the tool (:func:`lidlib.allocation.optimal_allocation` on a
+    ``TabulatedLoss`` of ``losses / sigma_eta^2`` and an ``InferenceSurface`` of
+    ``curves``, every ``stride``-th N), evaluates Eq. 21 with students trained on a
+    dense grid of ``n_dense`` sizes (:func:`budget_objective`) and cross-fits both
+    choices over halves of the training sets (:func:`cross_fit_allocation`, for the
+    tool seeing every ``stride``-th N and every N).
+
+    Parameters
+    ----------
+    task, w, sets, test, grid
+        As in :func:`cross_fit_allocation`.
+    Ns, ks : arrays
+        The measured grid of training sizes and attempts.
+    curves : array (len(Ns), len(ks))
+        Pooled pass@k failure at each ``N`` (:func:`pooled_failure`).
+    losses : array (len(Ns),)
+        Mean ``L_gen`` over training sets at each ``N``.
+    settings : sequence of (R, c_N / c_k, C)
+    n_dense : int
+        Points of the brute-force grid, geometric from ``Ns[0]`` to ``Ns[-1]``.
+    stride : int
+        The tool sees ``Ns[::stride]``.
+
+    Returns
+    -------
+    AllocationRegret
+    """
+    from lidlib import allocation as al  # local import, as in cross_fit_allocation
+
+    Ns = np.asarray(Ns, dtype=int).ravel()
+    ks = positive("ks", ks)
+    stride = positive_int("stride", stride)
+    S = [(float(R), float(cr), float(C)) for R, cr, C in settings]
+    sub = slice(None, None, stride)
+    gen = al.TabulatedLoss(Ns[sub], np.asarray(losses)[sub] / task.sigma_eta2)
+    surf = al.InferenceSurface.from_curves(Ns[sub], ks, np.asarray(curves)[sub])
+    recs = [
+        al.optimal_allocation(gen, surf, C, R=R, c_N=cr, c_k=1.0, N_min=Ns[0], N_max=min(Ns[sub][-1], (C - 1) / cr))
+        for R, cr, C in S
+    ]
+    N_rec = np.array([int(round(r.N)) for r in recs])
+    N_dense = np.unique(np.round(np.geomspace(Ns[0], Ns[-1], positive_int("n_dense", n_dense)))).astype(int)
+    T_bf = budget_objective(task, w, sets.fit(N_dense), test, N_dense, S, grid)
+    best = np.argmin(T_bf, axis=0)
+    cf = {s_: cross_fit_allocation(task, w, sets, test, Ns, ks, N_dense, S, stride=s_, grid=grid) for s_ in (stride, 1)}
+    b_at = np.array([float(surf.beta_eff(r.N, r.k)) for r in recs])
+    b_sat = np.array([float(surf.beta_eff(Ns[sub][-1], r.k)) for r in recs])
+    return AllocationRegret(S, gen, surf, recs, N_rec, N_dense, T_bf, N_dense[best], cf, b_at, b_sat)
