@@ -121,34 +121,57 @@ def lid_interpolation_error(surface, gen, beta: float, delta: float, sigma_eta: 
 
 
 def kinds(optima) -> np.ndarray:
-    """The ``kind`` of each :class:`lidlib.allocation.Allocation` (interior or a boundary), as an array."""
+    """The ``kind`` of each :class:`lidlib.allocation.Allocation` (interior or a boundary; Sec. 4.3 (iii)).
+
+    Parameters
+    ----------
+    optima : sequence of Allocation
+
+    Returns
+    -------
+    ndarray of str
+    """
     return np.array([o.kind for o in optima])
 
 
 @dataclass(frozen=True)
 class WeightSweep:
-    """Result of :func:`weight_sweep`: Figure 2 (weight view) for an exact and a baseline model."""
+    """Result of :func:`weight_sweep`: Figure 2 (weight view) for an exact and a baseline model.
+
+    Attributes
+    ----------
+    Rs : np.ndarray
+        The weights.
+    shares : np.ndarray
+        Training shares ``N c_N / C`` of the grid (uniform on the logit axis).
+    maps : dict
+        ``model -> (len(Rs), len(shares))`` objective of Eq. 21.
+    optima : dict
+        ``model -> list of Allocation`` (one per weight).
+    N_eq24 : np.ndarray
+        Eq. 24 with the pointwise slope of the exact surface (``nan``-free, one per weight).
+    kind_eq24 : np.ndarray
+        Kind of each Eq. 24 solution.
+    N_eq24_window : np.ndarray
+        Eq. 24 with the window slope of Eq. 20 (``allocation.WindowSlopeInference``).
+    N_eq25 : np.ndarray
+        Closed-form Eq. 25 of the baseline.
+    kind_eq25 : np.ndarray
+        Kind of each Eq. 25 solution.
+    window : object
+        The window-slope reading of the exact surface.
+    """
 
     Rs: np.ndarray
-    """The weights."""
     shares: np.ndarray
-    """Training shares ``N c_N / C`` of the grid (uniform on the logit axis)."""
     maps: dict
-    """``model -> (len(Rs), len(shares))`` objective of Eq. 21."""
     optima: dict
-    """``model -> list of Allocation`` (one per weight)."""
     N_eq24: np.ndarray
-    """Eq. 24 with the pointwise slope of the exact surface (``nan``-free, one per weight)."""
     kind_eq24: np.ndarray
-    """Kind of each Eq. 24 solution."""
     N_eq24_window: np.ndarray
-    """Eq. 24 with the window slope of Eq. 20 (``allocation.WindowSlopeInference``)."""
     N_eq25: np.ndarray
-    """Closed-form Eq. 25 of the baseline."""
     kind_eq25: np.ndarray
-    """Kind of each Eq. 25 solution."""
     window: object
-    """The window-slope reading of the exact surface."""
 
     @property
     def N_opt(self) -> dict:
@@ -161,8 +184,19 @@ class WeightSweep:
         return {m: self.shares[np.argmin(Z, axis=1)] for m, Z in self.maps.items()}
 
     def optimizer_gap(self, budget: float, c_N: float) -> tuple[float, bool]:
-        """Largest distance (in grid steps on the logit axis) between optimiser and grid
-        minimum over models and weights, and whether the optimiser is never worse."""
+        """Largest distance between optimiser and grid minimum, and whether the optimiser is never worse.
+
+        Parameters
+        ----------
+        budget, c_N : float
+            As given to :func:`weight_sweep`.
+
+        Returns
+        -------
+        (gap, never_worse) : (float, bool)
+            The distance in grid steps on the logit axis (over models and weights), and
+            whether every optimum's loss is at most the grid minimum.
+        """
         step = special.logit(self.shares[1]) - special.logit(self.shares[0])
         N_opt, grid = self.N_opt, self.grid_share
         worst = max(
@@ -234,30 +268,45 @@ def weight_sweep(
 
 @dataclass(frozen=True)
 class OptimumRegimes:
-    r"""Result of :func:`optimum_regimes`: where each optimum sits on the rise of :math:`\beta_{\text{eff}}`."""
+    r"""Result of :func:`optimum_regimes`: where each optimum sits on the rise of :math:`\beta_{\text{eff}}`.
+
+    Attributes
+    ----------
+    Rs : np.ndarray
+        The weights.
+    N : np.ndarray
+        Exact optimum per weight.
+    N_baseline : np.ndarray
+        Baseline optimum per weight.
+    k : np.ndarray
+        Attempts bought at the exact optimum.
+    beta_eff : np.ndarray
+        Pointwise slope at the optimum.
+    ratio : np.ndarray
+        ``beta_eff`` over the slope at the same ``k`` and the largest ``N`` of the surface.
+    interior : np.ndarray
+        Interior optima.
+    rising : np.ndarray
+        Interior optima whose window slope is below ``level`` of its saturated value.
+    rising_pointwise : np.ndarray
+        Interior optima whose pointwise ``ratio`` is below ``level``.
+    saturated : np.ndarray
+        Interior optima with ``ratio >= level``.
+    window_slope_saturated : float
+        Window slope at the largest ``N`` of the surface.
+    """
 
     Rs: np.ndarray
-    """The weights."""
     N: np.ndarray
-    """Exact optimum per weight."""
     N_baseline: np.ndarray
-    """Baseline optimum per weight."""
     k: np.ndarray
-    """Attempts bought at the exact optimum."""
     beta_eff: np.ndarray
-    """Pointwise slope at the optimum."""
     ratio: np.ndarray
-    """``beta_eff`` over the slope at the same ``k`` and the largest ``N`` of the surface."""
     interior: np.ndarray
-    """Interior optima."""
     rising: np.ndarray
-    """Interior optima whose window slope is below ``level`` of its saturated value."""
     rising_pointwise: np.ndarray
-    """Interior optima whose pointwise ``ratio`` is below ``level``."""
     saturated: np.ndarray
-    """Interior optima with ``ratio >= level``."""
     window_slope_saturated: float
-    """Window slope at the largest ``N`` of the surface."""
 
     @property
     def shift(self) -> np.ndarray:
@@ -265,8 +314,15 @@ class OptimumRegimes:
         return np.log10(self.N / self.N_baseline)
 
     def bands(self) -> tuple[np.ndarray, np.ndarray]:
-        """Rising weights where the exact optimum trains more (``larger``; below any reversed
-        weight) and where it trains less or equal (``reversed``) than the baseline."""
+        """Split the rising weights by the sign of the shift against the baseline.
+
+        Returns
+        -------
+        (larger, reversed) : boolean arrays
+            Rising weights where the exact optimum trains more than the baseline, kept
+            only below the smallest reversed weight, and rising weights where it trains
+            less or equal.
+        """
         larger, reversed_ = self.rising & (self.N > self.N_baseline), self.rising & (self.N <= self.N_baseline)
         if reversed_.any():
             larger = larger & (self.Rs < self.Rs[reversed_].min())
@@ -430,18 +486,27 @@ def boundary_sign_test(optima: dict) -> tuple[float, dict]:
 
 @dataclass(frozen=True)
 class BudgetView:
-    """Result of :func:`budget_view`: Figure 2 with the budget on the vertical axis."""
+    """Result of :func:`budget_view`: Figure 2 with the budget on the vertical axis.
+
+    Attributes
+    ----------
+    budgets : np.ndarray
+        Budgets ``C`` in units of ``c_k``.
+    shares : np.ndarray
+        Training shares of the grid.
+    maps : dict
+        ``model -> (n_C, n_share)`` objective (NaN where infeasible).
+    optima : dict
+        ``model -> list of Allocation``.
+    theory : dict
+        ``model -> predicted share``: Eq. 24 for ``"finite"``, Eq. 25 for ``"base"``.
+    """
 
     budgets: np.ndarray
-    """Budgets ``C`` in units of ``c_k``."""
     shares: np.ndarray
-    """Training shares of the grid."""
     maps: dict
-    """``model -> (n_C, n_share)`` objective (NaN where infeasible)."""
     optima: dict
-    """``model -> list of Allocation``."""
     theory: dict
-    """``model -> predicted share``: Eq. 24 for ``"finite"``, Eq. 25 for ``"base"``."""
 
 
 def budget_view(
@@ -490,14 +555,20 @@ def budget_view(
 
 @dataclass(frozen=True)
 class MarginalRule:
-    """Result of :func:`marginal_rule`."""
+    """Result of :func:`marginal_rule`.
+
+    Attributes
+    ----------
+    rows : list
+        Per ``(R, c_N/c_k)``: ``(R, c_N/c_k, mean marginal share while rising, after saturation,
+        beta_eff/beta at a switch training -> inference or "none", at a switch inference -> training
+        or "none", d log k*/d log N* over the largest budgets)``.
+    curves : dict
+        ``(R, c_N/c_k) -> (budgets, N*, k*, marginal share, beta_eff(N*; k*)/beta)``.
+    """
 
     rows: list
-    """Per ``(R, c_N/c_k)``: ``(R, c_N/c_k, mean marginal share while rising, after saturation,
-    beta_eff/beta at a switch training -> inference or "none", at a switch inference -> training
-    or "none", d log k*/d log N* over the largest budgets)``."""
     curves: dict = field(default_factory=dict)
-    """``(R, c_N/c_k) -> (budgets, N*, k*, marginal share, beta_eff(N*; k*)/beta)``."""
 
     @property
     def switch_up(self) -> list:
@@ -568,32 +639,48 @@ def marginal_rule(
 
 @dataclass(frozen=True)
 class Overparameterised:
-    r"""Result of :func:`overparameterised`: the allocation below the interpolation threshold (:math:`\gamma=\alpha`)."""
+    r"""Result of :func:`overparameterised`: the allocation below the interpolation threshold (:math:`\gamma=\alpha`).
+
+    Attributes
+    ----------
+    N : np.ndarray
+        Training sizes (all below ``d``).
+    risk : object
+        ``ridge.ridge_risk_deterministic`` result (``bias``, ``variance``).
+    L_gen : np.ndarray
+        Bias plus variance.
+    gen : al.TabulatedLoss
+        Training law.
+    surface : al.InferenceSurface
+        Exact failure surface with bias variance ``L_gen``.
+    window : al.WindowSlopeInference
+        Its window reading.
+    gamma : float
+        Log-log slope (sign flipped) of ``L_gen`` over all ``N``.
+    gamma_small : float
+        The same over the five smallest ``N``.
+    window_beta_eff : np.ndarray
+        Window slope at every ``N``.
+    baseline_gamma : float
+        Exponent of the power-law fit used by Eq. 25.
+    rows : list
+        Per weight: ``(R, N*, kind, window beta_eff(N*), N Eq. 24 pointwise, regret, N Eq. 24 window, regret, N Eq. 25, regret)``.
+    regret : dict
+        ``"pointwise"``, ``"window"``, ``"eq25"`` -> regrets over the weights.
+    """
 
     N: np.ndarray
-    """Training sizes (all below ``d``)."""
     risk: object
-    """``ridge.ridge_risk_deterministic`` result (``bias``, ``variance``)."""
     L_gen: np.ndarray
-    """Bias plus variance."""
     gen: al.TabulatedLoss
-    """Training law."""
     surface: al.InferenceSurface
-    """Exact failure surface with bias variance ``L_gen``."""
     window: al.WindowSlopeInference
-    """Its window reading."""
     gamma: float
-    """Log-log slope (sign flipped) of ``L_gen`` over all ``N``."""
     gamma_small: float
-    """The same over the five smallest ``N``."""
     window_beta_eff: np.ndarray
-    """Window slope at every ``N``."""
     baseline_gamma: float
-    """Exponent of the power-law fit used by Eq. 25."""
     rows: list
-    """Per weight: ``(R, N*, kind, window beta_eff(N*), N Eq. 24 pointwise, regret, N Eq. 24 window, regret, N Eq. 25, regret)``."""
     regret: dict
-    """``"pointwise"``, ``"window"``, ``"eq25"`` -> regrets over the weights."""
 
 
 def overparameterised(

@@ -670,20 +670,30 @@ def answer_law_z(task: DistillTask, w, steps, n_problems: int, n_answers: int, e
 
 @dataclass(frozen=True)
 class LossTail:
-    """Result of :func:`loss_tail`: the ``N^-gamma`` tail of the mean training loss and its constant."""
+    """Result of :func:`loss_tail`: the ``N^-gamma`` tail of the mean training loss and its constant.
+
+    Attributes
+    ----------
+    gamma : float
+        Log-log slope (sign flipped) of the mean loss over the tail.
+    gamma_se : float
+        Bootstrap standard error of ``gamma`` over training sets.
+    ratio : float
+        Mean over the tail of (mean loss) / (predicted loss).
+    ratio_se : float
+        Bootstrap standard error of ``ratio``.
+    quantiles : np.ndarray
+        10%, 50% and 90% quantiles over training sets of (single-set loss) / (predicted), averaged over the tail.
+    tail : np.ndarray
+        Boolean mask of the training sizes in the tail.
+    """
 
     gamma: float
-    """Log-log slope (sign flipped) of the mean loss over the tail."""
     gamma_se: float
-    """Bootstrap standard error of ``gamma`` over training sets."""
     ratio: float
-    """Mean over the tail of (mean loss) / (predicted loss)."""
     ratio_se: float
-    """Bootstrap standard error of ``ratio``."""
     quantiles: np.ndarray
-    """10%, 50% and 90% quantiles over training sets of (single-set loss) / (predicted), averaged over the tail."""
     tail: np.ndarray
-    """Boolean mask of the training sizes in the tail."""
 
 
 def loss_tail(Ns, losses, expected, N_from: float, n_boot: int, rng) -> LossTail:
@@ -734,30 +744,45 @@ def loss_tail(Ns, losses, expected, N_from: float, n_boot: int, rng) -> LossTail
 
 @dataclass(frozen=True)
 class AllocationRegret:
-    """Result of :func:`allocation_regret`: the allocation tool against brute force on the distillation task."""
+    """Result of :func:`allocation_regret`: the allocation tool against brute force on the distillation task.
+
+    Attributes
+    ----------
+    settings : list
+        The ``(R, c_N / c_k, C)`` settings.
+    gen : object
+        The tool's training law (``allocation.TabulatedLoss``, all training sets, every ``stride``-th N).
+    surface : object
+        The tool's inference law (``allocation.InferenceSurface``, same curves).
+    recommendations : list
+        ``allocation.Allocation`` of the tool for every setting.
+    N_tool : np.ndarray
+        The tool's training size, rounded.
+    N_dense : np.ndarray
+        The brute-force grid of training sizes.
+    objective : np.ndarray
+        Eq. 21 with trained students on all training sets, shape ``(len(N_dense), len(settings))``.
+    N_brute : np.ndarray
+        Brute-force argmin of ``objective`` per setting.
+    cross_fit : dict
+        ``stride -> cross_fit_allocation`` output (the tool seeing every ``stride``-th N).
+    beta_eff_at_opt : np.ndarray
+        Pointwise ``beta_eff(N*; k*)`` of the tool's surface at its optimum.
+    beta_eff_saturated : np.ndarray
+        The same slope at the largest N the tool sees, at the same ``k*``.
+    """
 
     settings: list
-    """The ``(R, c_N / c_k, C)`` settings."""
     gen: object
-    """The tool's training law (``allocation.TabulatedLoss``, all training sets, every ``stride``-th N)."""
     surface: object
-    """The tool's inference law (``allocation.InferenceSurface``, same curves)."""
     recommendations: list
-    """``allocation.Allocation`` of the tool for every setting."""
     N_tool: np.ndarray
-    """The tool's training size, rounded."""
     N_dense: np.ndarray
-    """The brute-force grid of training sizes."""
     objective: np.ndarray
-    """Eq. 21 with trained students on all training sets, shape ``(len(N_dense), len(settings))``."""
     N_brute: np.ndarray
-    """Brute-force argmin of ``objective`` per setting."""
     cross_fit: dict
-    """``stride -> cross_fit_allocation`` output (the tool seeing every ``stride``-th N)."""
     beta_eff_at_opt: np.ndarray
-    """Pointwise ``beta_eff(N*; k*)`` of the tool's surface at its optimum."""
     beta_eff_saturated: np.ndarray
-    """The same slope at the largest N the tool sees, at the same ``k*``."""
 
     @property
     def noise(self) -> np.ndarray:
@@ -765,16 +790,47 @@ class AllocationRegret:
         return self.cross_fit[1]["regret_bf_oos"]
 
     def regrets(self, stride: int) -> np.ndarray:
-        """Cross-fitted regret of the tool against the brute-force choice, shape (2, len(settings))."""
+        """Cross-fitted regret of the tool against the brute-force choice.
+
+        Parameters
+        ----------
+        stride : int
+            The tool saw every ``stride``-th N (a key of ``cross_fit``).
+
+        Returns
+        -------
+        ndarray (2, len(settings))
+            ``T_tool / T_bf - 1`` per direction and setting (negative: the tool did better).
+        """
         return self.cross_fit[stride]["regret_tool_vs_bf"]
 
     def mean_regret(self, stride: int) -> tuple[float, float]:
-        """Mean cross-fitted regret over settings and directions, and its standard error."""
+        """Mean cross-fitted regret over settings and directions, and its standard error.
+
+        Parameters
+        ----------
+        stride : int
+            As in :meth:`regrets`.
+
+        Returns
+        -------
+        (mean, se) : (float, float)
+        """
         r = self.regrets(stride)
         return float(r.mean()), float(r.std(ddof=1) / np.sqrt(r.size))
 
     def worst_regret(self, stride: int) -> float:
-        """Largest single cross-fitted regret."""
+        """Largest single cross-fitted regret.
+
+        Parameters
+        ----------
+        stride : int
+            As in :meth:`regrets`.
+
+        Returns
+        -------
+        float
+        """
         return float(self.regrets(stride).max())
 
 

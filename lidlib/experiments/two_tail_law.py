@@ -106,20 +106,30 @@ def bias_local_exponent(
 
 @dataclass(frozen=True)
 class GammaScaling:
-    r"""Result of :func:`gamma_scaling`: the finite-:math:`N` exponent against the bias variance."""
+    r"""Result of :func:`gamma_scaling`: the finite-:math:`N` exponent against the bias variance.
+
+    Attributes
+    ----------
+    vs : np.ndarray
+        Bias variances in units of :math:`\sigma_\eta^2`.
+    windows : list
+        The ``k``-windows.
+    gamma : np.ndarray
+        Exact local exponent of the excess failure, shape ``(len(vs), len(windows))``.
+    saddle : np.ndarray
+        Saddle-point exponent at the geometric centre of each window, same shape.
+    p : np.ndarray
+        Fitted power in :math:`\gamma\propto v^{-p}`, one per window.
+    p_se : np.ndarray
+        Regression standard error of ``p``.
+    """
 
     vs: np.ndarray
-    r"""Bias variances in units of :math:`\sigma_\eta^2`."""
     windows: list
-    """The ``k``-windows."""
     gamma: np.ndarray
-    """Exact local exponent of the excess failure, shape ``(len(vs), len(windows))``."""
     saddle: np.ndarray
-    """Saddle-point exponent at the geometric centre of each window, same shape."""
     p: np.ndarray
-    r"""Fitted power in :math:`\gamma\propto v^{-p}`, one per window."""
     p_se: np.ndarray
-    """Regression standard error of ``p``."""
 
 
 def gamma_scaling(windows, vs, beta: float, delta: float, sigma_eta: float, n_k: int = 31) -> GammaScaling:
@@ -281,20 +291,30 @@ def window_slopes(exp: two_tail.RidgePassk, window) -> tuple[np.ndarray, np.ndar
 
 @dataclass(frozen=True)
 class CrossoverMap:
-    r"""Result of :func:`crossover_map`: which tail carries the failure over the :math:`(N, k)` plane."""
+    r"""Result of :func:`crossover_map`: which tail carries the failure over the :math:`(N, k)` plane.
+
+    Attributes
+    ----------
+    N : np.ndarray
+        Training sizes.
+    bias_var : np.ndarray
+        :math:`\operatorname{Var}B_N` (the mean OLS loss) at each ``N``.
+    k : np.ndarray
+        Attempts.
+    share : np.ndarray
+        Share :math:`1-\mathcal L_{\inf}(k;\infty)/\mathcal L_{\inf}(k;N)` of failures due to the training error, ``(len(N), len(k))``.
+    k_refs : np.ndarray
+        The attempts of ``rel_excess``.
+    rel_excess : np.ndarray
+        :math:`\mathcal L_{\inf}(k;N)/\mathcal L_{\inf}(k;\infty)-1` at ``k_refs``, ``(len(N), len(k_refs))``.
+    """
 
     N: np.ndarray
-    """Training sizes."""
     bias_var: np.ndarray
-    r""":math:`\operatorname{Var}B_N` (the mean OLS loss) at each ``N``."""
     k: np.ndarray
-    """Attempts."""
     share: np.ndarray
-    r"""Share :math:`1-\mathcal L_{\inf}(k;\infty)/\mathcal L_{\inf}(k;N)` of failures due to the training error, ``(len(N), len(k))``."""
     k_refs: np.ndarray
-    """The attempts of ``rel_excess``."""
     rel_excess: np.ndarray
-    r""":math:`\mathcal L_{\inf}(k;N)/\mathcal L_{\inf}(k;\infty)-1` at ``k_refs``, ``(len(N), len(k_refs))``."""
 
 
 def crossover_map(N, d: int, noise_var: float, k, k_refs, beta: float, delta: float, sigma_eta: float) -> CrossoverMap:
