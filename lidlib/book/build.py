@@ -515,23 +515,38 @@ def update_baseline(root: Path) -> Path:
 def write_generated_pages(root: Path) -> None:
     """Write the generated parts of the reproducibility page into ``book/_generated/``.
 
-    ``profiles.md``: every chapter's profile sizes, read from :mod:`lidlib.book.profiles`;
+    ``profiles.md``: every chapter's settings at both profiles (:func:`profiles_markdown`);
     ``timings.md``: the per-chapter wall times of the last ``lidlib book`` run.
     """
-    from lidlib.book import concordance, profiles
+    from lidlib.book import concordance
 
     out = root / GENERATED
     out.mkdir(parents=True, exist_ok=True)
-    lines = []
-    for ch in profiles.chapters():
-        q, p = profiles.get(ch, "quick"), profiles.get(ch, "paper")
-        lines += [f"**{ch}**", "", "| parameter | quick | paper |", "|---|---|---|"]
-        lines += [f"| `{k}` | {q[k]} | {p[k]} |" for k in q]
-        lines.append("")
-    _write_if_changed(out / "profiles.md", "\n".join(lines))
+    _write_if_changed(out / "profiles.md", profiles_markdown())
     _write_if_changed(out / "timings.md", timings_markdown(root) + "\n")
     _write_if_changed(out / "findings.md", findings_markdown(root) + "\n")
     concordance.write(root)  # book/_generated/concordance.md; raises if book/concordance.yml is stale
+
+
+def profiles_markdown() -> str:
+    """Every chapter's settings at both profiles; those that differ between them in bold."""
+    from lidlib.book import profiles
+
+    lines = []
+    for ch in profiles.chapters():
+        q, p = profiles.get(ch, "quick"), profiles.get(ch, "paper")
+        diff = set(profiles.differing(ch))
+        lines += [
+            f"**{ch}**: {len(diff)} of {len(q)} settings differ between the profiles (in bold).",
+            "",
+            "| setting | quick | paper |",
+            "|---|---|---|",
+        ]
+        for k in q:
+            b = "**" if k in diff else ""
+            lines.append(f"| {b}`{k}`{b} | {b}{q[k]}{b} | {b}{p[k]}{b} |")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def findings_markdown(root: Path) -> str:
