@@ -107,7 +107,9 @@ def test_notebooks_have_a_parameters_cell_and_save_a_ledger(nb):
     params = [c for c in cells if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1, "exactly one cell tagged parameters"
     assert re.search(r"^profile = ", params[0].source, re.M) and re.search(r"^seed = ", params[0].source, re.M)
+    assert re.search(r"^overrides = \{\}", params[0].source, re.M), "the parameters cell holds overrides = {}"
     code = "\n".join(c.source for c in cells if c.cell_type == "code")
+    assert f'profiles.get("{nb.stem}", profile, **overrides)' in code
     assert f'Ledger("{nb.stem}"' in code and "ledger.save()" in code
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from lidlib.book.profiles import DEFAULT_SEED, PROFILES
 
@@ -33,6 +34,16 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("chapter", help="chapter name, e.g. lid_model (notebooks/lid_model.md also works)")
     r.add_argument("--profile", choices=PROFILES, default="quick")
     r.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    r.add_argument(
+        "-p",
+        "--override",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change one setting of lidlib/book/profiles.toml for this run; VALUE is a TOML or JSON literal "
+        '(1000, 0.5, [1, 2], "text"); repeatable. The run is written to results/overrides/, apart from the book\'s',
+    )
 
     bl = sub.add_parser("baseline", help="compare results/ with the committed verdict baseline, or update it")
     bl.add_argument(
@@ -125,11 +136,39 @@ def _print_changes(changes, what: str) -> None:
         print(f"  {key}: {old or 'absent'} -> {new or 'absent'}")
 
 
-def _run(chapter: str, profile: str, seed: int) -> int:
+def parse_value(text: str) -> Any:
+    """A command-line value as a TOML or JSON literal: ``1000``, ``1e-3``, ``[1, 2]``,
+    ``"text"``, ``{d = 32}`` or ``{"d": 32}``; text that is neither stays text."""
+    import json
+    import tomllib
+
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        pass
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """``["n_tau=1000", "betas=[3.0, 5.0]"]`` -> ``{"n_tau": 1000, "betas": [3.0, 5.0]}`` (a later key wins)."""
+    out = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise ValueError(f"-p takes KEY=VALUE (a setting of lidlib/book/profiles.toml), got {item!r}")
+        out[key] = parse_value(text.strip())
+    return out
+
+
+def _run(chapter: str, profile: str, seed: int, overrides: list[str] | None = None) -> int:
     """Execute one chapter, then print its claims summary and any verdict that left the baseline."""
     import json
 
-    from lidlib.book import claims
+    from lidlib.book import claims, profiles
     from lidlib.book.build import ChapterError, baseline_changes, find_root, run_chapter, write_claims
 
     root = find_root()
@@ -138,14 +177,31 @@ def _run(chapter: str, profile: str, seed: int) -> int:
         known = sorted(p.stem for p in (root / "notebooks").glob("*.md"))
         print(f"lidlib run: error: no chapter {chapter!r}; chapters: {', '.join(known)}", file=sys.stderr)
         return 2
-    run = run_chapter(chapter, profile, seed)
     try:
-        write_claims(root)
-    except ValueError as exc:  # other chapters' results from an older lidlib
-        print(f"lidlib run: claims page not regenerated: {exc}", file=sys.stderr)
+        changed = parse_overrides(overrides or [])
+        if changed:
+            changed = profiles.check_overrides(chapter, profile, changed)
+    except ValueError as exc:
+        print(f"lidlib run: error: {exc}", file=sys.stderr)
+        return 2
+    run = run_chapter(chapter, profile, seed, overrides=changed)
+    label = f"{chapter} (profile {profile}, seed {seed})"
+    if changed:
+        label = label[:-1] + ", " + ", ".join(f"{k}={json.dumps(v)}" for k, v in changed.items()) + ")"
+    else:
+        try:
+            write_claims(root)
+        except ValueError as exc:  # other chapters' results from an older lidlib
+            print(f"lidlib run: claims page not regenerated: {exc}", file=sys.stderr)
     print(f"{chapter}: {run.seconds:.1f} s -> {run.results}")
     res = json.loads(run.results.read_text())
-    print(claims.summary_line(res["claims"], f"{chapter} (profile {profile}, seed {seed})"))
+    print(claims.summary_line(res["claims"], label))
+    if changed:
+        print(
+            "a run with overrides: written apart from the book's results (results/<chapter>.json is "
+            "unchanged) and not compared with the verdict baseline"
+        )
+        return 0
     try:
         changes = baseline_changes(root, [chapter])
     except ChapterError as exc:
@@ -192,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
 
             build_book(args.profile, args.seed, execute=not args.no_execute, jobs=args.jobs, force=args.force)
         elif args.command == "run":
-            return _run(args.chapter, args.profile, args.seed)
+            return _run(args.chapter, args.profile, args.seed, args.overrides)
         elif args.command == "baseline":
             return _baseline(args.update)
         elif args.command == "sweep":
