@@ -1,4 +1,11 @@
-"""The ``lidlib`` command: a thin layer that parses arguments and calls the modules."""
+"""The ``lidlib`` command: a thin layer that parses arguments and calls the modules.
+
+Every command line of the package is parsed here, in :mod:`lidlib.cli` (``lidlib.data``
+and ``lidlib.experiments`` hold no argument parsing): the commands of the book in this
+module, ``lidlib fit`` in :mod:`lidlib.cli.fit`, ``lidlib data`` in :mod:`lidlib.cli.data`
+and ``lidlib features`` in :mod:`lidlib.cli.features`, all with the one parser of
+:mod:`lidlib.cli.parser` (a bad command line is one line on stderr and exit status 2).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +14,13 @@ import sys
 from typing import Any
 
 from lidlib.book.profiles import DEFAULT_SEED, PROFILES
+from lidlib.cli.parser import ArgumentParser, UsageError, report
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> ArgumentParser:
     from lidlib import __version__
 
-    p = argparse.ArgumentParser(prog="lidlib", description="Companion to 'Learning Shrinks the Hard Tail'.")
+    p = ArgumentParser(prog="lidlib", description="Companion to 'Learning Shrinks the Hard Tail'.")
     p.add_argument("--version", action="version", version=f"lidlib {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -93,9 +101,9 @@ def _parser() -> argparse.ArgumentParser:
 
 # subcommands with their own argument parsers (they also handle --help themselves)
 _DELEGATED = {
-    "data": ("lidlib.data", "cli_data"),
+    "data": ("lidlib.cli.data", "cli_data"),
     "fit": ("lidlib.cli.fit", "cli_fit"),
-    "features": ("lidlib.experiments.features", "cli_features"),
+    "features": ("lidlib.cli.features", "cli_features"),
 }
 
 
@@ -182,8 +190,7 @@ def _run(chapter: str, profile: str, seed: int, overrides: list[str] | None = No
         if changed:
             changed = profiles.check_overrides(chapter, profile, changed)
     except ValueError as exc:
-        print(f"lidlib run: error: {exc}", file=sys.stderr)
-        return 2
+        return report("lidlib run", exc)
     run = run_chapter(chapter, profile, seed, overrides=changed)
     label = f"{chapter} (profile {profile}, seed {seed})"
     if changed:
@@ -241,7 +248,12 @@ def main(argv: list[str] | None = None) -> int:
 
         module, func = _DELEGATED[argv[0]]
         return getattr(importlib.import_module(module), func)(argv[1:])
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except UsageError as exc:
+        return report(exc.prog or "lidlib", exc)
+    except SystemExit as exc:  # --help, --version
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
     try:
         if args.command == "book":
             from lidlib.book.build import build_book
