@@ -10,6 +10,7 @@ and ``lidlib features`` in :mod:`lidlib.cli.features`, all with the one parser o
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -241,7 +242,32 @@ def _baseline(update: bool) -> int:
     return 0
 
 
+#: Exit status after the reader of stdout went away: 128 + SIGPIPE, as for ``yes | head``.
+EXIT_BROKEN_PIPE = 141
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run ``lidlib ARGV`` and return its exit status.
+
+    A closed pipe on stdout (``lidlib fit FILE | head -3``) ends the command quietly
+    with status :data:`EXIT_BROKEN_PIPE`: the standard idiom of the Python docs (signal
+    handling, "Note on SIGPIPE"), stdout pointed at devnull so that the interpreter's
+    final flush does not report the error a second time.
+    """
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout without a file descriptor (e.g. captured in tests)
+            pass
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] in _DELEGATED:
         import importlib
