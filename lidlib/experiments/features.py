@@ -127,8 +127,9 @@ def resnet18_backbone(weights_path: str) -> Backbone:
 
     Needs ``torchvision``. Register it with ``BACKBONES["resnet18"] =
     resnet18_backbone("/path/resnet18-f37072fd.pth")`` and extract with
-    ``lidlib features extract --backbone resnet18`` from a script that registered it,
-    or call :func:`extract_features` directly.
+    ``lidlib features extract --backbone resnet18`` from a script that registered it
+    (``lidlib.cli.features.cli_features(["extract", "--backbone", "resnet18"])``), or call
+    :func:`extract_features` directly.
     """
 
     def build(path: str | None):
