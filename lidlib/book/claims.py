@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,37 @@ def results_dir() -> Path:
         return Path(env)
     root = project_root()
     return (root if root is not None else Path.cwd()) / "results"
+
+
+#: Folder of ``results_dir()`` where runs with overrides go (one subfolder per run).
+OVERRIDES_DIR = "overrides"
+
+
+def override_tag(profile: str, seed: int, overrides: dict[str, Any]) -> str:
+    """``<profile>-seed<seed>-<hash>``: names the results folder of a run with ``overrides``.
+
+    ``overrides`` as :func:`lidlib.book.profiles.check_overrides` returns them (what the
+    chapter's ``profiles.get`` records), so the driver of a run and the kernel agree.
+    """
+    import hashlib
+
+    digest = hashlib.sha256(json.dumps(overrides, sort_keys=True).encode()).hexdigest()[:10]
+    return f"{profile}-seed{int(seed)}-{digest}"
+
+
+def run_dir(chapter: str, profile: str, seed: int, overrides: dict[str, Any], base: Path | None = None) -> Path:
+    """Where a chapter run writes ``<chapter>.json`` and ``figures/<chapter>/``.
+
+    The book's run (no overrides) writes to ``base`` (default :func:`results_dir`). A run
+    with overrides is not the book's: it goes to
+    ``<base>/overrides/<chapter>-<profile>-seed<seed>-<hash>/``, so it never replaces
+    the results the claims page and the execution cache are built from, and runs with
+    different overrides do not replace each other.
+    """
+    base = Path(base or results_dir())
+    if not overrides:
+        return base
+    return base / OVERRIDES_DIR / f"{chapter}-{override_tag(profile, seed, overrides)}"
 
 
 def _jsonable(x: Any) -> Any:
@@ -115,6 +146,10 @@ class ClaimRecord(dict):
 
     def __repr__(self) -> str:
         return f"[{status_of(self)}] {self['id']}: measured {_fmt(self.get('measured'))}"
+
+
+#: Output-metadata key that marks the inline copy of a ledger figure (see Ledger.figure).
+FIGURE_KEY = "lidlib_figure"
 
 
 @dataclass
@@ -313,17 +348,30 @@ class Ledger:
 
     def figure(self, fig: Any, name: str, directory: Path | None = None, *, show: bool = True) -> None:
         """Save a Matplotlib figure as PNG (and, at the paper profile, PDF) under
-        ``results/figures/<chapter>/``.
+        ``results/figures/<chapter>/`` (of :meth:`directory`).
 
         The vector PDF is the print copy of the paper build; the quick profile skips
         it, which halves the time spent drawing figures.
 
         In a notebook (``show=True``) the figure is then closed and the saved PNG is
         displayed, so the page shows exactly the file on disk and the figure is not
-        drawn a third time by the inline backend. Returns nothing, so that a call
-        ending a cell prints no path.
+        drawn a third time by the inline backend. The PNG is also glued as
+        ``fig-<name>`` (``myst_nb.glue``), so the chapter can place it as a numbered,
+        captioned figure::
+
+            ```{glue:figure} fig-<name>
+            :name: fig-<chapter>-<name>
+
+            Caption with measured numbers ({glue:md}`key`); computed by
+            {py:func}`lidlib.module.function`.
+            ```
+
+        and cite it as ``{numref}`fig-<chapter>-<name>```. On the site the inline copy
+        of a figure that has such a caption is dropped
+        (``lidlib.book.build.captioned_figures``); JupyterLab shows the inline copy.
+        Returns nothing, so that a call ending a cell prints no path.
         """
-        out = Path(directory or results_dir() / "figures" / self.chapter)
+        out = Path(directory or self.directory() / "figures" / self.chapter)
         out.mkdir(parents=True, exist_ok=True)
         png = out / f"{name}.png"
         fig.savefig(png, dpi=150, bbox_inches="tight")
@@ -337,7 +385,14 @@ class Ledger:
 
             width = int(110 * fig.get_figwidth())
             plt.close(fig)
-            display(Image(filename=str(png), width=width))
+            image = Image(filename=str(png), width=width)
+            try:
+                from myst_nb import glue
+            except ImportError:  # JupyterLab without the book extra: nothing to glue into
+                pass
+            else:
+                glue(f"fig-{name}", image, display=False)
+            display(image, metadata={FIGURE_KEY: name})
 
     def get(self, id: str) -> dict[str, Any]:
         """The record of claim ``id``; ``KeyError`` naming the chapter if there is none."""
@@ -350,21 +405,32 @@ class Ledger:
         """Counts of ``pass``, ``fail`` and ``not run`` among the claims so far."""
         return summarize(self.claims)
 
+    def overrides(self) -> dict[str, Any]:
+        """The settings this run changed: the overrides of the chapter's ``profiles.get``."""
+        from lidlib.book import profiles
+
+        return profiles.applied_overrides(self.chapter)
+
+    def directory(self) -> Path:
+        """Where this run's results and figures go: :func:`run_dir` (apart from the book's
+        results when the chapter was run with overrides)."""
+        return run_dir(self.chapter, self.profile, self.seed, self.overrides())
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "chapter": self.chapter,
             "title": self.title,
             "profile": self.profile,
             "seed": self.seed,
-            "provenance": provenance(self.profile, self.seed),
+            "provenance": provenance(self.profile, self.seed, self.overrides()),
             "claims": self.claims,
             "values": self.values,
             "figures": self.figures,
         }
 
     def save(self, directory: Path | None = None) -> Path:
-        """Write ``<directory>/<chapter>.json`` (default :func:`results_dir`)."""
-        out = Path(directory or results_dir())
+        """Write ``<directory>/<chapter>.json`` (default :meth:`directory`)."""
+        out = Path(directory or self.directory())
         out.mkdir(parents=True, exist_ok=True)
         path = out / f"{self.chapter}.json"
         path.write_text(json.dumps(self.as_dict(), indent=1, allow_nan=False) + "\n")
@@ -404,8 +470,9 @@ def _git(root: Path | None, *args: str) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
-def provenance(profile: str, seed: int) -> dict[str, Any]:
-    """What a results file was made from: commit, package versions, data files read, profile, seed.
+def provenance(profile: str, seed: int, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a results file was made from: commit, package versions, data files read, profile,
+    seed and the overrides of the profile's settings (``{}`` for the book's runs).
 
     ``data`` lists every file :mod:`lidlib.data` verified in this process (name -> sha256),
     so a chapter's JSON names exactly the data it read.  ``commit`` is ``None`` outside a
@@ -438,6 +505,7 @@ def provenance(profile: str, seed: int) -> dict[str, Any]:
         "data": data.files_read(),
         "profile": profile,
         "seed": int(seed),
+        "overrides": _jsonable(overrides or {}),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
 
@@ -944,3 +1012,48 @@ def glue_text(name: str, value: Any, fmt: str = "") -> str:
             return text
         glue(name, Markdown(text), display=False)
     return text
+
+
+def markdown_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str | Sequence[str] = "") -> str:
+    """A Markdown table of ``rows`` under the header ``columns``.
+
+    ``fmt`` is a format spec for the numbers (``".3f"``), one for all columns or one
+    per column (``""`` leaves a column as ``str``); strings are never formatted. A ``|``
+    inside a cell is escaped.
+
+    Examples
+    --------
+    >>> print(markdown_table(["beta", "slope"], [(3, 1.23456), (5, 2.5)], ["g", ".2f"]))
+    | beta | slope |
+    |---|---|
+    | 3 | 1.23 |
+    | 5 | 2.50 |
+    """
+    columns = list(columns)
+    fmts = [fmt] * len(columns) if isinstance(fmt, str) else list(fmt)
+    if len(fmts) != len(columns):
+        raise ValueError(f"fmt has {len(fmts)} entries for {len(columns)} columns")
+
+    def cell(x: Any, f: str) -> str:
+        text = format(x, f) if f and not isinstance(x, str) else str(x)
+        return text.replace("|", "\\|")
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for r in rows:
+        r = list(r)
+        if len(r) != len(columns):
+            raise ValueError(f"row {r!r} has {len(r)} cells for {len(columns)} columns")
+        lines.append("| " + " | ".join(cell(x, f) for x, f in zip(r, fmts)) + " |")
+    return "\n".join(lines)
+
+
+def show_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str | Sequence[str] = "") -> None:
+    """Display :func:`markdown_table` in a notebook (print it elsewhere); returns nothing,
+    so a cell ending with it shows only the table."""
+    text = markdown_table(columns, rows, fmt)
+    if _in_notebook():
+        from IPython.display import Markdown, display
+
+        display(Markdown(text))
+    else:
+        print(text)
