@@ -181,12 +181,12 @@ def matching_beta_a(b: float, tail_constant: float) -> float:
 _EM_SHIFT = 16  # terms summed exactly before the Euler-Maclaurin tail
 
 
-def _hurwitz_tail(kappa: NDArray, q: NDArray) -> NDArray:
+def _hurwitz_tail(kappa: NDArray, q: NDArray | float) -> NDArray:
     """``zeta(kappa, q)`` minus its divergent leading term, for q >= _EM_SHIFT (EM series)."""
     return q**-kappa / 2 + kappa * q ** (-kappa - 1) / 12 - kappa * (kappa + 1) * (kappa + 2) * q ** (-kappa - 3) / 720
 
 
-def _lead_diff(kappa: NDArray, q1: NDArray, q2: NDArray) -> NDArray:
+def _lead_diff(kappa: NDArray, q1: NDArray | float, q2: NDArray | float) -> NDArray:
     """``(q1^(1-kappa) - q2^(1-kappa)) / (kappa - 1)``, continuous at kappa = 1."""
     l1, l2 = np.log(q1), np.log(q2)
     e = 1.0 - kappa

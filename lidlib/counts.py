@@ -919,6 +919,7 @@ def backtest_thinning(
             cm = thin_counts(n_a, c_a, int(m), g)
             nm = np.full_like(cm, float(m))
             for meth in methods:
+                pred: float | NDArray[np.float64]
                 try:
                     if meth == "power_law":
                         pred = power_law_baseline(nm, cm).failure(k1)

@@ -112,7 +112,8 @@ class LIDModel:
     alpha: float
     beta: float
     sigma_eta: float
-    teacher: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    # None stands for default_teacher(d, 0); __post_init__ replaces it, so the attribute is always an array
+    teacher: np.ndarray = field(default=None, repr=False)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         positive_int("d", self.d)

@@ -38,7 +38,7 @@ import math
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -57,7 +57,7 @@ LEVEL = 0.95
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, no usage dump
+    def error(self, message: str) -> NoReturn:  # one line, no usage dump
         raise ValueError(message)
 
 
@@ -156,7 +156,8 @@ def _curve_best(
             except ValueError:
                 continue
             errs = {m: _log_fail_err(f, k[~tr], cov[~tr]) for m, f in fits.items()}
-            return min(errs, key=errs.get), errs, f"fit on k <= {cut:g}, scored on the {(~tr).sum()} points above"
+            best = min(errs, key=lambda m: errs[m])
+            return best, errs, f"fit on k <= {cut:g}, scored on the {(~tr).sum()} points above"
     return None, {}, "too few points to choose a law out of sample"
 
 
@@ -229,7 +230,7 @@ def _run_curve(args, data: formats.Curve) -> int:
         )
     else:
         print(f"best law: not chosen ({best_how})")
-    if held:
+    if held and held_k is not None:
         print(
             f"held-out points k > {args.max_k:g} ({held_k.size}): rms log-failure error "
             + ", ".join(f"{m} {v:.3f}" for m, v in held.items())
@@ -254,6 +255,7 @@ def _count_fits(n: np.ndarray, c: np.ndarray) -> dict[str, C.CountFit]:
 def _forecast(args, n: np.ndarray, c: np.ndarray, ks: np.ndarray, label: str = "") -> dict[str, Any]:
     """Forecast with interval, the self-thinning ranking, and measured values where k <= n."""
     rng = np.random.default_rng(args.seed)
+    scores: dict[str, Any]
     try:
         best, scores = C.select_forecaster(n, c, rng=rng)
     except ValueError as exc:
@@ -383,6 +385,7 @@ def _check_problems(path, n: np.ndarray, c: np.ndarray, group: str | None = None
 
 def _grouped_counts(args, data: formats.Counts) -> int:
     preds = np.array(args.predict, dtype=float)
+    assert data.group is not None  # _run_counts calls this only for files with several models
     groups = list(dict.fromkeys(data.group.tolist()))
     res, fcs = {}, {}
     for g in groups:
@@ -394,7 +397,7 @@ def _grouped_counts(args, data: formats.Counts) -> int:
         except ValueError as exc:
             raise ValueError(f"{args.file}, model {g!r}: {exc}") from None
     if args.json:
-        out = {"file": str(args.file), "input": "counts", "format": data.fmt, "groups": {}}
+        out: dict[str, Any] = {"file": str(args.file), "input": "counts", "format": data.fmt, "groups": {}}
         for g, fits in res.items():
             fc = {k: v for k, v in fcs[g].items() if k != "boot"}
             out["groups"][g] = {
@@ -529,7 +532,7 @@ def _run_counts(args, data: formats.Counts) -> int:
     if args.plot:
         _plot_counts(args, n, c, fc, preds)
     if args.json:
-        allf = {**fits, **count_fits}
+        allf: dict[str, Any] = {**fits, **count_fits}  # PasskFit and CountFit: as_dict() and predict()
         out = {
             "file": str(args.file),
             "input": "counts",
@@ -672,7 +675,7 @@ def read_table(path: Path, model: str | None = None) -> tuple[str, dict[str, np.
     every supported format. Raises ``ValueError`` with a one-line message.
     """
     d = formats.read_input(path, model=model)
-    if d.kind == "curve":
+    if isinstance(d, formats.Curve):
         return "curve", {"k": d.k, "coverage": d.coverage}
     out = {"n": d.n, "c": d.c}
     if d.group is not None:
@@ -710,7 +713,7 @@ def cli_fit(argv: list[str]) -> int:
         )
         for w in data.warnings:
             _warn(w)
-        if data.kind == "curve":
+        if isinstance(data, formats.Curve):
             if args.plan is not None or args.per_problem:
                 raise ValueError(
                     f"{args.file}: --plan and --per-problem need per-problem data (counts or samples), not a coverage curve"

@@ -434,9 +434,10 @@ def _csv_rows(text: str, path: Path) -> tuple[list[str], list[list[str]], list[i
     if not keep:
         raise ValueError(f"{path} is empty")
     first = keep[0][1]
-    delim = ","
+    delim: str | None = ","
     if "," not in first:
         delim = "\t" if "\t" in first else (";" if ";" in first else None)
+    reader: Iterable[list[str]]
     if delim is None:
         reader = (ln.split() for _, ln in keep)
     else:
@@ -489,6 +490,8 @@ def _column(rows, j: int, name: str, lines, path: Path) -> np.ndarray:
                 raise ValueError(f"{path}, line {ln}, column {name!r}: not a number: {s!r}") from None
             if not math.isfinite(v):
                 raise ValueError(f"{path}, line {ln}, column {name!r}: not a finite number: {s!r}")
+    # np.asarray fails only on an entry that float() rejects, and that raised above
+    assert a is not None
     return a
 
 
@@ -553,6 +556,10 @@ def _curve(path: Path, header: list[str], rows, lines, cols: tuple[str, str]) ->
 
 
 def _read_table(path: Path, text: str, fmt: str, problem_col: str | None, correct_col: str | None, model: str | None):
+    # rows and lines: a float matrix and an int array on the fast numeric path, lists of
+    # CSV fields and of line numbers otherwise
+    rows: Any
+    lines: Any
     fast = _fast_numeric(text) if len(text) > 1_000_000 else None
     if fast is not None:
         header_raw, rows = fast
@@ -637,7 +644,11 @@ def _looks_matrix(header: list[str], rows: list[list[str]]) -> bool:
     named = not all(_num(r[0]) for r in probe if r)
     flat = [v.strip() for r in probe for v in (r[1:] if named else r) if v.strip()]
     # mostly 0/1 (a stray other entry is then reported by the matrix reader with its line)
-    return bool(flat) and all(_num(v) for v in flat) and np.mean([v in ("0", "1", "0.0", "1.0") for v in flat]) >= 0.8
+    return (
+        bool(flat)
+        and all(_num(v) for v in flat)
+        and bool(np.mean([v in ("0", "1", "0.0", "1.0") for v in flat]) >= 0.8)
+    )
 
 
 def _num(s: str) -> bool:

@@ -333,7 +333,7 @@ def scaling_experiment(
         pred = (Xt / s) @ theta_c.T + ybar[None, :]  # (n_test, nN)
         bias = pred - (m[test] / s)[:, None]
         L[r] = np.mean(bias**2, axis=0) * s**2
-        succ = single_trial_success(bias.T, tau[test][None, :], delta / s, 1.0)  # (nN, n_test)
+        succ = np.asarray(single_trial_success(bias.T, tau[test][None, :], delta / s, 1.0))  # (nN, n_test)
         F[r] = failure_curve(succ, ks)
         Fn[r] = failure_curve(succ[:, v[test] > 0], ks)
         floor += np.mean(succ < 1.0 / ks[-1], axis=1) / reps
@@ -342,10 +342,10 @@ def scaling_experiment(
         # controls on the same split and draw: constant ybar_N, and the oracle m/s
         bias_c = ybar[None, :] - (m[test] / s)[:, None]
         Lc[r] = np.mean(bias_c**2, axis=0) * s**2
-        succ_c = single_trial_success(bias_c.T, tau[test][None, :], delta / s, 1.0)
+        succ_c = np.asarray(single_trial_success(bias_c.T, tau[test][None, :], delta / s, 1.0))
         Fc[r] = failure_curve(succ_c, ks)
         Fcn[r] = failure_curve(succ_c[:, v[test] > 0], ks)
-        succ_o = single_trial_success(np.zeros(n_test), tau[test], delta / s, 1.0)
+        succ_o = np.asarray(single_trial_success(np.zeros(n_test), tau[test], delta / s, 1.0))
         Fo[r] = failure_curve(succ_o, ks)
         Fon[r] = failure_curve(succ_o[v[test] > 0], ks)
         vm[r] = np.var(m[test])
@@ -362,7 +362,7 @@ def scaling_experiment(
         failure_reps=F,
         beta_eff=_slopes(ks, Fm, window),
         beta_eff_reps=B,
-        window=tuple(map(float, window)),
+        window=(float(window[0]), float(window[1])),
         d=dim,
         floor=floor,
         failure_noisy=Fnm,
