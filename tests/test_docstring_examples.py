@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import doctest
 import importlib
-import pkgutil
 import re
 from pathlib import Path
 
@@ -27,8 +26,16 @@ PRINT_OPTIONS = dict(precision=8, threshold=1000, linewidth=75, suppress=False, 
 
 
 def _module_names() -> list[str]:
-    names = ["lidlib"] + [m.name for m in pkgutil.walk_packages(lidlib.__path__, "lidlib.")]
-    return sorted(n for n in names if not n.endswith("__main__"))  # importing __main__ runs the CLI
+    # every file, not pkgutil.walk_packages: experiments/ and book/ are namespace packages,
+    # which walk_packages does not enter
+    pkg = Path(lidlib.__file__).parent
+    names = []
+    for f in sorted(pkg.rglob("*.py")):
+        parts = ("lidlib",) + f.relative_to(pkg).with_suffix("").parts
+        if parts[-1] == "__main__":  # importing it runs the CLI
+            continue
+        names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
 
 
 def _doctests() -> list[doctest.DocTest]:
