@@ -235,6 +235,13 @@ class LIDSample:
         Latent precisions.
     y : ndarray of shape (n,)
         One realised label per input (Eq. 3).
+
+    Examples
+    --------
+    >>> from lidlib.model import LIDModel
+    >>> s = LIDModel(d=3, alpha=1.0, beta=6.0, sigma_eta=1.0).sample(4, rng=0)
+    >>> s.X.shape, s.mean.shape, bool((s.tau > 0).all())
+    ((4, 3), (4,), True)
     """
 
     X: np.ndarray  # (n, d) features
