@@ -22,7 +22,9 @@ import lidlib
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
-PRINT_OPTIONS = dict(precision=8, threshold=1000, linewidth=75, suppress=False, legacy="1.25")
+PRINT_OPTIONS: dict = dict(precision=8, threshold=1000, linewidth=75, suppress=False)
+if int(np.__version__.split(".")[0]) >= 2:  # NumPy 1.x prints scalars this way already
+    PRINT_OPTIONS["legacy"] = "1.25"
 
 
 def _module_names() -> list[str]:
