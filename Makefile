@@ -17,7 +17,7 @@ PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
 comma  := ,
 # make lint needs ruff and mypy (the lint extra): already there when EXTRAS lists it
 # (CI), added to the venv by a stamp of its own otherwise
-LINT_STAMP := $(if $(filter lint,$(subst $(comma), ,$(EXTRAS))),$(BIN)/.installed-$(EXTRAS),$(BIN)/.installed-lint)
+LINT_STAMP := $(if $(filter lint,$(subst $(comma), ,$(EXTRAS))),$(BIN)/.installed-$(EXTRAS),$(BIN)/.installed-$(EXTRAS)+lint)
 
 .DEFAULT_GOAL := help
 .PHONY: help book quick test test-fast lint lab lock clean
@@ -32,7 +32,7 @@ $(BIN)/.installed-$(EXTRAS): pyproject.toml $(LOCK)
 	$(PIP) install -c $(LOCK) -e ".[$(EXTRAS)]"
 	touch $@
 
-$(BIN)/.installed-lint: $(BIN)/.installed-$(EXTRAS)
+$(BIN)/.installed-$(EXTRAS)+lint: $(BIN)/.installed-$(EXTRAS)
 	$(PIP) install -c $(LOCK) -e ".[$(EXTRAS),lint]"
 	touch $@
 
