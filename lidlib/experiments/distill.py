@@ -593,7 +593,7 @@ def steps_grid(
     -------
     nodes, weights : ndarray
     rest : float
-        ``P(L >= l_max)`` (counted as failure by :func:`population_failure`).
+        ``P(L >= l_max)`` (counted as failure by the pass@k average over ``L``).
 
     Examples
     --------
