@@ -326,6 +326,7 @@ def test_simulated_protocols_agree_with_exact_curves(protocol, sd):
     assert np.all(np.abs(est - exact) < 5 * np.sqrt(exact * (1 - exact) / n))
 
 
+@pytest.mark.slowish
 def test_literal_simulation_agrees_with_engine():
     rng = np.random.default_rng(22)
     n, k_max = 20_000, 100
