@@ -748,7 +748,8 @@ def overparameterised(
     base_gen = al.PowerLawLoss.fit(N, Lg)
     C = float(budget)
     kw = dict(c_N=c_N, c_k=c_k, N_min=N[0], N_max=N[-1])
-    rows, reg = [], {"pointwise": [], "window": [], "eq25": []}
+    rows: list = []
+    reg: dict[str, list[float]] = {"pointwise": [], "window": [], "eq25": []}
     for R in Rs:
         o = al.optimal_allocation(gen, surf, C, R=R, **kw)
         n_p = al.solve_eq24(gen, surf, C, R=R, **kw)[0]

@@ -341,7 +341,7 @@ def crossover_map(N, d: int, noise_var: float, k, k_refs, beta: float, delta: fl
     """
     N = np.asarray(N)
     v = noise_var * d / (N - d - 1.0)
-    L_free = population_failure(k, beta, delta, sigma_eta)
+    L_free = np.asarray(population_failure(k, beta, delta, sigma_eta))
     L = np.array([population_failure(k, beta, delta, sigma_eta, vi) for vi in v])
     k_refs = np.array(k_refs)
     excess = np.array([population_failure(k_refs, beta, delta, sigma_eta, vi, excess=True) for vi in v])
