@@ -451,7 +451,24 @@ def ols_tail(Ns, losses, d: int, noise_var: float, rng_fit, rng_boot, n_boot: in
 
 
 def comparison_window(Ns, d: int, n_min: int = 20, lo: float = 0.8, hi: float = 1.25) -> np.ndarray:
-    """Sizes at which theory and simulation are compared: ``N >= n_min`` outside ``[lo d, hi d]``."""
+    """Sizes at which theory and simulation are compared point by point (App. B.2, Eq. 36-40).
+
+    Parameters
+    ----------
+    Ns : array of int
+        Training-set sizes.
+    d : int
+        Dimension.
+    n_min : int
+        Smallest size compared (the deterministic equivalent is asymptotic in ``N``).
+    lo, hi : float
+        The threshold window ``[lo d, hi d]`` left out (no useful standard error there).
+
+    Returns
+    -------
+    ndarray of bool
+        ``N >= n_min`` and ``N`` outside ``[lo d, hi d]``.
+    """
     Ns = np.asarray(Ns)
     return (Ns >= n_min) & ((Ns < lo * d) | (Ns > hi * d))
 
