@@ -638,8 +638,8 @@ def power_law_fit(
     Ns,
     losses,
     *,
+    rng,
     n_boot: int = 400,
-    rng=0,
     fixed_slope: float | None = None,
     statistic: Literal["mean", "median"] = "mean",
 ) -> dict[str, float]:
@@ -651,10 +651,11 @@ def power_law_fit(
         Sample sizes (the fit window).
     losses : array of shape (n_seeds, n_N)
         Losses per seed.
+    rng : Generator or int
+        Randomness of the bootstrap (required: a chapter passes a stream derived from
+        its seed).
     n_boot : int
         Bootstrap resamples of the seeds for the standard errors.
-    rng : Generator or int
-        Randomness of the bootstrap.
     fixed_slope : float, optional
         Fit only the intercept with this slope.
     statistic : {"mean", "median"}
@@ -724,13 +725,14 @@ def seed_mean_se(x) -> tuple[np.ndarray, np.ndarray]:
         return np.nanmean(x, 0), np.nanstd(x, 0, ddof=1) / np.sqrt(n)
 
 
-def paired_ratio(het, hom, ref, n_boot: int = 400, rng=4) -> tuple[float, float, float]:
+def paired_ratio(het, hom, ref, *, rng, n_boot: int = 400) -> tuple[float, float, float]:
     """Ratio of two seed ensembles on the same features, normalised point by point.
 
     ``het`` and ``hom`` have shape ``(n_seeds, n_N)`` (seed ``i`` of both uses the same
     features); each row is divided by ``ref`` (shape ``(n_N,)``) and averaged over ``N``.
     Returns the ratio of the seed means, its bootstrap standard error (seeds resampled,
-    the two ensembles together) and the ratio of the seed-to-seed standard deviations.
+    the two ensembles together, randomness from ``rng``, a Generator or an int seed) and
+    the ratio of the seed-to-seed standard deviations.
     """
     a = (np.asarray(het, dtype=float) / ref).mean(1)
     b = (np.asarray(hom, dtype=float) / ref).mean(1)
