@@ -248,6 +248,12 @@ def widest_window(err, delta_over_sigma, level: float) -> float:
     float
         The last ``delta / sigma`` before the first column with an error above ``level``
         (the whole grid if none; ``nan`` if already the first column fails).
+
+    Examples
+    --------
+    >>> err = np.array([[1e-4, 1e-3, 0.2], [1e-4, 5e-2, 0.3]])
+    >>> widest_window(err, [0.01, 0.1, 1.0], 1e-2), widest_window(err, [0.01, 0.1, 1.0], 0.1)
+    (0.01, 0.1)
     """
     d_grid = np.asarray(delta_over_sigma, dtype=float)
     ok = np.all(np.abs(err) <= level, axis=0)
@@ -284,7 +290,14 @@ class SurvivalTest:
         return self.max_abs_z <= self.tolerance
 
     def claim_fields(self) -> dict:
-        """``measured``, ``expected``, ``tolerance``, ``note`` and ``fails_if`` for a ledger claim."""
+        """The fields of a ledger claim recording this test.
+
+        Returns
+        -------
+        dict
+            ``measured``, ``expected``, ``tolerance``, ``note`` (the p-value) and ``fails_if``,
+            to be passed to ``Ledger.check`` with the claim's id, statement and kind.
+        """
         return {
             "measured": self.max_abs_z,
             "expected": 0.0,

@@ -77,6 +77,11 @@ def sample_size_grid(d: int, n_grid: int, near_d: Sequence[float], span: float =
     ndarray of int
         Sorted, distinct sizes with ``|N - d| > 1`` (the ridgeless loss has no finite mean
         at ``N = d +- 1``).
+
+    Examples
+    --------
+    >>> sample_size_grid(100, 5, (0.99, 1.1)).tolist()
+    [5, 22, 110, 447, 2000]
     """
     d = positive_int("d", d)
     Ns = np.round(
@@ -125,17 +130,54 @@ class Figure1Runs:
         return list(self.models)
 
     def per_seed(self, alpha: float, field: str = "loss") -> np.ndarray:
-        """Seed-by-``N`` array of one field: the full sweeps, then the ``N < d`` sweeps, NaN-padded."""
+        """Seed-by-``N`` array of one field: the full sweeps, then the ``N < d`` sweeps, NaN-padded.
+
+        Parameters
+        ----------
+        alpha : float
+            Which ensemble.
+        field : str
+            A field of :class:`lidlib.ridge.LearningCurves` (``loss``, ``bias``, ``variance``, ...).
+
+        Returns
+        -------
+        ndarray, shape (n_seeds + n_seeds_over, n_N)
+        """
         full = getattr(self.full[alpha], field)[:, :, 0]
         over = getattr(self.over[alpha], field)[:, :, 0]
         return ridge.stack_ensembles(full, over, self.below)
 
     def mean_se(self, alpha: float, field: str = "loss") -> tuple[np.ndarray, np.ndarray]:
-        """Mean over both ensembles and its standard error, per ``N``."""
+        """Mean over both ensembles and its standard error, per ``N``.
+
+        Parameters
+        ----------
+        alpha : float
+            Which ensemble.
+        field : str
+            As in :meth:`per_seed`.
+
+        Returns
+        -------
+        mean, se : ndarray, shape (n_N,)
+            NaN-aware mean over seeds and ``std / sqrt(n)``.
+        """
         return ridge.seed_mean_se(self.per_seed(alpha, field))
 
     def pooled(self, field: str = "loss", mask=None) -> np.ndarray:
-        """The full sweeps of every ``alpha`` stacked, ``(n_alpha n_seeds, n_N)`` (columns ``mask``)."""
+        """The full sweeps of every ``alpha`` stacked (the loss for ``N > d`` does not depend on ``alpha``).
+
+        Parameters
+        ----------
+        field : str
+            As in :meth:`per_seed`.
+        mask : array of bool, optional
+            Columns (sizes) to keep; all by default.
+
+        Returns
+        -------
+        ndarray, shape (n_alpha n_seeds, n_kept)
+        """
         mask = slice(None) if mask is None else mask
         return np.concatenate([getattr(self.full[a], field)[:, mask, 0] for a in self.models])
 
@@ -497,6 +539,11 @@ def theory_deviation(mean, se, theory, Ns, d: int, n_se: float = 3.0, order: flo
     -------
     ndarray
         ``|mean - theory| / (n_se se + order / min(N, |N - d|) theory)``.
+
+    Examples
+    --------
+    >>> theory_deviation([1.5], [0.1], [1.0], [10], 100)  # 0.5 / (0.3 + 0.2)
+    array([1.])
     """
     N = np.asarray(Ns, dtype=float)
     allow = order / np.minimum(N, np.abs(N - d))
