@@ -100,6 +100,8 @@ DOCUMENTED = {
         "steps_precision_cdf",
     },
     "lidlib/experiments/cifar10h.py": set(),
+    "lidlib/experiments/training_law.py": set(),
+    "lidlib/experiments/tauberian.py": set(),
     "lidlib/counts.py": set(),
     "lidlib/data/formats.py": set(),
 }
