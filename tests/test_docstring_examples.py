@@ -102,6 +102,8 @@ DOCUMENTED = {
     "lidlib/experiments/cifar10h.py": set(),
     "lidlib/experiments/training_law.py": set(),
     "lidlib/experiments/tauberian.py": set(),
+    "lidlib/experiments/two_tail_law.py": set(),
+    "lidlib/experiments/compute_allocation.py": set(),
     "lidlib/counts.py": set(),
     "lidlib/data/formats.py": set(),
 }

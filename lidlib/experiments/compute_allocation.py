@@ -55,6 +55,12 @@ class OLSLoss:
         Feature dimension.
     noise_var : float
         Mean label-noise variance :math:`\sigma_\eta^2\,\mathbb E[1/\tau]` (Eq. 4).
+
+    Examples
+    --------
+    >>> from lidlib.experiments.compute_allocation import OLSLoss
+    >>> round(float(OLSLoss(d=10, noise_var=2.0)(111.0)), 6)  # 2 * 10 / (111 - 10 - 1)
+    0.2
     """
 
     d: int
@@ -448,6 +454,13 @@ def marginal_k_gain_exponent(inf, budget: float, *, c_k=1.0, n: int = 40) -> flo
     Returns
     -------
     float
+
+    Examples
+    --------
+    >>> from lidlib.allocation import PowerLawInference
+    >>> from lidlib.experiments.compute_allocation import marginal_k_gain_exponent
+    >>> round(marginal_k_gain_exponent(PowerLawInference(1.0, 2.5), 1000.0), 4)  # -(beta + 1)
+    -3.5
     """
     C = float(budget)
     Nt = np.geomspace(0.05 * C, 0.9 * C, positive_int("n", n))

@@ -1215,6 +1215,16 @@ def loss_tail(Ns, losses, expected, N_from: float, n_boot: int, rng) -> LossTail
     Returns
     -------
     LossTail
+
+    Examples
+    --------
+    An exact ``N^-1`` law, two training sets whose losses are 1 and 3 times the prediction:
+
+    >>> import numpy as np
+    >>> Ns = np.array([50.0, 100.0, 200.0, 400.0])
+    >>> res = loss_tail(Ns, np.array([1.0, 3.0])[:, None] / Ns, 1.0 / Ns, 100, 50, np.random.default_rng(0))
+    >>> round(res.gamma, 6), round(res.ratio, 6)
+    (1.0, 2.0)
     """
     Ns = positive("Ns", Ns).ravel()
     Lg = as_float_array("losses", losses)

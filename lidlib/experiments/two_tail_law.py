@@ -401,6 +401,12 @@ def first_settled(values, target: float, rel: float = 0.01) -> int:
     -------
     int
         The index; ``0`` if the last value is not settled either (no such index).
+
+    Examples
+    --------
+    >>> from lidlib.experiments.two_tail_law import first_settled
+    >>> first_settled([0.0, 5.0, 1.0, 1.005, 2.0, 1.0, 0.995], 1.0)  # leaves the band at index 4
+    5
     """
     settled = np.abs(np.asarray(values) - target) < rel * target
     return int(np.argmax(settled & np.flip(np.cumprod(np.flip(settled)) > 0)))
