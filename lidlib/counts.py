@@ -37,7 +37,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special, stats
 
-from lidlib._validation import as_float_array, positive_int, rng_from
+from lidlib._validation import as_float_array, check_array, positive_int, rng_from
 from lidlib.beta_model import beta_model_failure
 
 __all__ = [
@@ -1188,9 +1188,7 @@ def forecast_failure(
         The forecaster used (the selected one for ``"auto"``).
     """
     n_a, c_a = check_counts(n, c)
-    k = np.atleast_1d(as_float_array("ks", ks)).astype(float)
-    if (k < 1).any():
-        raise ValueError(f"ks must be >= 1, got {k[k < 1][0]:g}")
+    k = np.atleast_1d(check_array("ks", ks, min_val=1.0)).astype(float)
     if method == "auto":
         method, _ = select_forecaster(n_a, c_a, rng=rng)
     if method not in FORECASTERS:
