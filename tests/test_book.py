@@ -324,3 +324,27 @@ def test_plotting_and_long_cells_are_folded_short_argument_cells_shown():
     assert not book.fold_input("L = lidlib.population_failure(ks, 3.0, 0.1, 1.0)\nL[:3]", [])
     assert not book.fold_input("fig, ax = plotting.panels(1)", ["show-input"])  # the author decides
     assert not book.fold_input("x = 1", ["hide-input"])  # already folded: nothing to add
+
+
+def test_captioned_figures_replace_their_inline_copy(tmp_path):
+    """A ledger figure placed with {glue:figure} loses its inline copy on the site; an
+    uncaptioned one keeps it and is reported."""
+    import nbformat
+
+    from lidlib.book import build
+    from lidlib.book.claims import FIGURE_KEY
+
+    def fig_output(name):
+        return nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="}, metadata={FIGURE_KEY: name})
+
+    code = nbformat.v4.new_code_cell("ledger.figure(fig, 'a'); ledger.figure(fig, 'b')")
+    code.outputs = [fig_output("a"), fig_output("b"), nbformat.v4.new_output("stream", text="x\n")]
+    md = nbformat.v4.new_markdown_cell("```{glue:figure} fig-a\n:name: fig-ch-a\n\nCaption.\n```")
+    nb = nbformat.v4.new_notebook(cells=[code, md])
+    assert build.captioned_figures(nb) == {"a"}
+    assert build.uncaptioned_figures(nb) == ["b"]
+    path = tmp_path / "ch.ipynb"
+    nbformat.write(nb, path)
+    build._prepare_for_site(path)
+    out = nbformat.read(path, as_version=4).cells[0].outputs
+    assert [o.get("metadata", {}).get(FIGURE_KEY) for o in out] == ["b", None]

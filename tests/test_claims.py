@@ -306,3 +306,14 @@ def test_verdict_words_cite_fragile_claims(monkeypatch):
     rec = led.check("a", "s", "r", measured=2.0, expected=1.0, tolerance=0.1, **K)
     assert claims.verdict_words(rec) == "fails (fragile: it passes at 5 of 10 seeds)"
     assert "*fragile* (5/10 seeds)" in led._repr_markdown_()
+
+
+def test_markdown_table_formats_escapes_and_checks_shape():
+    from lidlib.book.claims import markdown_table
+
+    text = markdown_table(["x", "name"], [(0.5, "a|b"), (2, "c")], [".1f", ""])
+    assert text.splitlines() == ["| x | name |", "|---|---|", "| 0.5 | a\\|b |", "| 2.0 | c |"]
+    with pytest.raises(ValueError, match="2 cells for 3 columns|has 2 cells"):
+        markdown_table(["a", "b", "c"], [(1, 2)])
+    with pytest.raises(ValueError, match="fmt has 1 entries"):
+        markdown_table(["a", "b"], [(1, 2)], [".2f"])

@@ -41,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -301,18 +302,42 @@ def fold_input(source: str, tags: list[str]) -> bool:
     return len(lines) > FOLD_LINES or any(p in source for p in _PLOTTING)
 
 
+_GLUE_FIGURE = re.compile(r"^[ \t]*[`:]{3,}\{glue:figure\}[ \t]+fig-(\S+)", re.M)
+
+
+def captioned_figures(nb) -> set[str]:
+    """Names of the ledger figures that the notebook places with a ``{glue:figure}``
+    directive (``fig-<name>``; see :meth:`lidlib.book.claims.Ledger.figure`)."""
+    return {m.group(1) for c in nb.cells if c.cell_type == "markdown" for m in _GLUE_FIGURE.finditer(c.source)}
+
+
+def uncaptioned_figures(nb) -> list[str]:
+    """Ledger figures shown inline but never placed as a numbered, captioned figure."""
+    captioned = captioned_figures(nb)
+    shown = [
+        o.get("metadata", {}).get(claims.FIGURE_KEY)
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+    ]
+    return [n for n in shown if n and n not in captioned]
+
+
 def _prepare_for_site(path: Path) -> None:
     """Tag the executed notebook for the site.
 
     Shows readers only the parameters a chapter really ran with: papermill keeps the
     notebook's own ``parameters`` cell (the defaults) and adds an ``injected-parameters``
     cell after it; the defaults are tagged ``remove-cell``. Folds the input of plotting
-    and long cells (:func:`fold_input`) with ``hide-input``.
+    and long cells (:func:`fold_input`) with ``hide-input``. Drops the inline copy of
+    every figure that the text places as a numbered figure (:func:`captioned_figures`),
+    so each figure appears once, with its number and caption.
     """
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
     injected = any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    captioned = captioned_figures(nb)
     for c in nb.cells:
         if c.cell_type != "code":
             continue
@@ -322,6 +347,7 @@ def _prepare_for_site(path: Path) -> None:
         elif "parameters" not in tags and "injected-parameters" not in tags and fold_input(c.source, tags):
             tags.append("hide-input")
         c.metadata["tags"] = tags
+        c.outputs = [o for o in c.outputs if o.get("metadata", {}).get(claims.FIGURE_KEY) not in captioned]
     nbformat.write(nb, path)
 
 

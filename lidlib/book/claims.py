@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,6 +115,10 @@ class ClaimRecord(dict):
 
     def __repr__(self) -> str:
         return f"[{status_of(self)}] {self['id']}: measured {format_value(self.get('measured'))}"
+
+
+#: Output-metadata key that marks the inline copy of a ledger figure (see Ledger.figure).
+FIGURE_KEY = "lidlib_figure"
 
 
 @dataclass
@@ -320,8 +324,21 @@ class Ledger:
 
         In a notebook (``show=True``) the figure is then closed and the saved PNG is
         displayed, so the page shows exactly the file on disk and the figure is not
-        drawn a third time by the inline backend. Returns nothing, so that a call
-        ending a cell prints no path.
+        drawn a third time by the inline backend. The PNG is also glued as
+        ``fig-<name>`` (``myst_nb.glue``), so the chapter can place it as a numbered,
+        captioned figure::
+
+            ```{glue:figure} fig-<name>
+            :name: fig-<chapter>-<name>
+
+            Caption with measured numbers ({glue:md}`key`); computed by
+            {py:func}`lidlib.module.function`.
+            ```
+
+        and cite it as ``{numref}`fig-<chapter>-<name>```. On the site the inline copy
+        of a figure that has such a caption is dropped
+        (``lidlib.book.build.captioned_figures``); JupyterLab shows the inline copy.
+        Returns nothing, so that a call ending a cell prints no path.
         """
         out = Path(directory or results_dir() / "figures" / self.chapter)
         out.mkdir(parents=True, exist_ok=True)
@@ -337,7 +354,14 @@ class Ledger:
 
             width = int(110 * fig.get_figwidth())
             plt.close(fig)
-            display(Image(filename=str(png), width=width))
+            image = Image(filename=str(png), width=width)
+            try:
+                from myst_nb import glue
+            except ImportError:  # JupyterLab without the book extra: nothing to glue into
+                pass
+            else:
+                glue(f"fig-{name}", image, display=False)
+            display(image, metadata={FIGURE_KEY: name})
 
     def get(self, id: str) -> dict[str, Any]:
         """The record of claim ``id``; ``KeyError`` naming the chapter if there is none."""
@@ -946,3 +970,48 @@ def glue_text(name: str, value: Any, fmt: str = "") -> str:
             return text
         glue(name, Markdown(text), display=False)
     return text
+
+
+def markdown_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str | Sequence[str] = "") -> str:
+    """A Markdown table of ``rows`` under the header ``columns``.
+
+    ``fmt`` is a format spec for the numbers (``".3f"``), one for all columns or one
+    per column (``""`` leaves a column as ``str``); strings are never formatted. A ``|``
+    inside a cell is escaped.
+
+    Examples
+    --------
+    >>> print(markdown_table(["beta", "slope"], [(3, 1.23456), (5, 2.5)], ["g", ".2f"]))
+    | beta | slope |
+    |---|---|
+    | 3 | 1.23 |
+    | 5 | 2.50 |
+    """
+    columns = list(columns)
+    fmts = [fmt] * len(columns) if isinstance(fmt, str) else list(fmt)
+    if len(fmts) != len(columns):
+        raise ValueError(f"fmt has {len(fmts)} entries for {len(columns)} columns")
+
+    def cell(x: Any, f: str) -> str:
+        text = format(x, f) if f and not isinstance(x, str) else str(x)
+        return text.replace("|", "\\|")
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for r in rows:
+        r = list(r)
+        if len(r) != len(columns):
+            raise ValueError(f"row {r!r} has {len(r)} cells for {len(columns)} columns")
+        lines.append("| " + " | ".join(cell(x, f) for x, f in zip(r, fmts)) + " |")
+    return "\n".join(lines)
+
+
+def show_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str | Sequence[str] = "") -> None:
+    """Display :func:`markdown_table` in a notebook (print it elsewhere); returns nothing,
+    so a cell ending with it shows only the table."""
+    text = markdown_table(columns, rows, fmt)
+    if _in_notebook():
+        from IPython.display import Markdown, display
+
+        display(Markdown(text))
+    else:
+        print(text)
