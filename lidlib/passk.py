@@ -8,8 +8,8 @@ The pass@k failure is the average of the single-trial failure to the power k (Eq
 
 Everything here is exact (closed forms and deterministic quadrature); the Monte Carlo
 counterparts (first-success simulations of the protocols) live in :mod:`lidlib.simulate`.
-The module imports only the private layers :mod:`lidlib._validation` and
-:mod:`lidlib._quadrature`.
+The module imports only the private layers ``lidlib._validation`` and
+``lidlib._quadrature``.
 """
 
 from __future__ import annotations
@@ -442,6 +442,7 @@ def population_failure(
 # :func:`lidlib.simulate.trial_geometry` draws ``offset`` and ``scale`` per instance;
 # :func:`protocol_failure` integrates over them exactly.
 
+#: The pass@k protocols: ``"target"`` (Sec. 4.2) and the model-draw variants of App. B.4 (offset and scale of each in the source comment above).
 PROTOCOLS: tuple[str, ...] = (
     "target",
     "model-calibrated-mean",
