@@ -59,7 +59,7 @@ def local_slope(ks, values, window) -> float | np.ndarray:
     single = w.ndim == 1
     w = np.atleast_2d(w)
     if w.shape[-1] != 2 or w.ndim != 2:
-        raise ValueError(f"window must be (k1, k2) or an array of shape (m, 2), got shape {w.shape}")
+        raise ValueError(f"window must be (k1, k2) or an array of shape (w, 2), got shape {w.shape}")
     if one_curve:
         lk, lv = np.log(k), np.log(L)
         out = np.empty(w.shape[0])
