@@ -334,6 +334,73 @@ def test_backtest_forecasters_structure_and_measured():
         C.backtest_forecasters(n, c, [30], 1, 0)
 
 
+def test_failure_variance_is_unbiased_for_the_variance_of_the_estimator():
+    n, s, ks = 20, 0.2, np.array([1.0, 3.0, 7.0])
+    c = np.arange(n + 1, dtype=float)
+    pmf = np.array([math.comb(n, j) * s**j * (1 - s) ** (n - j) for j in range(n + 1)])
+    h = np.array([[math.comb(n - j, int(k)) / math.comb(n, int(k)) for k in ks] for j in range(n + 1)])  # unbiased p^k
+    np.testing.assert_allclose(pmf @ h, (1 - s) ** ks, rtol=1e-12)
+    var_exact = pmf @ h**2 - (pmf @ h) ** 2
+    est = np.array([C._failure_variance(np.array([float(n)]), np.array([cj]), np.array([1.0]), ks)[1] for cj in c])
+    np.testing.assert_allclose(pmf @ est, var_exact, rtol=1e-9)
+    # P identical problems: the mean of P estimates has 1/P of the variance
+    F, v = C._failure_variance(np.array([float(n)]), np.array([4.0]), np.array([5.0]), ks)
+    np.testing.assert_allclose(F, h[4]) and np.testing.assert_allclose(v, est[4] / 5)
+
+
+def test_power_law_top_is_least_squares_on_the_top_decade():
+    rng = np.random.default_rng(25)
+    n, c = _bb_sample(rng, 3.0, 0.4, 200, 300)
+    ks = np.unique(np.round(np.geomspace(20, 200, 40)))
+    cov = lidlib.pass_at_k_unbiased(n[:, None], c[:, None], ks[None, :]).mean(axis=0)
+    slope, icpt = np.polyfit(np.log(ks), np.log(-np.log(cov)), 1)
+    want = 1 - np.exp(-np.exp(icpt) * np.array([2000.0, 6000.0]) ** slope)
+    got = C.TRIED_FORECASTERS["power_law_top"](*C.count_pairs(n, c), np.array([2000.0, 6000.0]))
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+
+
+def test_tail_beta_recovers_a_beta_law_from_the_hard_problems():
+    from scipy import special
+
+    a, b = 4.0, 0.3
+    ks = np.array([1000.0, 3000.0])
+    truth = np.exp(special.betaln(a + ks, b) - special.betaln(a, b))  # E[p^k], p ~ Beta(a, b)
+    for seed in (26, 27):  # 2e4 problems: the sampling error of the forecast is about 1-2%
+        n, c = _bb_sample(np.random.default_rng(seed), a, b, 100, 20000)
+        got = C.TRIED_FORECASTERS["tail_beta"](*C.count_pairs(n, c), ks)
+        np.testing.assert_allclose(got, truth, rtol=0.06)
+
+
+def test_npmle_tail_continues_a_power_law_density():
+    bs = 0.5  # success s ~ Beta(bs, 1): density bs s^(bs - 1), so E[(1-s)^k] = Gamma(bs + 1) Gamma(k + 1) / Gamma(k + bs + 1)
+    ks = np.array([1000.0, 3000.0])
+    truth = np.exp(math.lgamma(bs + 1) + np.array([math.lgamma(k + 1) - math.lgamma(k + bs + 1) for k in ks]))
+    rng = np.random.default_rng(28)
+    s = rng.beta(bs, 1.0, 4000)
+    n = np.full(s.size, 100.0)
+    c = rng.binomial(100, s).astype(float)
+    got = C.TRIED_FORECASTERS["npmle_tail"](*C.count_pairs(n, c), ks)
+    np.testing.assert_allclose(got, truth, rtol=0.15)
+
+
+def test_tried_forecasters_backtest_only_and_blend():
+    rng = np.random.default_rng(29)
+    n, c = _bb_sample(rng, 4.0, 0.3, 600, 120)
+    assert not set(C.TRIED_FORECASTERS) & set(C.FORECASTERS)  # not offered by lidlib fit
+    bt = C.backtest_forecasters(n, c, [20], 2, 0, methods=("power_law", "power_law_selfcal", "stack_tail"))
+    for me, e in bt["log_error"].items():
+        np.testing.assert_array_equal(np.abs(e), bt["abs_log_error"][me])
+    pr = C.count_pairs(n, c)
+    ks = np.array([300.0, 3000.0])
+    st = C.TRIED_FORECASTERS["stack_tail"](*pr, ks)
+    lo = np.minimum(C.FORECASTERS["power_law"](*pr, ks), C.TRIED_FORECASTERS["tail_beta"](*pr, ks))
+    hi = np.maximum(C.FORECASTERS["power_law"](*pr, ks), C.TRIED_FORECASTERS["tail_beta"](*pr, ks))
+    assert ((st >= lo * (1 - 1e-12)) & (st <= hi * (1 + 1e-12))).all()
+    np.testing.assert_array_equal(st, C.TRIED_FORECASTERS["stack_tail"](*pr, ks))  # deterministic
+    with pytest.raises(ValueError, match="methods must be among"):
+        C.backtest_forecasters(n, c, [20], 1, 0, methods=("nope",))
+
+
 def test_plan_samples_monotone_and_floor():
     rng = np.random.default_rng(25)
     n, c = _bb_sample(rng, 4.0, 0.4, 1000, 200)

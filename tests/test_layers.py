@@ -108,6 +108,31 @@ def test_the_checker_sees_a_violation(tmp_path):
         bad.unlink()
 
 
+def test_argument_parsing_lives_in_the_cli_with_one_parser():
+    """Only lidlib/cli parses command lines, with the one parser class of lidlib/cli/parser.py."""
+    outside = [f for f in FILES if "argparse" in f.read_text() and f.parent.name != "cli"]
+    assert not outside, outside
+    subclasses = [
+        f"{f.relative_to(PKG)}:{node.name}"
+        for f in FILES
+        for node in ast.walk(ast.parse(f.read_text()))
+        if isinstance(node, ast.ClassDef) and any(ast.unparse(b).endswith("ArgumentParser") for b in node.bases)
+    ]
+    assert subclasses == ["cli/parser.py:ArgumentParser"], subclasses
+
+
+def test_no_private_names_cross_modules():
+    """``from lidlib.x import _private`` only inside the module's own package helpers."""
+    bad = []
+    for path in FILES:
+        for line, module, names in lidlib_imports(path):
+            private = [n for n in names if n.startswith("_") and not n.startswith("__")]
+            private = [n for n in private if f"{module}.{n}" not in targets(module, [n])[1:]]
+            if private:
+                bad.append(f"{path.relative_to(PKG.parent)}:{line} imports {private} from {module}")
+    assert not bad, "\n".join(bad)
+
+
 def is_module(dotted: str) -> bool:
     """Whether a dotted ``lidlib`` name is a module or package of the source tree."""
     candidate = PKG.parent / Path(*dotted.split("."))
