@@ -83,6 +83,32 @@ def check_counts(n: ArrayLike, c: ArrayLike) -> tuple[NDArray[np.float64], NDArr
 
     ``n`` must hold integers ``>= 1``, ``c`` integers with ``0 <= c <= n``, both 1-D of the
     same length (a scalar ``n`` is broadcast to ``c``). ``ValueError`` names the argument.
+
+    Parameters
+    ----------
+    n : array_like
+        Samples per problem (integers ``>= 1``), or one scalar for every problem.
+    c : array_like
+        Correct samples per problem (integers, ``0 <= c <= n``), 1-D and non-empty.
+
+    Returns
+    -------
+    n, c : ndarray of float, shape (n_problems,)
+
+    Raises
+    ------
+    ValueError
+        Naming the argument and the first bad value.
+
+    Examples
+    --------
+    >>> from lidlib.counts import check_counts
+    >>> check_counts(10, [0, 3, 10])
+    (array([10., 10., 10.]), array([ 0.,  3., 10.]))
+    >>> check_counts([10, 10], [3, 11])
+    Traceback (most recent call last):
+        ...
+    ValueError: c must satisfy c <= n, got c=11 > n=10 (problem 1)
     """
     n_a = as_float_array("n", n)
     c_a = as_float_array("c", c)
@@ -146,6 +172,13 @@ def failure_all_k(n: ArrayLike, c: ArrayLike, k_max: int | None = None) -> NDArr
     -------
     ndarray, shape (n_problems, k_max)
         Column ``k - 1`` holds the estimate at ``k``.
+
+    Examples
+    --------
+    >>> from lidlib.counts import failure_all_k
+    >>> failure_all_k([4, 4], [1, 0])  # 1 - pass@k: C(n - c, k) / C(n, k)
+    array([[0.75, 0.5 , 0.25, 0.  ],
+           [1.  , 1.  , 1.  , 1.  ]])
     """
     n_a, c_a = check_counts(n, c)
     n_min = int(n_a.min())
@@ -170,6 +203,27 @@ def failure_at(n: ArrayLike, c: ArrayLike, ks: ArrayLike, *, beyond_n: str = "ra
     arrays of any common shape (e.g. bootstrap replicates x problems); the result has
     that shape plus ``ks.shape``. For validated input only: use :func:`dataset_failure`
     at the public boundary.
+
+    Parameters
+    ----------
+    n, c : array_like
+        Validated counts of any common shape.
+    ks : array_like
+        Integer budgets.
+    beyond_n : {"raise", "nan"}
+        Policy for ``k > min(n)``.
+
+    Returns
+    -------
+    ndarray
+        Shape ``n.shape + ks.shape``.
+
+    Examples
+    --------
+    >>> from lidlib.counts import failure_at
+    >>> failure_at(np.array([4.0, 4.0]), np.array([1.0, 0.0]), [1, 3])
+    array([[0.75, 0.25],
+           [1.  , 1.  ]])
     """
     n_a = np.asarray(n, dtype=float)[..., None]
     c_a = np.asarray(c, dtype=float)[..., None]
@@ -203,6 +257,12 @@ def dataset_failure(
     Returns
     -------
     ks, failure : ndarray
+
+    Examples
+    --------
+    >>> from lidlib.counts import dataset_failure
+    >>> dataset_failure([4, 4], [1, 0], [1, 2, 4])  # the mean over problems
+    (array([1., 2., 4.]), array([0.875, 0.75 , 0.5  ]))
     """
     n_a, c_a = check_counts(n, c)
     n_min = int(n_a.min())
@@ -257,6 +317,13 @@ def bootstrap_failure(
     Returns
     -------
     ndarray, shape (n_boot, len(ks))
+
+    Examples
+    --------
+    >>> from lidlib.counts import bootstrap_failure
+    >>> b = bootstrap_failure([8] * 50, [0, 1, 4, 8, 2] * 10, [1, 4], n_boot=200, rng=0)
+    >>> b.shape, bool((b[:, 1] <= b[:, 0]).all())
+    ((200, 2), True)
     """
     n_a, c_a = check_counts(n, c)
     B = positive_int("n_boot", n_boot)
@@ -309,6 +376,14 @@ def paired_bootstrap_failure(
     -------
     ndarray, shape (n_models, n_boot, len(ks))
         Replicate ``b`` of every model uses the same resampled problems.
+
+    Examples
+    --------
+    >>> from lidlib.counts import paired_bootstrap_failure
+    >>> n = [8] * 40
+    >>> b = paired_bootstrap_failure([n, n], [[0, 1, 4, 8] * 10, [1, 2, 5, 8] * 10], [1, 4], n_boot=100, rng=0)
+    >>> b.shape
+    (2, 100, 2)
     """
     pairs = [check_counts(n, c) for n, c in zip(n_by_model, c_by_model, strict=True)]
     if not pairs:
@@ -339,6 +414,23 @@ def aic(neg2_loglik: float, n_params: int) -> float:
     For Gaussian errors with a *known* covariance (least squares or GLS), pass the
     chi-square: it equals :math:`-2\log L` up to a constant that is the same for every
     model fitted to the same data and covariance, so AIC differences are unchanged.
+
+    Parameters
+    ----------
+    neg2_loglik : float
+        ``-2 log L`` at the fit (or the chi-square, see above).
+    n_params : int
+        Number of fitted parameters ``q`` (``>= 1``).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from lidlib.counts import aic
+    >>> aic(10.0, 3)
+    16.0
     """
     return float(neg2_loglik) + 2.0 * positive_int("n_params", n_params)
 
@@ -362,6 +454,14 @@ def paired_differences(values, boot, pairs, *, level: float = 0.95) -> list[dict
     list of dict
         ``i``, ``j``, ``diff``, ``lo``, ``hi``, ``se`` (bootstrap sd of the difference)
         and ``p_le_0`` (share of replicates with a difference ``<= 0``).
+
+    Examples
+    --------
+    >>> from lidlib.counts import paired_differences
+    >>> boot = np.array([[1.0, 1.2, 0.9, 1.1], [0.5, 0.7, 0.4, 0.6]])  # model 0 is always 0.5 higher
+    >>> r = paired_differences([1.0, 0.5], boot, [(0, 1)])[0]
+    >>> r["diff"], round(r["se"], 6), r["p_le_0"]
+    (0.5, 0.0, 0.0)
     """
     v = as_float_array("values", values).ravel()
     b = as_float_array("boot", boot)
@@ -402,6 +502,10 @@ class SaturationComparison:
         :func:`aic` with 4 and 2 parameters.
     delta_aic : float
         ``aic_loglinear - aic_saturating``: positive favours saturation.
+
+    Examples
+    --------
+    See :func:`compare_saturation_gls`, which returns one.
     """
 
     params_saturating: tuple
@@ -436,6 +540,15 @@ def compare_saturation_gls(x, y, cov, *, ridge: float = 1e-10) -> SaturationComp
     Returns
     -------
     SaturationComparison
+
+    Examples
+    --------
+    >>> from lidlib.counts import compare_saturation_gls
+    >>> x = np.array([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0])
+    >>> y = 2.0 - 1.5 / (1.0 + 0.1 * x**1.5)  # exactly Eq. 20: saturates at beta = 2
+    >>> r = compare_saturation_gls(x, y, 1e-4 * np.eye(7))
+    >>> round(r.params_saturating[0], 3), r.delta_aic > 0
+    (2.0, True)
     """
     x_a = as_float_array("x", x).ravel()
     y_a = as_float_array("y", y).ravel()
@@ -516,6 +629,26 @@ def count_loglik(n: ArrayLike, c: ArrayLike, a: float, b: float, A: float = 1.0)
                     \frac{B(c+b,\ n-c+a)}{B(b, a)}\Big],
 
     evaluated with ``betaln``/``gammaln`` and ``logaddexp`` (no underflow for any ``n``).
+
+    Parameters
+    ----------
+    n, c : array_like
+        Per-problem counts.
+    a, b : float
+        Beta parameters of the failure probability (``> 0``).
+    A : float
+        Share of solvable problems, in ``(0, 1]``.
+
+    Returns
+    -------
+    float
+        The log-likelihood summed over problems.
+
+    Examples
+    --------
+    >>> from lidlib.counts import count_loglik
+    >>> round(count_loglik([1], [1], 1.0, 1.0), 6)  # s ~ Uniform(0, 1): P(c = 1 | n = 1) = 1/2
+    -0.693147
     """
     n_a, c_a = check_counts(n, c)
     return float(_loglik(n_a, c_a, np.array([np.log(a), np.log(b), special.logit(A) if A < 1 else np.inf])))
@@ -550,6 +683,19 @@ class CountFit:
         (``2q - 2 logL``, ``q log(P) - 2 logL`` with ``P`` problems, ``q`` parameters).
     n_problems, n_params : int
     ci_method : str
+
+    Examples
+    --------
+    >>> g = np.random.default_rng(0)
+    >>> s = g.beta(0.5, 2.0, size=2000)  # success probabilities: Beta(b, a) with b = 0.5, a = 2
+    >>> n = np.full(2000, 64.0)
+    >>> c = g.binomial(64, s).astype(float)
+    >>> from lidlib.counts import fit_passk_counts
+    >>> fit = fit_passk_counts(n, c, ci=False)
+    >>> round(fit.tail_exponent, 1), round(fit.params["a"], 1)  # the truth: b = 0.5, a = 2
+    (0.5, 2.1)
+    >>> round(float(fit.failure(1000)), 2)  # about Gamma(b)/B(a, b) 1000^-b
+    0.04
     """
 
     model: str
@@ -569,22 +715,58 @@ class CountFit:
         return self.params["b"]
 
     def failure(self, ks: ArrayLike) -> float | NDArray[np.float64]:
-        """Dataset failure ``1 - A + A B(a+k, b)/B(a, b)`` of the fitted law (any real ``k >= 1``)."""
+        """Dataset failure ``1 - A + A B(a+k, b)/B(a, b)`` of the fitted law (any real ``k >= 1``).
+
+        Parameters
+        ----------
+        ks : array_like
+            Numbers of attempts (real, ``>= 1``).
+
+        Returns
+        -------
+        float or ndarray
+        """
         p = self.params
         return (1.0 - p["A"]) + p["A"] * np.asarray(beta_model_failure(ks, p["a"], p["b"]))
 
     def predict(self, ks: ArrayLike) -> float | NDArray[np.float64]:
-        """Dataset pass@k (coverage) ``A (1 - B(a+k, b)/B(a, b))`` of the fitted law (Eq. 8)."""
+        """Dataset pass@k (coverage) ``A (1 - B(a+k, b)/B(a, b))`` of the fitted law (Eq. 8).
+
+        Parameters
+        ----------
+        ks : array_like
+            Numbers of attempts (real, ``>= 1``).
+
+        Returns
+        -------
+        float or ndarray
+        """
         out = 1.0 - np.asarray(self.failure(ks))
         return float(out) if out.ndim == 0 else out
 
     def success_density(self, s: ArrayLike) -> NDArray[np.float64]:
-        """Density of the single-attempt success ``s`` among solvable problems, ``Beta(b, a)``, times ``A``."""
+        """Density of the single-attempt success ``s`` among solvable problems, ``Beta(b, a)``, times ``A``.
+
+        Parameters
+        ----------
+        s : array_like
+            Single-attempt success probabilities in ``[0, 1]``.
+
+        Returns
+        -------
+        ndarray
+        """
         p = self.params
         return p["A"] * stats.beta.pdf(np.asarray(s, dtype=float), p["b"], p["a"])
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain-JSON summary."""
+        """Plain-JSON summary.
+
+        Returns
+        -------
+        dict
+            ``model``, ``params``, ``ci``, ``loglik``, ``aic``, ``bic``, ``n_problems``, ``ci_method``.
+        """
         return {
             "model": self.model,
             "params": dict(self.params),
@@ -701,6 +883,23 @@ def fit_passk_counts(
     CountFit
         ``.predict(ks)`` gives the dataset pass@k, ``.params`` and ``.ci`` the
         parameters, ``.tail_exponent`` the exponent ``b``.
+
+    Raises
+    ------
+    ValueError
+        On invalid counts, an unknown ``model``, or counts with nothing to fit (no problem
+        ever solved).
+
+    Examples
+    --------
+    >>> g = np.random.default_rng(0)
+    >>> s = g.beta(0.5, 2.0, size=2000)  # success probabilities: Beta(b, a) with b = 0.5, a = 2
+    >>> n = np.full(2000, 64.0)
+    >>> c = g.binomial(64, s).astype(float)
+    >>> from lidlib.counts import fit_passk_counts
+    >>> fit = fit_passk_counts(n, c, model="zero_inflated", ci=False)
+    >>> fit.model, round(fit.params["b"], 1), round(fit.params["A"], 2)
+    ('zero_inflated', 0.5, 1.0)
     """
     n_a, c_a = check_counts(n, c)
     if model not in _MODELS:
@@ -796,6 +995,31 @@ def thin_counts(n: ArrayLike, c: ArrayLike, m: int, rng) -> NDArray[np.float64]:
     Drawing ``m`` samples without replacement from ``n`` of which ``c`` are correct gives
     exactly ``c_m ~ Hypergeometric(n, c, m)``, so this is the count a smaller experiment
     on the same samples would have seen.
+
+    Parameters
+    ----------
+    n, c : array_like
+        Per-problem counts.
+    m : int
+        Samples kept per problem (``<= min(n)``).
+    rng : numpy.random.Generator or int
+        Source of randomness.
+
+    Returns
+    -------
+    ndarray
+        The thinned correct counts (out of ``m``).
+
+    Raises
+    ------
+    ValueError
+        If ``m > min(n)``.
+
+    Examples
+    --------
+    >>> from lidlib.counts import thin_counts
+    >>> thin_counts([10, 10, 10], [0, 10, 5], 4, rng=0)[:2]  # never or always correct: no randomness
+    array([0., 4.])
     """
     n_a, c_a = check_counts(n, c)
     m_ = positive_int("m", m)
@@ -807,17 +1031,49 @@ def thin_counts(n: ArrayLike, c: ArrayLike, m: int, rng) -> NDArray[np.float64]:
 
 @dataclass(frozen=True)
 class PowerLawBaseline:
-    r"""``-log coverage(k) = A k^-B`` fitted by least squares in log-log (the baseline)."""
+    r"""``-log coverage(k) = A k^-B`` fitted by least squares in log-log (the baseline).
+
+    Attributes
+    ----------
+    A, B : float
+        Fitted ``-log coverage(k) = A k^-B``.
+
+    Examples
+    --------
+    >>> from lidlib.counts import PowerLawBaseline
+    >>> PowerLawBaseline(A=1.0, B=0.5).predict([1.0, 100.0])
+    array([0.36787944, 0.90483742])
+    """
 
     A: float
     B: float
 
     def predict(self, ks: ArrayLike) -> NDArray[np.float64]:
-        """Coverage ``exp(-A k^-B)``."""
+        """Coverage ``exp(-A k^-B)``.
+
+        Parameters
+        ----------
+        ks : array_like
+            Numbers of attempts.
+
+        Returns
+        -------
+        ndarray
+        """
         return np.exp(-self.A * np.asarray(ks, dtype=float) ** -self.B)
 
     def failure(self, ks: ArrayLike) -> NDArray[np.float64]:
-        """``1 - exp(-A k^-B)``."""
+        """``1 - exp(-A k^-B)``.
+
+        Parameters
+        ----------
+        ks : array_like
+            Numbers of attempts.
+
+        Returns
+        -------
+        ndarray
+        """
         return -np.expm1(-self.A * np.asarray(ks, dtype=float) ** -self.B)
 
 
@@ -828,6 +1084,28 @@ def power_law_baseline(n: ArrayLike, c: ArrayLike, k_min: int = 1) -> PowerLawBa
     ``k = k_min .. min n``) is computed and ``log(-log C(k))`` is fitted by ordinary least
     squares on ``log k`` with points spaced evenly in ``log k`` (40 log-spaced integer
     ``k``), giving ``-log C(k) ~ A k^-B``. Extrapolated coverage is ``exp(-A k^-B)``.
+
+    Parameters
+    ----------
+    n, c : array_like
+        Per-problem counts.
+    k_min : int
+        Smallest ``k`` of the fit.
+
+    Returns
+    -------
+    PowerLawBaseline
+
+    Examples
+    --------
+    >>> g = np.random.default_rng(0)
+    >>> s = g.beta(0.5, 2.0, size=2000)  # success probabilities: Beta(b, a) with b = 0.5, a = 2
+    >>> n = np.full(2000, 64.0)
+    >>> c = g.binomial(64, s).astype(float)
+    >>> from lidlib.counts import power_law_baseline
+    >>> base = power_law_baseline(n, c)
+    >>> bool(0 < base.B < 1), bool(base.predict(64) > base.predict(1))
+    (True, True)
     """
     n_a, c_a = check_counts(n, c)
     return _baseline_pairs(*_pairs(n_a, c_a), positive_int("k_min", k_min))
@@ -858,6 +1136,17 @@ def backtest_thinning(
         ``"measured"`` (len(ks)), ``"m"``, ``"k"`` and, per method, an array of
         predictions of shape ``(len(ms), n_rep, len(ks))`` (NaN where a fit failed, e.g.
         all thinned counts zero).
+
+    Examples
+    --------
+    >>> g = np.random.default_rng(0)
+    >>> s = g.beta(0.5, 2.0, size=2000)  # success probabilities: Beta(b, a) with b = 0.5, a = 2
+    >>> n = np.full(2000, 64.0)
+    >>> c = g.binomial(64, s).astype(float)
+    >>> from lidlib.counts import backtest_thinning
+    >>> bt = backtest_thinning(n[:300], c[:300], [16], [64], n_rep=2, rng=0, methods=("power_law",))
+    >>> bt["power_law"].shape, bt["measured"].shape
+    ((1, 2, 1), (1,))
     """
     n_a, c_a = check_counts(n, c)
     m_a = np.atleast_1d(as_float_array("ms", ms)).astype(int)
@@ -877,6 +1166,7 @@ def backtest_thinning(
             cm = thin_counts(n_a, c_a, int(m), g)
             nm = np.full_like(cm, float(m))
             for meth in methods:
+                pred: float | NDArray[np.float64]
                 try:
                     if meth == "power_law":
                         pred = power_law_baseline(nm, cm).failure(k1)

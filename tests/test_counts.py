@@ -119,6 +119,7 @@ def test_fit_recovers_beta_binomial_within_ci():
     assert f.loglik == pytest.approx(C.count_loglik(n, c, f.params["a"], f.params["b"]), rel=1e-12)
 
 
+@pytest.mark.slowish
 def test_zero_inflated_finds_point_mass_and_wins_aic():
     rng = np.random.default_rng(5)
     n, c = _bb_sample(rng, 3.0, 1.0, 1000, 600, zero=0.3)
@@ -154,6 +155,7 @@ def test_thinning_is_hypergeometric_and_baseline():
 
 
 # --------------------------------------------------------------------------- CLI
+@pytest.mark.slowish
 def test_cli_counts_uses_likelihood(tmp_path, capsys):
     rng = np.random.default_rng(8)
     n, c = _bb_sample(rng, 6.0, 0.35, 1000, 300)
@@ -174,6 +176,7 @@ def test_cli_counts_uses_likelihood(tmp_path, capsys):
     assert "profile-likelihood" in text and "interval" in text
 
 
+@pytest.mark.slowish
 def test_cli_counts_grouped(tmp_path, capsys):
     rng = np.random.default_rng(9)
     lines = ["model,benchmark,problem_idx,n,c"]
@@ -193,6 +196,7 @@ def test_cli_counts_grouped(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["n_problems"] == 150
 
 
+@pytest.mark.slowish
 @pytest.mark.parametrize(
     "content,needle",
     [
@@ -238,6 +242,7 @@ def test_committed_counts_copy_is_checked(tmp_path, monkeypatch):
         data.fetch(name)
 
 
+@pytest.mark.slowish
 def test_cli_console_exit_status(tmp_path):
     import subprocess
     import sys
@@ -248,6 +253,7 @@ def test_cli_console_exit_status(tmp_path):
     assert r.returncode != 0 and "0 <= c <= n" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.slowish
 def test_cli_counts_max_k_only_limits_curve_fits(tmp_path, capsys):
     rng = np.random.default_rng(10)
     n, c = _bb_sample(rng, 6.0, 0.35, 200, 40)
@@ -287,6 +293,7 @@ def test_mixture_recovers_a_two_point_law():
     assert abs(fit.weights.sum() - 1) < 1e-12
 
 
+@pytest.mark.slowish
 def test_select_forecaster_prefers_the_true_law_on_large_benchmarks():
     rng = np.random.default_rng(22)
     n, c = _bb_sample(rng, 4.0, 0.3, 300, 4000)
@@ -298,6 +305,7 @@ def test_select_forecaster_prefers_the_true_law_on_large_benchmarks():
         C.select_forecaster(np.full(10, 5.0), np.ones(10), rng=0)
 
 
+@pytest.mark.slowish
 def test_forecast_failure_beyond_n_and_auto():
     rng = np.random.default_rng(23)
     n, c = _bb_sample(rng, 4.0, 0.3, 200, 300)
@@ -321,6 +329,7 @@ def test_bootstrap_forecast_levels():
     assert np.array_equal(b1, C.bootstrap_forecast(n, c, [1000.0], "power_law", 40, 1, within="none"), equal_nan=True)
 
 
+@pytest.mark.slowish
 def test_backtest_forecasters_structure_and_measured():
     rng = np.random.default_rng(24)
     n, c = _bb_sample(rng, 4.0, 0.3, 600, 120)
@@ -466,6 +475,7 @@ def test_paired_differences_percentiles():
     assert res[0]["p_le_0"] == pytest.approx(np.mean(d <= 0))
 
 
+@pytest.mark.slowish
 def test_compare_saturation_gls_diagonal_matches_weighted_least_squares_and_recovers_eq20():
     x = np.geomspace(1e7, 1e10, 7)
     y = 0.3 - 0.25 / (1 + (x / 3e8) ** 0.8)
