@@ -135,7 +135,7 @@ def check_broadcast(**arrays: NDArray) -> list[NDArray]:
     [(3,), (3,)]
     """
     try:
-        return np.broadcast_arrays(*arrays.values())
+        return list(np.broadcast_arrays(*arrays.values()))
     except ValueError as exc:
         shapes = ", ".join(f"{n} {np.shape(a)}" for n, a in arrays.items())
         raise ValueError(f"arguments cannot be broadcast together: {shapes}") from exc

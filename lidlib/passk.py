@@ -528,6 +528,7 @@ def protocol_failure(
     a, c, k_max = _engine_scales(k, beta, delta, sigma)
     label = 1.0 if protocol.endswith("label") else 0.0
     if protocol == "model-fixed-mean":  # the success does not depend on tau at all
+        assert sd_fixed is not None  # check_protocol returns it for every model-fixed-* protocol
         h, sd_r = np.array([delta / sd_fixed]), np.array([math.sqrt(v) / sd_fixed])
         out = gap_mixture(k.ravel(), np.ones(1), h, sd_r, bias_panels=bias_panels, order=order)
         return scalar_or_array(out.reshape(k.shape))

@@ -256,6 +256,7 @@ def simulate_first_success(
     bias = rng.normal(0.0, math.sqrt(v), n_i) if v > 0 else np.zeros(n_i)
     offset, scale = trial_geometry(tau, bias, sigma_eta, rng, protocol=protocol, sampler_sd=sampler_sd)
     if method == "literal":
+        assert k_max is not None  # checked above, before any random draw
         return first_success_literal(offset, scale, delta, k_max, rng)
     s = single_trial_success(offset, 1.0, delta, scale)
     return first_success_geometric(s, rng)

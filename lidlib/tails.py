@@ -378,7 +378,7 @@ class PrecisionLaw:
         tau_lo = quad.tau_cutoff(k_max, c, lo_q if lo_q > 0 else None)
         tau_hi = quad.law_upper_end(self.dist, 1e-17)
         tau, wt, _ = quad.law_nodes(self.dist, tau_lo, tau_hi, panels_per_unit, order)
-        log_fail = quad.log1m_exp(log_single_trial_success(0.0, tau, delta, sigma_eta))
+        log_fail = quad.log1m_exp(np.asarray(log_single_trial_success(0.0, tau, delta, sigma_eta)))
         with np.errstate(under="ignore"):
             out = np.exp(np.outer(k.ravel(), log_fail)) @ wt
         return (out + float(self.dist.cdf(tau_lo))).reshape(k.shape)

@@ -230,8 +230,8 @@ def ridge_passk_experiment(
             per = np.exp(np.outer(np.log1p(-s), ks))  # (n_test, n_k)
             fail[i, j] = per.mean(axis=0)
             fail_se[i, j] = per.std(axis=0, ddof=1) / np.sqrt(n_test)
-            both = population_failure(
-                np.concatenate([ks, 2 * ks]), lid.beta, delta, lid.sigma_eta, bias_var=l_gen[i, j]
+            both = np.asarray(
+                population_failure(np.concatenate([ks, 2 * ks]), lid.beta, delta, lid.sigma_eta, bias_var=l_gen[i, j])
             )
             pred[i, j] = both[: ks.size]
             # per-instance variance of (1-s)^k is E[(1-s)^2k] - L(k)^2, known exactly
@@ -314,12 +314,13 @@ def law_excess_failure(
     log_h = np.log(h)
     log_fail0 = log1m_exp(log_window_prob(np.zeros_like(h), h, log_h))
     rho = float(bias_var_power)
+    var_b: float | np.ndarray = v  # Var(B | tau)
     if rho != 0.0:
         if rho <= -1.0:
             raise ValueError("bias_var_power must exceed -1")
         norm = float(law.dist.expect(lambda t: t**rho))
-        v = v * tau**rho / norm
-    sd_r = np.sqrt(v * tau) / sigma
+        var_b = v * tau**rho / norm
+    sd_r = np.sqrt(var_b * tau) / sigma
     # beyond r_fail, k_max s < 1e-13: every attempt fails (the engine's cut, passk.population_failure)
     R = np.minimum(40.0 * sd_r, h - special.ndtri(1e-13 / k_max))
     t, wt = composite(0.0, 1.0, bias_panels, order)
@@ -446,8 +447,8 @@ def crossover_log_k(beta: float, delta: float, sigma_eta: float, bias_var: float
 
     def gap(lk: float) -> float:
         k = np.array([math.exp(lk)])
-        ex = population_failure(k, beta, delta, sigma_eta, bias_var, excess=True)[0]
-        free = population_failure(k, beta, delta, sigma_eta)[0]
+        ex = np.asarray(population_failure(k, beta, delta, sigma_eta, bias_var, excess=True))[0]
+        free = np.asarray(population_failure(k, beta, delta, sigma_eta))[0]
         return math.log(ex) - math.log(free)
 
     lo, hi = 0.0, float(log_k_max)
