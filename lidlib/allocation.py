@@ -959,6 +959,30 @@ def first_order_residual(N, budget, R, gen, inf, c_N=1.0, c_k=1.0) -> np.ndarray
     the prefactor :math:`\tilde P(N)` is held fixed, as Proposition 4.3 assumes.  For
     a power law :math:`P_N N^{-\gamma}` the first term is the left side of Eq. 24.
     Positive: more training pays (according to Eq. 24).
+
+    Parameters
+    ----------
+    N : array_like
+        Training sizes (positive), each leaving ``k = (C - N c_N) / c_k`` attempts.
+    budget, R, c_N, c_k : float
+        Budget ``C``, weight of the training loss and unit costs (Eq. 21).
+    gen : callable
+        :math:`\mathcal L_{gen}(N)` (:class:`PowerLawLoss`, :class:`TabulatedLoss` or
+        any vectorised function).
+    inf : InferenceSurface or PowerLawInference
+        :math:`\mathcal L_{\inf}(k; N)` with its ``beta_eff`` and ``beta_eff_dN``.
+
+    Returns
+    -------
+    ndarray
+        The residual at each ``N``.
+
+    Examples
+    --------
+    >>> from lidlib.allocation import PowerLawInference, PowerLawLoss, first_order_residual
+    >>> r = first_order_residual([40.0, 50.0, 60.0], 100.0, 1.0, PowerLawLoss(1.0, 1.0), PowerLawInference(1.0, 1.0))
+    >>> np.round(r * 1e4, 3)  # 1/N^2 - 1/k^2: zero at N = k = 50
+    array([ 3.472,  0.   , -3.472])
     """
     C, cN, ck = _costs(budget, c_N, c_k)
     N = positive("N", N)
@@ -986,6 +1010,33 @@ def solve_first_order_condition(
     approximated objective); with several, the one with the lowest true Eq. 21 loss.
     Without a root the sign decides the boundary: residual > 0 throughout gives
     ``"all-training"``, < 0 ``"all-inference"``.
+
+    Parameters
+    ----------
+    gen, inf : callable
+        The training and inference laws, as in :func:`first_order_residual`.
+    budget : float
+        Budget ``C``.
+    R, c_N, c_k : float
+        Weight of the training loss and unit costs.
+    N_min, N_max, k_min : float, optional
+        Admissible range (see :func:`feasible_range`).
+    n_scan : int
+        Log-spaced training sizes scanned for sign changes.
+
+    Returns
+    -------
+    N : float
+        The predicted training size.
+    kind : str
+        ``"interior"``, ``"all-training"`` or ``"all-inference"``.
+
+    Examples
+    --------
+    >>> from lidlib.allocation import PowerLawInference, PowerLawLoss, solve_first_order_condition
+    >>> N, kind = solve_first_order_condition(PowerLawLoss(1.0, 1.0), PowerLawInference(1.0, 1.0), 100.0, N_min=1.0)
+    >>> kind, round(N, 6)
+    ('interior', 50.0)
     """
     C, cN, ck = _costs(budget, c_N, c_k)
     lo, hi = feasible_range(gen, inf, C, cN, ck, N_min, N_max, k_min)
@@ -1012,6 +1063,36 @@ def solve_power_law_optimum(
     :math:`\tilde N`, so the root is unique; it is found by bisection in ``log N``
     (``gamma = 1, beta`` generic has no elementary solution).  A root outside the
     feasible range means a boundary optimum.
+
+    Parameters
+    ----------
+    gen : PowerLawLoss
+        :math:`P_N N^{-\gamma}`.
+    inf : PowerLawInference
+        :math:`\tilde P k^{-\beta}` (Eq. 22 with a constant exponent).
+    budget : float
+        Budget ``C``.
+    R, c_N, c_k : float
+        Weight of the training loss and unit costs.
+    N_min, N_max, k_min : float, optional
+        Admissible range (see :func:`feasible_range`).
+
+    Returns
+    -------
+    N : float
+        The optimal training size.
+    kind : str
+        ``"interior"``, ``"all-training"`` or ``"all-inference"``.
+
+    Examples
+    --------
+    >>> from lidlib.allocation import PowerLawInference, PowerLawLoss, solve_power_law_optimum
+    >>> gen, inf = PowerLawLoss(1.0, 1.0), PowerLawInference(1.0, 1.0)
+    >>> N, kind = solve_power_law_optimum(gen, inf, 100.0, N_min=1.0)
+    >>> kind, round(N, 6)
+    ('interior', 50.0)
+    >>> solve_power_law_optimum(gen, inf, 100.0, R=1e-9, N_min=1.0)  # training barely counts
+    (1.0, 'all-inference')
     """
     if not isinstance(gen, PowerLawLoss) or not isinstance(inf, PowerLawInference):
         raise ValueError("solve_power_law_optimum needs gen as PowerLawLoss and inf as PowerLawInference")

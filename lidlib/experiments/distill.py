@@ -151,6 +151,24 @@ def steps_precision_cdf(t, beta: float) -> np.ndarray:
 
     The law of the precision implied by the step count ``L``; the Gamma law of the LID
     model has :func:`lidlib.model.precision_cdf`.
+
+    Parameters
+    ----------
+    t : array_like
+        Precisions (``inf`` allowed).
+    beta : float
+        Tail index of ``L`` (positive).
+
+    Returns
+    -------
+    ndarray
+        ``P(tau <= t)``, same shape as ``t``.
+
+    Examples
+    --------
+    >>> from lidlib.experiments import distill
+    >>> distill.steps_precision_cdf([0.1, 0.25, 0.3, 1.0], 2.0)  # 1 / ceil(1/t) for beta = 2
+    array([0.1 , 0.25, 0.25, 1.  ])
     """
     b = _beta(beta)
     t = as_float_array("t", t, allow_inf=True)
@@ -684,6 +702,31 @@ def student_failure(pred, answer, mu: float, beta: float, ks, grid=None) -> np.n
     :func:`steps_grid` (the mass beyond its last node counts as failure).  A perfect
     student (``pred = answer``) gives the bias-free curve.  The counterpart, for this
     task, of :func:`lidlib.passk.population_failure` (Eq. 13).
+
+    Parameters
+    ----------
+    pred, answer : array_like
+        The student's predictions and the true answers, one per test problem.
+    mu : float
+        Noise rate of a step (the Skellam parameter per step).
+    beta : float
+        Tail index of the step count ``L``.
+    ks : array_like
+        Numbers of attempts.
+    grid : tuple, optional
+        :func:`steps_grid` output, to reuse.
+
+    Returns
+    -------
+    ndarray of shape (len(ks),)
+
+    Examples
+    --------
+    >>> from lidlib.experiments import distill
+    >>> distill.student_failure([0.0, 0.0], [0.0, 0.0], 0.5, 3.0, [1, 10, 100]).round(4).tolist()  # perfect
+    [0.6129, 0.0345, 0.0001]
+    >>> distill.student_failure([0.0, 3.0], [0.0, 0.0], 0.5, 3.0, [1, 10, 100]).round(4).tolist()  # one off by 3
+    [0.7955, 0.4263, 0.1473]
     """
     nodes, w, rest = steps_grid(beta) if grid is None else grid
     F = failure_by_steps(pred, answer, nodes, mu, ks)
