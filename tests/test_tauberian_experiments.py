@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import special
 
-from lidlib import passk, population_failure, tails
+from lidlib import population_failure, simulate, tails
 from lidlib.experiments import tauberian as tb
 
 DELTA, SIGMA = 0.05, 1.0
@@ -80,7 +80,7 @@ def test_pooled_survival_test_takes_worst_curve():
     ks = np.arange(1.0, 50.0)
     exact = 0.9**ks
     checks = [
-        passk.survival_check(passk.first_success_geometric(np.full(5000, 0.1), r), ks, exact, rng, n_rep=2000)
+        simulate.survival_check(simulate.first_success_geometric(np.full(5000, 0.1), r), ks, exact, rng, n_rep=2000)
         for r in rng.spawn(2)
     ]
     t = tb.pooled_survival_test(checks, 0.999)
@@ -89,7 +89,9 @@ def test_pooled_survival_test_takes_worst_curve():
     assert t.passed and 0 < t.p_value <= 1  # correct curves
     f = t.claim_fields()
     assert f["measured"] == t.max_abs_z and f["tolerance"] == t.tolerance and "99.9%" in f["fails_if"]
-    wrong = passk.survival_check(passk.first_success_geometric(np.full(5000, 0.1), rng), ks, 0.88**ks, rng, n_rep=2000)
+    wrong = simulate.survival_check(
+        simulate.first_success_geometric(np.full(5000, 0.1), rng), ks, 0.88**ks, rng, n_rep=2000
+    )
     assert not tb.pooled_survival_test([wrong], 0.999).passed  # a wrong curve is caught
 
 

@@ -254,10 +254,10 @@ def weight_sweep(
         for m, (g, f) in models.items()
     }
     kw = dict(c_N=cN, c_k=ck, N_min=N_min)
-    e24 = [al.solve_eq24(gen, surface, C, R=R, **kw) for R in Rs]
+    e24 = [al.solve_first_order_condition(gen, surface, C, R=R, **kw) for R in Rs]
     win = al.WindowSlopeInference(surface, window)
-    e24w = np.array([al.solve_eq24(gen, win, C, R=R, **kw)[0] for R in Rs], float)
-    e25 = [al.solve_eq25(base_gen, base_inf, C, R=R, **kw) for R in Rs]
+    e24w = np.array([al.solve_first_order_condition(gen, win, C, R=R, **kw)[0] for R in Rs], float)
+    e25 = [al.solve_power_law_optimum(base_gen, base_inf, C, R=R, **kw) for R in Rs]
     return WeightSweep(
         Rs,
         shares,
@@ -558,8 +558,8 @@ def budget_view(
     sweep = al.budget_sweep(models, Cs, sh, R=R, c_N=cN, c_k=ck, N_min=N_min, feasible=(gen, surface))
     kw = dict(R=R, c_N=cN, c_k=ck, N_min=N_min)
     theory = {
-        "finite": np.array([al.solve_eq24(gen, surface, C, **kw)[0] for C in Cs]) * cN / Cs,
-        "base": np.array([al.solve_eq25(base_gen, base_inf, C, **kw)[0] for C in Cs]) * cN / Cs,
+        "finite": np.array([al.solve_first_order_condition(gen, surface, C, **kw)[0] for C in Cs]) * cN / Cs,
+        "base": np.array([al.solve_power_law_optimum(base_gen, base_inf, C, **kw)[0] for C in Cs]) * cN / Cs,
     }
     return BudgetView(
         Cs, sh, {m: s["map"] for m, s in sweep.items()}, {m: s["optima"] for m, s in sweep.items()}, theory
@@ -765,9 +765,9 @@ def overparameterised(
     reg: dict[str, list[float]] = {"pointwise": [], "window": [], "eq25": []}
     for R in Rs:
         o = al.optimal_allocation(gen, surf, C, R=R, **kw)
-        n_p = al.solve_eq24(gen, surf, C, R=R, **kw)[0]
-        n_w = al.solve_eq24(gen, win, C, R=R, **kw)[0]
-        n_25 = al.solve_eq25(base_gen, base, C, R=R, **kw)[0]
+        n_p = al.solve_first_order_condition(gen, surf, C, R=R, **kw)[0]
+        n_w = al.solve_first_order_condition(gen, win, C, R=R, **kw)[0]
+        n_25 = al.solve_power_law_optimum(base_gen, base, C, R=R, **kw)[0]
         regs = [float(al.total_loss(n, (C - n * c_N) / c_k, R, gen, surf) / o.loss - 1) for n in (n_p, n_w, n_25)]
         for key, r_ in zip(reg, regs):
             reg[key].append(r_)

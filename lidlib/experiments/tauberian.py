@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate, special
 
-from lidlib import passk, tails
+from lidlib import passk, simulate, tails
 from lidlib.passk import population_failure, single_trial_success
 from lidlib.slopes import local_slope
 
@@ -264,7 +264,7 @@ def widest_window(err, delta_over_sigma, level: float) -> float:
 
 @dataclass
 class SurvivalTest:
-    """A calibrated Monte-Carlo test pooled over curves (:func:`lidlib.passk.survival_check`).
+    """A calibrated Monte-Carlo test pooled over curves (:func:`lidlib.simulate.survival_check`).
 
     Attributes
     ----------
@@ -313,13 +313,13 @@ class SurvivalTest:
         return f" (max |z| over k; tolerance: {self.level:.1%} quantile of its null law)"
 
 
-def pooled_survival_test(checks: Sequence[passk.SurvivalCheck], level: float) -> SurvivalTest:
+def pooled_survival_test(checks: Sequence[simulate.SurvivalCheck], level: float) -> SurvivalTest:
     """Pool several simulated-versus-exact curves into one calibrated test (Eq. 13; App. B.4).
 
     Parameters
     ----------
     checks : sequence of SurvivalCheck
-        Independent curves (:func:`lidlib.passk.survival_check`).
+        Independent curves (:func:`lidlib.simulate.survival_check`).
     level : float
         Quantile of the null law of the pooled maximum used as tolerance (false-alarm rate
         ``1 - level``).
@@ -340,7 +340,7 @@ def law_monte_carlo(
 
     For each law in turn (one stream per law, spawned from ``rng``): ``n`` precisions from
     the law, one geometric first-success draw per instance
-    (:func:`lidlib.passk.first_success_geometric`), and :func:`lidlib.passk.survival_check`
+    (:func:`lidlib.simulate.first_success_geometric`), and :func:`lidlib.simulate.survival_check`
     against ``exact[law.name]`` with null replicates from ``rng_null``.
 
     Parameters
@@ -358,7 +358,7 @@ def law_monte_carlo(
     rng, rng_null : numpy.random.Generator
         Simulation and null-law randomness.
     min_expected, n_rep : float, int
-        Passed to :func:`lidlib.passk.survival_check`.
+        Passed to :func:`lidlib.simulate.survival_check`.
 
     Returns
     -------
@@ -368,8 +368,10 @@ def law_monte_carlo(
     out = {}
     for law, r in zip(laws, rng.spawn(len(laws))):
         tau = np.maximum(law.sample(n, r), np.finfo(float).tiny)  # a draw can underflow to 0
-        T = passk.first_success_geometric(single_trial_success(0.0, tau, delta, sigma_eta), r)
-        out[law.name] = passk.survival_check(T, ks, exact[law.name], rng_null, min_expected=min_expected, n_rep=n_rep)
+        T = simulate.first_success_geometric(single_trial_success(0.0, tau, delta, sigma_eta), r)
+        out[law.name] = simulate.survival_check(
+            T, ks, exact[law.name], rng_null, min_expected=min_expected, n_rep=n_rep
+        )
     return out
 
 
@@ -380,8 +382,8 @@ def protocol_experiment(
 
     For every ``beta`` and every protocol row ``(protocol, sampler_sd, bias_var)``: the
     exact curve (:func:`lidlib.passk.protocol_failure`), a simulation of ``n`` instances
-    (:func:`lidlib.passk.simulate_first_success`, one stream per case spawned from ``rng``)
-    and its test (:func:`lidlib.passk.survival_check`). The calibrated model-draw protocol
+    (:func:`lidlib.simulate.simulate_first_success`, one stream per case spawned from ``rng``)
+    and its test (:func:`lidlib.simulate.survival_check`). The calibrated model-draw protocol
     against the mean is tested against the *target-draw* curve, since the claim is that the
     two coincide.
 
@@ -400,7 +402,7 @@ def protocol_experiment(
     rng, rng_null : numpy.random.Generator
         Simulation and null-law randomness.
     min_expected, n_rep : float, int
-        Passed to :func:`lidlib.passk.survival_check`.
+        Passed to :func:`lidlib.simulate.survival_check`.
 
     Returns
     -------
@@ -413,11 +415,11 @@ def protocol_experiment(
         for prot, sd, v in rows:
             key = (b, prot, v)
             curves[key] = passk.protocol_failure(ks, b, delta, sigma_eta, v, protocol=prot, sampler_sd=sd)
-            T = passk.simulate_first_success(
+            T = simulate.simulate_first_success(
                 n, b, delta, sigma_eta, next(streams), bias_var=v, protocol=prot, sampler_sd=sd
             )
             ref = curves[(b, "target", 0.0)] if prot == "model-calibrated-mean" else curves[key]
-            checks[key] = passk.survival_check(T, ks, ref, rng_null, min_expected=min_expected, n_rep=n_rep)
+            checks[key] = simulate.survival_check(T, ks, ref, rng_null, min_expected=min_expected, n_rep=n_rep)
     return curves, checks
 
 
@@ -468,8 +470,8 @@ def literal_vs_geometric(
 
     For each case ``(beta, Var B / sigma_eta^2)``: ``n_literal`` instances with ``k_literal``
     literal target draws each and ``n_geometric`` instances with one geometric draw each
-    (:func:`lidlib.passk.simulate_first_success`, streams spawned per case), both tested
-    with :func:`lidlib.passk.survival_check` against :func:`lidlib.population_failure`.
+    (:func:`lidlib.simulate.simulate_first_success`, streams spawned per case), both tested
+    with :func:`lidlib.simulate.survival_check` against :func:`lidlib.population_failure`.
 
     Parameters
     ----------
@@ -482,7 +484,7 @@ def literal_vs_geometric(
     rng_literal, rng_geometric, rng_null : numpy.random.Generator
         Randomness of the two simulations and of the null laws.
     min_expected, n_rep : float, int
-        Passed to :func:`lidlib.passk.survival_check`.
+        Passed to :func:`lidlib.simulate.survival_check`.
 
     Returns
     -------
@@ -497,16 +499,16 @@ def literal_vs_geometric(
     for (b, v_rel), r_lit, r_geo in zip(cases, rng_literal.spawn(len(cases)), rng_geometric.spawn(len(cases))):
         v = v_rel * sigma_eta**2
         t0 = time.perf_counter()
-        T_lit = passk.simulate_first_success(
+        T_lit = simulate.simulate_first_success(
             n_literal, b, delta, sigma_eta, r_lit, bias_var=v, method="literal", k_max=k_literal
         )
         t1 = time.perf_counter()
-        T_geo = passk.simulate_first_success(n_geometric, b, delta, sigma_eta, r_geo, bias_var=v)
+        T_geo = simulate.simulate_first_success(n_geometric, b, delta, sigma_eta, r_geo, bias_var=v)
         t2 = time.perf_counter()
         timing["literal"] += (t1 - t0) / n_literal
         timing["geometric"] += (t2 - t1) / n_geometric
         out[(b, v_rel)] = {
-            name: passk.survival_check(
+            name: simulate.survival_check(
                 T,
                 kg,
                 population_failure(kg, b, delta, sigma_eta, v),
