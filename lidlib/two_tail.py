@@ -113,7 +113,7 @@ def window_exponents(
 
     For each ``v`` in ``bias_vars``: :func:`lidlib.slopes.local_slope` of
     :func:`lidlib.passk.population_failure` evaluated on ``ks`` (``excess=True``: of the
-    failure caused by the bias alone), i.e. :math:`eta_{\mathrm{eff}}` of Eq. 19/55
+    failure caused by the bias alone), i.e. :math:`\beta_{\mathrm{eff}}` of Eq. 19/55
     computed without simulation noise.
     """
     v = nonnegative("bias_vars", bias_vars).ravel()
