@@ -260,6 +260,9 @@ def test_cache_key_covers_library_data_profile_seed_and_environment(tmp_path):
     assert book.chapter_key(tmp_path, "one", "quick", 1, env="e") != k
     assert book.chapter_key(tmp_path, "one", "quick", 0, env="f") != k
     assert book.chapter_key(tmp_path, "two", "quick", 0, env="e") != k
+    ov = book.chapter_key(tmp_path, "one", "quick", 0, env="e", overrides={"n": 3})
+    assert ov != k and ov != book.chapter_key(tmp_path, "one", "quick", 0, env="e", overrides={"n": 4})
+    assert book.chapter_key(tmp_path, "one", "quick", 0, env="e", overrides={}) == k  # the book's runs
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "x.csv").write_text("a\n")
     k2 = book.chapter_key(tmp_path, "one", "quick", 0, env="e")

@@ -19,6 +19,7 @@ import pytest
 from conftest import require_mirror_dir
 
 from lidlib import data
+from lidlib.cli.data import cli_data
 
 FAKE_URL = "https://example.invalid/"
 
@@ -290,7 +291,7 @@ def test_real_mirror_verifies_and_fetches_in_place(real_mirror, monkeypatch, tmp
 
 @pytest.mark.needs_data
 def test_cli_verify_with_mirror_returns_zero(real_mirror, capsys):
-    assert data.cli_data(["verify"]) == 0
+    assert cli_data(["verify"]) == 0
     out = capsys.readouterr().out
     assert out.count("ok ") == 12 and "repository" in out
 
@@ -301,7 +302,7 @@ def test_cli_verify_with_mirror_returns_zero(real_mirror, capsys):
 def test_cli_verify_corrupt_mirror_returns_nonzero(fake, monkeypatch, capsys):
     monkeypatch.setenv(data.ENV_MIRROR, str(fake))
     (fake / "c/inner.bin").write_bytes(b"x")
-    assert data.cli_data(["verify"]) != 0
+    assert cli_data(["verify"]) != 0
     out = capsys.readouterr().out
     assert re.search(r"^corrupt\s+c/inner\.bin", out, re.M) and len(out.splitlines()) == 4
 
@@ -309,31 +310,31 @@ def test_cli_verify_corrupt_mirror_returns_nonzero(fake, monkeypatch, capsys):
 def test_cli_verify_clean_clone_names_the_fetch_command(capsys):
     """Without a mirror only the uncommitted, downloadable test batch is absent: not an error, and the
     output says how to get it; a missing committed file is an error."""
-    assert data.cli_data(["verify"]) == 0
+    assert cli_data(["verify"]) == 0
     out = capsys.readouterr().out
     assert out.count("ok ") == 11 and "lidlib data fetch cifar10-test/test_batch.bin" in out
 
 
 def test_cli_verify_fails_when_a_committed_file_is_missing(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(data, "REPO_DATA", tmp_path / "empty")
-    assert data.cli_data(["verify", "llm-passk/pythia_math_counts.csv"]) == 1
+    assert cli_data(["verify", "llm-passk/pythia_math_counts.csv"]) == 1
     assert "restore it from git" in capsys.readouterr().out
 
 
 def test_cli_list_prints_all_names(capsys):
-    assert data.cli_data(["list"]) == 0
+    assert cli_data(["list"]) == 0
     out = capsys.readouterr().out
     assert all(name in out for name in data.REGISTRY) and "URL (guessed)" in out and "repository" in out
 
 
 def test_cli_fetch_prints_paths(fake, monkeypatch, capsys):
     monkeypatch.setenv(data.ENV_MIRROR, str(fake))
-    assert data.cli_data(["fetch", "a/small.csv"]) == 0
+    assert cli_data(["fetch", "a/small.csv"]) == 0
     assert str(fake / "a/small.csv") in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("argv", [["fetch", "nope.csv"], ["frobnicate"], ["fetch", "a/small.csv"]])
 def test_cli_errors_are_one_line_and_exit_2(fake, capsys, argv):
-    assert data.cli_data(argv) == 2  # unknown name, bad subcommand, offline download
+    assert cli_data(argv) == 2  # unknown name, bad subcommand, offline download
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

@@ -106,3 +106,16 @@ def test_the_checker_sees_a_violation(tmp_path):
         assert layer_of("lidlib.book.claims") not in ALLOWED[layer_of(module_name(bad))]
     finally:
         bad.unlink()
+
+
+def test_argument_parsing_lives_in_the_cli_with_one_parser():
+    """Only lidlib/cli parses command lines, with the one parser class of lidlib/cli/parser.py."""
+    outside = [f for f in FILES if "argparse" in f.read_text() and f.parent.name != "cli"]
+    assert not outside, outside
+    subclasses = [
+        f"{f.relative_to(PKG)}:{node.name}"
+        for f in FILES
+        for node in ast.walk(ast.parse(f.read_text()))
+        if isinstance(node, ast.ClassDef) and any(ast.unparse(b).endswith("ArgumentParser") for b in node.bases)
+    ]
+    assert subclasses == ["cli/parser.py:ArgumentParser"], subclasses

@@ -75,11 +75,28 @@ def test_readme_gives_two_setup_commands_that_the_makefile_has():
     assert re.search(r"^book:", mk, re.M) and re.search(r"^test:", mk, re.M)
 
 
-def test_profiles_define_the_same_keys():
+def test_profiles_file_is_paper_tables_with_quick_changes():
+    """profiles.toml: per chapter a table of paper settings and a [<chapter>.quick] sub-table
+    that changes some of them (no new keys, no [<chapter>.paper]); every chapter has settings."""
+    import tomllib
+
     from lidlib.book import profiles
 
-    for ch in profiles.chapters():
-        assert set(profiles.get(ch, "quick")) == set(profiles.get(ch, "paper")), ch
+    raw = tomllib.loads((ROOT / "lidlib" / "book" / "profiles.toml").read_text())
+    chapters = sorted(p.stem for p in (ROOT / "notebooks").glob("*.md"))
+    assert sorted(raw) == sorted(profiles.chapters()) == chapters
+    for ch, table in raw.items():
+        assert "paper" not in table, ch
+        quick = table.get("quick", {})
+        paper = {k: v for k, v in table.items() if k != "quick"}
+        assert quick and set(quick) <= set(paper), (ch, set(quick) - set(paper))
+        assert set(profiles.get(ch, "quick")) == set(profiles.get(ch, "paper")) == set(paper), ch
+        # every quick entry changes its setting (an entry equal to the paper's is noise in the file)
+        assert set(quick) <= set(profiles.differing(ch)), ch
+
+
+def test_profiles_toml_is_package_data():
+    assert "profiles.toml" in _pyproject()["tool"]["setuptools"]["package-data"]["lidlib.book"]
 
 
 @pytest.mark.parametrize("nb", sorted((ROOT / "notebooks").glob("*.md")), ids=lambda p: p.stem)
@@ -90,7 +107,9 @@ def test_notebooks_have_a_parameters_cell_and_save_a_ledger(nb):
     params = [c for c in cells if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1, "exactly one cell tagged parameters"
     assert re.search(r"^profile = ", params[0].source, re.M) and re.search(r"^seed = ", params[0].source, re.M)
+    assert re.search(r"^overrides = \{\}", params[0].source, re.M), "the parameters cell holds overrides = {}"
     code = "\n".join(c.source for c in cells if c.cell_type == "code")
+    assert f'profiles.get("{nb.stem}", profile, **overrides)' in code
     assert f'Ledger("{nb.stem}"' in code and "ledger.save()" in code
 
 

@@ -13,12 +13,16 @@ Execution cache
 key of a chapter (:func:`chapter_key`) is a sha256 over its notebook source, every
 file of the ``lidlib`` package, every file under ``data/``, the seed sweep's
 ``book/robustness.json`` (chapters mark fragile claims from it), the profile, the seed,
-the lock file and the installed distributions with their versions (the environment
-that actually runs). After a successful execution :func:`run_chapter` writes the key and
-the sha256 of the executed notebook and of the results file to
-``book/_generated/.keys/<chapter>.json``; a later build skips the chapter when the key
-and both outputs still match (so a ``lidlib run`` at another seed, which overwrites the
-results, is noticed). ``--force`` re-executes everything.
+the overrides of the chapter's settings (the book injects none), the lock file and the
+installed distributions with their versions (the environment that actually runs). After
+a successful execution :func:`run_chapter` writes the key and the sha256 of the executed
+notebook and of the results file to ``book/_generated/.keys/<chapter>.json``; a later
+build skips the chapter when the key and both outputs still match (so a ``lidlib run``
+at another seed, which overwrites the results, is noticed). ``--force`` re-executes
+everything. A run with overrides (``lidlib run -p``, papermill's ``overrides``, the
+parameters cell) writes its results, figures and notebook to
+``results/overrides/<chapter>-<profile>-seed<seed>-<hash>/`` and leaves the book's
+outputs and keys alone.
 
 Why a small manifest and not jupyter-cache (which jupyter-book itself uses): jupyter-cache
 keys a notebook by its code cells only. Our chapters' numbers also depend on the library
@@ -88,7 +92,9 @@ def environment_fingerprint() -> str:
     return hashlib.sha256("\n".join([sys.version, *dists]).encode()).hexdigest()
 
 
-def chapter_key(root: Path, chapter: str, profile: str, seed: int, env: str | None = None) -> str:
+def chapter_key(
+    root: Path, chapter: str, profile: str, seed: int, env: str | None = None, overrides: dict | None = None
+) -> str:
     """The cache key of one chapter execution (see the module docstring).
 
     Parameters
@@ -97,14 +103,15 @@ def chapter_key(root: Path, chapter: str, profile: str, seed: int, env: str | No
         The book's root.
     chapter : str
         Notebook stem.
-    profile, seed
-        What papermill injects.
+    profile, seed, overrides
+        What papermill injects (the book injects no overrides).
     env : str, optional
         :func:`environment_fingerprint` (computed if not given).
     """
     import lidlib
 
-    h = hashlib.sha256(f"{chapter}\0{profile}\0{int(seed)}\0{env or environment_fingerprint()}".encode())
+    ov = json.dumps(overrides or {}, sort_keys=True)
+    h = hashlib.sha256(f"{chapter}\0{profile}\0{int(seed)}\0{ov}\0{env or environment_fingerprint()}".encode())
     pkg = Path(lidlib.__file__).resolve().parent
     _hash_files(h, [root / "notebooks" / f"{chapter}.md"])
     _hash_files(
@@ -350,6 +357,15 @@ def _prepare_for_site(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+def _plain(value):
+    """Tuples as lists: papermill writes lists, dicts and scalars as Python literals, other types as strings."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
 def run_chapter(
     chapter: str,
     profile: str = "quick",
@@ -359,6 +375,7 @@ def run_chapter(
     retries: int = 1,
     key: str | None = None,
     notebook_dir: Path | None = None,
+    overrides: dict | None = None,
 ) -> ChapterRun:
     """Execute one chapter with papermill and return where its outputs went.
 
@@ -374,10 +391,19 @@ def run_chapter(
     The executed notebook goes to ``book/_generated/<chapter>.ipynb`` unless
     ``notebook_dir`` is given (the seed sweep keeps one copy per seed there).
 
+    ``overrides`` (settings of ``lidlib/book/profiles.toml`` to change, checked by
+    :func:`lidlib.book.profiles.check_overrides`) are injected as the notebook's
+    ``overrides`` parameter. Such a run is not the book's: its results, figures and
+    executed notebook all go to :func:`lidlib.book.claims.run_dir`
+    (``results/overrides/<chapter>-<profile>-seed<seed>-<hash>/``), and the book's
+    outputs and cache keys are left alone.
+
     Raises
     ------
     ChapterError
         If the notebook does not exist, a cell raises, or no results file was written.
+    ValueError
+        If the profile or an override is not valid.
     """
     import jupytext
     import papermill
@@ -390,12 +416,18 @@ def run_chapter(
     if not src.is_file():
         known = sorted(p.stem for p in (root / "notebooks").glob("*.md"))
         raise ChapterError(f"no chapter {chapter!r} (no {src}); chapters: {', '.join(known)}")
+    from lidlib.book import profiles
+
+    overrides = profiles.check_overrides(chapter, profile, overrides) if overrides else {}
+    res_dir = claims.results_dir() if os.environ.get(claims.RESULTS_ENV) else root / "results"
+    run_dir = claims.run_dir(chapter, profile, seed, overrides, base=res_dir)
+    if overrides and notebook_dir is None:
+        notebook_dir = run_dir
     out = Path(notebook_dir or root / GENERATED) / f"{chapter}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
-    res_dir = claims.results_dir() if os.environ.get(claims.RESULTS_ENV) else root / "results"
-    res = res_dir / f"{chapter}.json"
+    res = run_dir / f"{chapter}.json"
     res.unlink(missing_ok=True)
-    book_nb, book_res = out == root / GENERATED / f"{chapter}.ipynb", res_dir == root / "results"
+    book_nb, book_res = out == root / GENERATED / f"{chapter}.ipynb", run_dir == root / "results"
     if book_nb or book_res:  # the book's own outputs are about to change
         _key_file(root, chapter).unlink(missing_ok=True)
     nb = jupytext.read(src)
@@ -419,7 +451,12 @@ def run_chapter(
                 papermill.execute_notebook(
                     nb,
                     str(out),
-                    parameters={"profile": profile, "seed": int(seed)},
+                    # the book injects no overrides: its notebooks show only profile and seed
+                    parameters={
+                        "profile": profile,
+                        "seed": int(seed),
+                        **({"overrides": _plain(overrides)} if overrides else {}),
+                    },
                     kernel_name="python3",
                     language="python",
                     cwd=str(root / "notebooks"),
@@ -460,7 +497,9 @@ def run_chapter(
         raise ChapterError(f"chapter {chapter!r} ran but wrote no {res} (call ledger.save())")
     run = ChapterRun(chapter, seconds, out, res)
     if book_nb and book_res:  # the book's own outputs: remember what made them
-        _record_key(root, run, key if key is not None else chapter_key(root, chapter, profile, seed))
+        _record_key(
+            root, run, key if key is not None else chapter_key(root, chapter, profile, seed, overrides=overrides)
+        )
     return run
 
 
@@ -541,23 +580,38 @@ def update_baseline(root: Path) -> Path:
 def write_generated_pages(root: Path) -> None:
     """Write the generated parts of the reproducibility page into ``book/_generated/``.
 
-    ``profiles.md``: every chapter's profile sizes, read from :mod:`lidlib.book.profiles`;
+    ``profiles.md``: every chapter's settings at both profiles (:func:`profiles_markdown`);
     ``timings.md``: the per-chapter wall times of the last ``lidlib book`` run.
     """
-    from lidlib.book import concordance, profiles
+    from lidlib.book import concordance
 
     out = root / GENERATED
     out.mkdir(parents=True, exist_ok=True)
-    lines = []
-    for ch in profiles.chapters():
-        q, p = profiles.get(ch, "quick"), profiles.get(ch, "paper")
-        lines += [f"**{ch}**", "", "| parameter | quick | paper |", "|---|---|---|"]
-        lines += [f"| `{k}` | {q[k]} | {p[k]} |" for k in q]
-        lines.append("")
-    _write_if_changed(out / "profiles.md", "\n".join(lines))
+    _write_if_changed(out / "profiles.md", profiles_markdown())
     _write_if_changed(out / "timings.md", timings_markdown(root) + "\n")
     _write_if_changed(out / "findings.md", findings_markdown(root) + "\n")
     concordance.write(root)  # book/_generated/concordance.md; raises if book/concordance.yml is stale
+
+
+def profiles_markdown() -> str:
+    """Every chapter's settings at both profiles; those that differ between them in bold."""
+    from lidlib.book import profiles
+
+    lines = []
+    for ch in profiles.chapters():
+        q, p = profiles.get(ch, "quick"), profiles.get(ch, "paper")
+        diff = set(profiles.differing(ch))
+        lines += [
+            f"**{ch}**: {len(diff)} of {len(q)} settings differ between the profiles (in bold).",
+            "",
+            "| setting | quick | paper |",
+            "|---|---|---|",
+        ]
+        for k in q:
+            b = "**" if k in diff else ""
+            lines.append(f"| {b}`{k}`{b} | {b}{q[k]}{b} | {b}{p[k]}{b} |")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def findings_markdown(root: Path) -> str:

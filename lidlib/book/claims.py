@@ -44,6 +44,37 @@ def results_dir() -> Path:
     return (root if root is not None else Path.cwd()) / "results"
 
 
+#: Folder of ``results_dir()`` where runs with overrides go (one subfolder per run).
+OVERRIDES_DIR = "overrides"
+
+
+def override_tag(profile: str, seed: int, overrides: dict[str, Any]) -> str:
+    """``<profile>-seed<seed>-<hash>``: names the results folder of a run with ``overrides``.
+
+    ``overrides`` as :func:`lidlib.book.profiles.check_overrides` returns them (what the
+    chapter's ``profiles.get`` records), so the driver of a run and the kernel agree.
+    """
+    import hashlib
+
+    digest = hashlib.sha256(json.dumps(overrides, sort_keys=True).encode()).hexdigest()[:10]
+    return f"{profile}-seed{int(seed)}-{digest}"
+
+
+def run_dir(chapter: str, profile: str, seed: int, overrides: dict[str, Any], base: Path | None = None) -> Path:
+    """Where a chapter run writes ``<chapter>.json`` and ``figures/<chapter>/``.
+
+    The book's run (no overrides) writes to ``base`` (default :func:`results_dir`). A run
+    with overrides is not the book's: it goes to
+    ``<base>/overrides/<chapter>-<profile>-seed<seed>-<hash>/``, so it never replaces
+    the results the claims page and the execution cache are built from, and runs with
+    different overrides do not replace each other.
+    """
+    base = Path(base or results_dir())
+    if not overrides:
+        return base
+    return base / OVERRIDES_DIR / f"{chapter}-{override_tag(profile, seed, overrides)}"
+
+
 def _jsonable(x: Any) -> Any:
     """Convert NumPy scalars/arrays (and nested containers) to plain JSON types.
 
@@ -317,7 +348,7 @@ class Ledger:
 
     def figure(self, fig: Any, name: str, directory: Path | None = None, *, show: bool = True) -> None:
         """Save a Matplotlib figure as PNG (and, at the paper profile, PDF) under
-        ``results/figures/<chapter>/``.
+        ``results/figures/<chapter>/`` (of :meth:`directory`).
 
         The vector PDF is the print copy of the paper build; the quick profile skips
         it, which halves the time spent drawing figures.
@@ -340,7 +371,7 @@ class Ledger:
         (``lidlib.book.build.captioned_figures``); JupyterLab shows the inline copy.
         Returns nothing, so that a call ending a cell prints no path.
         """
-        out = Path(directory or results_dir() / "figures" / self.chapter)
+        out = Path(directory or self.directory() / "figures" / self.chapter)
         out.mkdir(parents=True, exist_ok=True)
         png = out / f"{name}.png"
         fig.savefig(png, dpi=150, bbox_inches="tight")
@@ -374,21 +405,32 @@ class Ledger:
         """Counts of ``pass``, ``fail`` and ``not run`` among the claims so far."""
         return summarize(self.claims)
 
+    def overrides(self) -> dict[str, Any]:
+        """The settings this run changed: the overrides of the chapter's ``profiles.get``."""
+        from lidlib.book import profiles
+
+        return profiles.applied_overrides(self.chapter)
+
+    def directory(self) -> Path:
+        """Where this run's results and figures go: :func:`run_dir` (apart from the book's
+        results when the chapter was run with overrides)."""
+        return run_dir(self.chapter, self.profile, self.seed, self.overrides())
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "chapter": self.chapter,
             "title": self.title,
             "profile": self.profile,
             "seed": self.seed,
-            "provenance": provenance(self.profile, self.seed),
+            "provenance": provenance(self.profile, self.seed, self.overrides()),
             "claims": self.claims,
             "values": self.values,
             "figures": self.figures,
         }
 
     def save(self, directory: Path | None = None) -> Path:
-        """Write ``<directory>/<chapter>.json`` (default :func:`results_dir`)."""
-        out = Path(directory or results_dir())
+        """Write ``<directory>/<chapter>.json`` (default :meth:`directory`)."""
+        out = Path(directory or self.directory())
         out.mkdir(parents=True, exist_ok=True)
         path = out / f"{self.chapter}.json"
         path.write_text(json.dumps(self.as_dict(), indent=1, allow_nan=False) + "\n")
@@ -428,8 +470,9 @@ def _git(root: Path | None, *args: str) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
-def provenance(profile: str, seed: int) -> dict[str, Any]:
-    """What a results file was made from: commit, package versions, data files read, profile, seed.
+def provenance(profile: str, seed: int, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a results file was made from: commit, package versions, data files read, profile,
+    seed and the overrides of the profile's settings (``{}`` for the book's runs).
 
     ``data`` lists every file :mod:`lidlib.data` verified in this process (name -> sha256),
     so a chapter's JSON names exactly the data it read.  ``commit`` is ``None`` outside a
@@ -462,6 +505,7 @@ def provenance(profile: str, seed: int) -> dict[str, Any]:
         "data": data.files_read(),
         "profile": profile,
         "seed": int(seed),
+        "overrides": _jsonable(overrides or {}),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
 

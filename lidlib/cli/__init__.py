@@ -1,17 +1,27 @@
-"""The ``lidlib`` command: a thin layer that parses arguments and calls the modules."""
+"""The ``lidlib`` command: a thin layer that parses arguments and calls the modules.
+
+Every command line of the package is parsed here, in :mod:`lidlib.cli` (``lidlib.data``
+and ``lidlib.experiments`` hold no argument parsing): the commands of the book in this
+module, ``lidlib fit`` in :mod:`lidlib.cli.fit`, ``lidlib data`` in :mod:`lidlib.cli.data`
+and ``lidlib features`` in :mod:`lidlib.cli.features`, all with the one parser of
+:mod:`lidlib.cli.parser` (a bad command line is one line on stderr and exit status 2).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from typing import Any
 
 from lidlib.book.profiles import DEFAULT_SEED, PROFILES
+from lidlib.cli.parser import ArgumentParser, UsageError, report
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> ArgumentParser:
     from lidlib import __version__
 
-    p = argparse.ArgumentParser(prog="lidlib", description="Companion to 'Learning Shrinks the Hard Tail'.")
+    p = ArgumentParser(prog="lidlib", description="Companion to 'Learning Shrinks the Hard Tail'.")
     p.add_argument("--version", action="version", version=f"lidlib {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -33,6 +43,16 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("chapter", help="chapter name, e.g. lid_model (notebooks/lid_model.md also works)")
     r.add_argument("--profile", choices=PROFILES, default="quick")
     r.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    r.add_argument(
+        "-p",
+        "--override",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change one setting of lidlib/book/profiles.toml for this run; VALUE is a TOML or JSON literal "
+        '(1000, 0.5, [1, 2], "text"); repeatable. The run is written to results/overrides/, apart from the book\'s',
+    )
 
     bl = sub.add_parser("baseline", help="compare results/ with the committed verdict baseline, or update it")
     bl.add_argument(
@@ -82,9 +102,9 @@ def _parser() -> argparse.ArgumentParser:
 
 # subcommands with their own argument parsers (they also handle --help themselves)
 _DELEGATED = {
-    "data": ("lidlib.data", "cli_data"),
+    "data": ("lidlib.cli.data", "cli_data"),
     "fit": ("lidlib.cli.fit", "cli_fit"),
-    "features": ("lidlib.experiments.features", "cli_features"),
+    "features": ("lidlib.cli.features", "cli_features"),
 }
 
 
@@ -125,11 +145,39 @@ def _print_changes(changes, what: str) -> None:
         print(f"  {key}: {old or 'absent'} -> {new or 'absent'}")
 
 
-def _run(chapter: str, profile: str, seed: int) -> int:
+def parse_value(text: str) -> Any:
+    """A command-line value as a TOML or JSON literal: ``1000``, ``1e-3``, ``[1, 2]``,
+    ``"text"``, ``{d = 32}`` or ``{"d": 32}``; text that is neither stays text."""
+    import json
+    import tomllib
+
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        pass
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """``["n_tau=1000", "betas=[3.0, 5.0]"]`` -> ``{"n_tau": 1000, "betas": [3.0, 5.0]}`` (a later key wins)."""
+    out = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise ValueError(f"-p takes KEY=VALUE (a setting of lidlib/book/profiles.toml), got {item!r}")
+        out[key] = parse_value(text.strip())
+    return out
+
+
+def _run(chapter: str, profile: str, seed: int, overrides: list[str] | None = None) -> int:
     """Execute one chapter, then print its claims summary and any verdict that left the baseline."""
     import json
 
-    from lidlib.book import claims
+    from lidlib.book import claims, profiles
     from lidlib.book.build import ChapterError, baseline_changes, find_root, run_chapter, write_claims
 
     root = find_root()
@@ -138,14 +186,30 @@ def _run(chapter: str, profile: str, seed: int) -> int:
         known = sorted(p.stem for p in (root / "notebooks").glob("*.md"))
         print(f"lidlib run: error: no chapter {chapter!r}; chapters: {', '.join(known)}", file=sys.stderr)
         return 2
-    run = run_chapter(chapter, profile, seed)
     try:
-        write_claims(root)
-    except ValueError as exc:  # other chapters' results from an older lidlib
-        print(f"lidlib run: claims page not regenerated: {exc}", file=sys.stderr)
+        changed = parse_overrides(overrides or [])
+        if changed:
+            changed = profiles.check_overrides(chapter, profile, changed)
+    except ValueError as exc:
+        return report("lidlib run", exc)
+    run = run_chapter(chapter, profile, seed, overrides=changed)
+    label = f"{chapter} (profile {profile}, seed {seed})"
+    if changed:
+        label = label[:-1] + ", " + ", ".join(f"{k}={json.dumps(v)}" for k, v in changed.items()) + ")"
+    else:
+        try:
+            write_claims(root)
+        except ValueError as exc:  # other chapters' results from an older lidlib
+            print(f"lidlib run: claims page not regenerated: {exc}", file=sys.stderr)
     print(f"{chapter}: {run.seconds:.1f} s -> {run.results}")
     res = json.loads(run.results.read_text())
-    print(claims.summary_line(res["claims"], f"{chapter} (profile {profile}, seed {seed})"))
+    print(claims.summary_line(res["claims"], label))
+    if changed:
+        print(
+            "a run with overrides: written apart from the book's results (results/<chapter>.json is "
+            "unchanged) and not compared with the verdict baseline"
+        )
+        return 0
     try:
         changes = baseline_changes(root, [chapter])
     except ChapterError as exc:
@@ -178,21 +242,51 @@ def _baseline(update: bool) -> int:
     return 0
 
 
+#: Exit status after the reader of stdout went away: 128 + SIGPIPE, as for ``yes | head``.
+EXIT_BROKEN_PIPE = 141
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run ``lidlib ARGV`` and return its exit status.
+
+    A closed pipe on stdout (``lidlib fit FILE | head -3``) ends the command quietly
+    with status :data:`EXIT_BROKEN_PIPE`: the standard idiom of the Python docs (signal
+    handling, "Note on SIGPIPE"), stdout pointed at devnull so that the interpreter's
+    final flush does not report the error a second time.
+    """
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout without a file descriptor (e.g. captured in tests)
+            pass
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] in _DELEGATED:
         import importlib
 
         module, func = _DELEGATED[argv[0]]
         return getattr(importlib.import_module(module), func)(argv[1:])
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except UsageError as exc:
+        return report(exc.prog or "lidlib", exc)
+    except SystemExit as exc:  # --help, --version
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
     try:
         if args.command == "book":
             from lidlib.book.build import build_book
 
             build_book(args.profile, args.seed, execute=not args.no_execute, jobs=args.jobs, force=args.force)
         elif args.command == "run":
-            return _run(args.chapter, args.profile, args.seed)
+            return _run(args.chapter, args.profile, args.seed, args.overrides)
         elif args.command == "baseline":
             return _baseline(args.update)
         elif args.command == "sweep":

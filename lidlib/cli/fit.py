@@ -32,7 +32,6 @@ repeats) prints a warning on stderr.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -44,6 +43,7 @@ import numpy as np
 
 from lidlib import counts as C
 from lidlib.beta_model import PasskFit, fit_passk_curve
+from lidlib.cli.parser import ArgumentParser, command, report
 from lidlib.data import formats
 
 K_DIGITIZATION_TOL = 0.01  # k in [0.99, 1) (digitization error of k = 1) is read as 1
@@ -56,13 +56,8 @@ MAX_CURVE_POINTS = 2000  # longer curves are averaged into log-spaced bins befor
 LEVEL = 0.95
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, no usage dump
-        raise ValueError(message)
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = _Parser(
+def _parser() -> ArgumentParser:
+    p = ArgumentParser(
         prog="lidlib fit",
         description="Forecast pass@k from a coverage curve, per-problem counts or per-sample evaluation logs.",
     )
@@ -680,15 +675,10 @@ def read_table(path: Path, model: str | None = None) -> tuple[str, dict[str, np.
     return "counts", out
 
 
+@command("lidlib fit")
 def cli_fit(argv: list[str]) -> int:
     """Run ``lidlib fit FILE [options]``; return the exit status (2 on bad input)."""
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exc:  # --help
-        return int(exc.code or 0)
-    except ValueError as exc:
-        print(f"lidlib fit: error: {exc}", file=sys.stderr)
-        return 2
+    args = _parser().parse_args(argv)
     try:
         for kp in args.predict:
             if not math.isfinite(kp):
@@ -717,6 +707,5 @@ def cli_fit(argv: list[str]) -> int:
                 )
             return _run_curve(args, data)
         return _run_counts(args, data)
-    except ValueError as exc:
-        print(f"lidlib fit: error: {' '.join(str(exc).split())}", file=sys.stderr)
-        return 2
+    except ValueError as exc:  # bad input: one line naming the file, line and value
+        return report("lidlib fit", exc)

@@ -24,12 +24,10 @@ Nothing here unpickles data; loaders must read ``.npy`` with ``allow_pickle=Fals
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import math
 import os
 import struct
-import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -192,7 +190,8 @@ def load_registry(path: Path = REGISTRY_FILE, sources: dict[str, dict[str, Any]]
 REGISTRY: dict[str, Entry] = load_registry()
 
 
-def _entry(name: str) -> Entry:
+def registry_entry(name: str) -> Entry:
+    """The registry entry of ``name``; ``ValueError`` listing the known names if there is none."""
     if name not in REGISTRY:
         raise ValueError(f"unknown data file {name!r}; known names: {', '.join(REGISTRY)}")
     return REGISTRY[name]
@@ -359,12 +358,12 @@ def fetch(name: str) -> Path:
     DataIntegrityError
         The file (or the archive it came from) does not match its checksum.
     """
-    return _resolve(_entry(name))["path"]
+    return _resolve(registry_entry(name))["path"]
 
 
 def provenance(name: str) -> dict:
     """Registry record of ``name`` plus its resolved path, origin, check and file sha256."""
-    rec = _resolve(_entry(name))
+    rec = _resolve(registry_entry(name))
     sha = rec["actual"]
     if not sha.startswith("sha256:"):  # checked via the archive: hash the file itself
         sha = "sha256:" + pooch.file_hash(str(rec["path"]))
@@ -379,7 +378,7 @@ def provenance(name: str) -> dict:
 
 def registry_entries(names: list[str] | None = None) -> list[dict]:
     """Return the registry as dicts (name, sha256, source, url, url_status, licence, ...)."""
-    return [asdict(_entry(n)) for n in (REGISTRY if names is None else names)]
+    return [asdict(registry_entry(n)) for n in (REGISTRY if names is None else names)]
 
 
 def verify(names: list[str] | None = None) -> list[dict]:
@@ -394,7 +393,7 @@ def verify(names: list[str] | None = None) -> list[dict]:
         order of :func:`fetch` (repository, mirror, cache).
     """
     out = []
-    for entry in map(_entry, REGISTRY if names is None else names):
+    for entry in map(registry_entry, REGISTRY if names is None else names):
         recs = [_inspect(entry, *c) for c in _candidates(entry)]
         out.append(next((r for r in recs if r["path"] is not None), recs[0]))
     return out
@@ -412,75 +411,6 @@ def data_dir_status() -> dict:
         "cache_exists": cache.is_dir(),
         "registry": str(REGISTRY_FILE),
     }
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, no usage dump
-        raise ValueError(message)
-
-
-def cli_data(argv: list[str]) -> int:
-    """Run ``lidlib data {list,fetch,verify} [NAME ...]``; return the exit status."""
-    parser = _Parser(
-        prog="lidlib data",
-        description=(
-            "Manage the registered data files. Each file is looked up in the repository's data/ "
-            f"folder, then in ${ENV_MIRROR} (a local mirror), then in the download cache ${ENV_CACHE}; "
-            "every copy is checked against its sha256 in lidlib/data/registry.txt."
-        ),
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{list,fetch,verify}")
-    helps = {
-        "list": "list every registered file: where a verified copy is, its size, source and licence",
-        "fetch": "locate or download (with internet access) each file and print its path",
-        "verify": "check local copies against their hashes without downloading (exit 1 if any is "
-        "corrupt, or missing with no download to get it from)",
-    }
-    for cmd, text in helps.items():
-        sub.add_parser(cmd, help=text, description=text).add_argument(
-            "names", nargs="*", metavar="NAME", help="registry names (default: all), e.g. cifar10h/cifar10h-counts.npy"
-        )
-    try:
-        args = parser.parse_args(argv)
-        names = args.names or list(REGISTRY)
-        entries = [_entry(n) for n in names]
-    except ValueError as exc:
-        print(f"lidlib data: error: {exc}", file=sys.stderr)
-        return 2
-    except SystemExit as exc:  # --help
-        return int(exc.code or 0)
-    if args.command == "list":
-        print(f"{'NAME':48} {'WHERE':10} {'SIZE':>9}  {'DOWNLOAD':18} LICENCE")
-        for entry, rec in zip(entries, verify(names)):
-            size = Path(rec["path"]).stat().st_size if rec["path"] else "-"
-            where = rec["origin"] if rec["path"] else "absent"
-            dl = {"canonical": "canonical URL", "guess": "URL (guessed)", "none": "none"}[entry.url_status]
-            print(f"{entry.name:48} {where:10} {size:>9}  {dl:18} {entry.licence}")
-        return 0
-    if args.command == "verify":
-        recs = verify(names)
-        for r in recs:
-            if r["status"] == "missing":
-                how = (
-                    ("not committed: download it with `lidlib data fetch " + r["name"] + "` or set " + ENV_MIRROR)
-                    if REGISTRY[r["name"]].url
-                    else "missing: restore it from git"
-                )
-                print(f"{'absent':8} {r['name']:48} {how}")
-            else:
-                print(f"{r['status']:8} {r['name']:48} {r['origin']:10} {r['path']}  ({r['checked']})")
-        bad = [
-            r for r in recs if r["status"] == "corrupt" or (r["status"] == "missing" and not REGISTRY[r["name"]].url)
-        ]
-        return 1 if bad else 0
-    status = 0
-    for entry in entries:
-        try:
-            print(f"{entry.name}\t{fetch(entry.name)}")
-        except (DataUnavailableError, DataIntegrityError) as exc:
-            print(f"lidlib data: error: {exc}", file=sys.stderr)
-            status = 2
-    return status
 
 
 # --------------------------------------------------------------------------- loaders

@@ -27,10 +27,6 @@ arbitrary objects).
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -48,7 +44,8 @@ class FeaturesUnavailableError(RuntimeError):
     """torch (or a backbone's package) is not installed."""
 
 
-def _torch():
+def require_torch():
+    """The ``torch`` module; :class:`FeaturesUnavailableError` with the install command if it is missing."""
     try:
         import torch
     except ImportError as exc:
@@ -92,12 +89,12 @@ class Backbone:
 
 
 def _load_state_dict(path: str | Path) -> dict:
-    torch = _torch()
+    torch = require_torch()
     return torch.load(str(path), map_location="cpu", weights_only=True)
 
 
 def _build_efficientnet_lite0(weights_path: str | None):
-    torch = _torch()
+    torch = require_torch()
     try:
         from efficientnet_lite_pytorch import EfficientNet
     except ImportError as exc:
@@ -130,12 +127,13 @@ def resnet18_backbone(weights_path: str) -> Backbone:
 
     Needs ``torchvision``. Register it with ``BACKBONES["resnet18"] =
     resnet18_backbone("/path/resnet18-f37072fd.pth")`` and extract with
-    ``lidlib features extract --backbone resnet18`` from a script that registered it,
-    or call :func:`extract_features` directly.
+    ``lidlib features extract --backbone resnet18`` from a script that registered it
+    (``lidlib.cli.features.cli_features(["extract", "--backbone", "resnet18"])``), or call
+    :func:`extract_features` directly.
     """
 
     def build(path: str | None):
-        torch = _torch()
+        torch = require_torch()
         try:
             import torchvision
         except ImportError as exc:
@@ -169,7 +167,8 @@ BACKBONES: dict[str, Backbone] = {
 }
 
 
-def _backbone(name: str) -> Backbone:
+def get_backbone(name: str) -> Backbone:
+    """The registered backbone ``name``; ``ValueError`` listing the registered ones if there is none."""
     if name not in BACKBONES:
         raise ValueError(f"backbone must be one of {sorted(BACKBONES)}, got {name!r}")
     return BACKBONES[name]
@@ -181,7 +180,7 @@ def preprocess(images: np.ndarray, size: int = 224, mean=IMAGENET_MEAN, std=IMAG
     Bilinear upsampling (``align_corners=False``, no antialiasing), then
     ``(x/255 - mean) / std`` per channel.
     """
-    torch = _torch()
+    torch = require_torch()
     a = np.asarray(images)
     if a.dtype != np.uint8 or a.ndim != 4 or a.shape[-1] != 3:
         raise ValueError(f"images must be uint8 of shape (n, H, W, 3), got {a.dtype} {a.shape}")
@@ -221,8 +220,8 @@ def extract_features(
     -------
     ndarray of shape (n, dim), float32
     """
-    torch = _torch()
-    bb = _backbone(backbone)
+    torch = require_torch()
+    bb = get_backbone(backbone)
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     if not isinstance(threads, int) or threads < 1:
@@ -244,85 +243,9 @@ def extract_features(
 def environment(backbone: str = "efficientnet-lite0") -> dict[str, str]:
     """Versions of the packages the backbone depends on (for the provenance record)."""
     out = {}
-    for pkg in _backbone(backbone).packages:
+    for pkg in get_backbone(backbone).packages:
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             out[pkg] = "not installed"
     return out
-
-
-# --------------------------------------------------------------------------- CLI
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:
-        raise ValueError(message)
-
-
-def cli_features(argv: list[str]) -> int:
-    """``lidlib features extract [--backbone B] [--out FILE] [--limit N] ...``."""
-    parser = _Parser(prog="lidlib features", description="Frozen-backbone feature extraction (needs torch).")
-    sub = parser.add_subparsers(dest="command", required=True)
-    ex = sub.add_parser("extract", help="extract features of the CIFAR-10 test images")
-    ex.add_argument("--backbone", default="efficientnet-lite0")
-    ex.add_argument("--out", default=None, help="output .npy (float16); default data/cifar10h/<backbone>_features.npy")
-    ex.add_argument("--limit", type=int, default=None, help="only the first N images")
-    ex.add_argument("--batch-size", type=int, default=50)
-    ex.add_argument("--threads", type=int, default=2)
-    ex.add_argument("--weights", default=None, help="weights file overriding the backbone's default")
-    try:
-        args = parser.parse_args(argv)
-        _backbone(args.backbone)
-        if args.limit is not None and not 1 <= args.limit <= 10000:
-            raise ValueError(f"--limit must be in 1..10000, got {args.limit}")
-    except ValueError as exc:
-        print(f"lidlib features: error: {exc}", file=sys.stderr)
-        return 2
-    except SystemExit as exc:  # --help
-        return int(exc.code or 0)
-    from lidlib import data
-
-    out = Path(args.out or Path("data/cifar10h") / (args.backbone.replace("-", "_") + "_features.npy"))
-    try:
-        _torch()
-        images, _, prov = data.load_cifar10_test()
-        if args.limit is not None:
-            images = images[: args.limit]
-        t0 = time.perf_counter()
-
-        def progress(done: int, total: int) -> None:
-            rate = (time.perf_counter() - t0) / done
-            print(f"{done}/{total} images, {rate:.3f} s/image", file=sys.stderr, flush=True)
-
-        feats = extract_features(
-            images,
-            args.backbone,
-            batch_size=args.batch_size,
-            threads=args.threads,
-            weights_path=args.weights,
-            progress=progress,
-        )
-    except (FeaturesUnavailableError, data.DataUnavailableError, data.DataIntegrityError) as exc:
-        print(f"lidlib features: error: {exc}", file=sys.stderr)
-        return 1
-    out.parent.mkdir(parents=True, exist_ok=True)
-    np.save(out, feats.astype(np.float16), allow_pickle=False)
-    import pooch
-
-    record = {
-        "file": str(out),
-        "sha256": pooch.file_hash(str(out)),
-        "shape": list(feats.shape),
-        "dtype": "float16",
-        "backbone": args.backbone,
-        "packages": environment(args.backbone),
-        "threads": args.threads,
-        "batch_size": args.batch_size,
-        "seconds": time.perf_counter() - t0,
-        "image_source": {k: str(prov[k]) for k in ("name", "origin", "path", "file_sha256")},
-        "jpeg_roundtrip": prov["jpeg_roundtrip"],
-        "preprocessing": "uint8/255, bilinear upsampling 32->224 (align_corners=False), "
-        "ImageNet mean/std normalisation",
-        "date": time.strftime("%Y-%m-%d"),
-    }
-    print(json.dumps(record, indent=1))
-    return 0
