@@ -48,6 +48,7 @@ __all__ = [
     "GrowthLawComparison",
     "compare_growth_laws",
     "best_model_at_budgets",
+    "interval_text",
 ]
 
 #: Official parameter counts of the Pythia suite (Biderman et al. 2023, model cards):
@@ -97,7 +98,7 @@ def count_summary(counts: Mapping[str, Mapping[str, Any]], models: Sequence[str]
     ----------
     counts : mapping
         ``counts[model]["n"]``, ``counts[model]["c"]``: samples and correct samples per
-        problem (as :func:`lidlib.data.load_pass_counts` returns them).
+        problem (as ``lidlib.data.load_pass_counts`` returns them).
     models : sequence of str
 
     Returns
@@ -429,3 +430,15 @@ def best_model_at_budgets(
             }
         )
     return rows
+
+
+def interval_text(interval, fmt: str = ".3f") -> str:
+    """An interval as ``"[lo, hi]"`` for the chapter's tables (profile intervals of :func:`lidlib.fit_passk_counts`).
+
+    Examples
+    --------
+    >>> interval_text((0.1234, 0.5))
+    '[0.123, 0.500]'
+    """
+    lo, hi = interval
+    return f"[{format(lo, fmt)}, {format(hi, fmt)}]"
