@@ -14,12 +14,26 @@ ALL_EXTRAS := book,test,features,site,bench,lab,parquet,sweep,lint
 LOCK   := requirements/lock.txt
 PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: book quick test lab lock clean
+comma  := ,
+# make lint needs ruff and mypy (the lint extra): already there when EXTRAS lists it
+# (CI), added to the venv by a stamp of its own otherwise
+LINT_STAMP := $(if $(filter lint,$(subst $(comma), ,$(EXTRAS))),$(BIN)/.installed-$(EXTRAS),$(BIN)/.installed-$(EXTRAS)+lint)
+
+.DEFAULT_GOAL := help
+.PHONY: help book quick test test-fast lint lab lock clean
+
+## make help: list the targets (this text)
+help:
+	@sed -n -e 's/^## make \([^:]*\): \(.*\)/  make \1|\2/p' $(MAKEFILE_LIST) | awk -F'|' '{ printf "%-18s %s\n", $$1, $$2 }'
 
 $(BIN)/.installed-$(EXTRAS): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -c $(LOCK) pip
 	$(PIP) install -c $(LOCK) -e ".[$(EXTRAS)]"
+	touch $@
+
+$(BIN)/.installed-$(EXTRAS)+lint: $(BIN)/.installed-$(EXTRAS)
+	$(PIP) install -c $(LOCK) -e ".[$(EXTRAS),lint]"
 	touch $@
 
 ## make book: execute the chapters at the paper profile (only what changed) and render _build/html
@@ -30,9 +44,19 @@ book: $(BIN)/.installed-$(EXTRAS)
 quick: $(BIN)/.installed-$(EXTRAS)
 	$(BIN)/lidlib book --profile quick --seed $(SEED) -j $(JOBS)
 
-## make test: the test suite
+## make test: the whole test suite (what CI runs; minutes)
 test: $(BIN)/.installed-$(EXTRAS)
 	$(BIN)/python -m pytest
+
+## make test-fast: the inner loop, under 20 s: leaves out tests marked slow, slowish or needs_data
+test-fast: $(BIN)/.installed-$(EXTRAS)
+	$(BIN)/python -m pytest -q -m "not slow and not slowish and not needs_data"
+
+## make lint: ruff check, ruff format --check and mypy lidlib (installs the lint extra)
+lint: $(LINT_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy lidlib
 
 ## make lab: JupyterLab with the chapters opening as notebooks
 lab: $(BIN)/.installed-$(EXTRAS)
@@ -58,5 +82,6 @@ lock:
 	  $(VENV)-lock/bin/python -m pip freeze --all --exclude-editable | sed -e 's/+[a-z0-9.]*$$//'; } > $(LOCK)
 	rm -rf $(VENV)-lock
 
+## make clean: remove the built site, generated pages and results
 clean:
 	rm -rf _build book/_generated results book/claims.md

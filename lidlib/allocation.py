@@ -68,7 +68,22 @@ _LOG_STEP = 1e-4  # relative step of central differences in log N
 # ----------------------------------------------------------------------------- laws
 @dataclass(frozen=True)
 class PowerLawLoss:
-    r"""Training law :math:`\mathcal L_{gen}(N) = P_N N^{-\gamma}` (Prop. 4.3, Eq. 23)."""
+    r"""Training law :math:`\mathcal L_{gen}(N) = P_N N^{-\gamma}` (Prop. 4.3, Eq. 23).
+
+    Parameters
+    ----------
+    P : float
+        Prefactor ``P_N > 0``.
+    gamma : float
+        Exponent ``> 0``.
+
+    Examples
+    --------
+    >>> from lidlib.allocation import PowerLawLoss
+    >>> gen = PowerLawLoss(P=2.0, gamma=1.0)
+    >>> gen(4.0), gen.derivative(4.0)
+    (0.5, -0.125)
+    """
 
     P: float
     gamma: float
@@ -81,13 +96,41 @@ class PowerLawLoss:
         return self.P * positive("N", N) ** -self.gamma
 
     def derivative(self, N) -> np.ndarray:
-        """``d L_gen / d N``."""
+        """``d L_gen / d N``.
+
+        Parameters
+        ----------
+        N : array_like
+            Positive training sizes.
+
+        Returns
+        -------
+        ndarray
+            ``-gamma P N^(-gamma-1)``.
+        """
         N = positive("N", N)
         return -self.gamma * self.P * N ** (-self.gamma - 1.0)
 
     @classmethod
     def fit(cls, Ns, values) -> PowerLawLoss:
-        """Least-squares fit of ``log values = log P - gamma log N``."""
+        """Least-squares fit of ``log values = log P - gamma log N``.
+
+        Parameters
+        ----------
+        Ns, values : array_like
+            Training sizes and losses (positive, same length, at least 2).
+
+        Returns
+        -------
+        PowerLawLoss
+
+        Examples
+        --------
+        >>> from lidlib.allocation import PowerLawLoss
+        >>> fit = PowerLawLoss.fit([10.0, 100.0, 1000.0], [0.3, 0.03, 0.003])
+        >>> round(fit.P, 6), round(fit.gamma, 6)
+        (3.0, 1.0)
+        """
         N = positive("Ns", Ns).ravel()
         v = positive("values", values).ravel()
         if N.size != v.size or N.size < 2:
@@ -100,6 +143,18 @@ class TabulatedLoss:
     r"""Training law from a table ``(N_i, L_i)``: cubic spline of ``log L`` in ``log N``.
 
     Only defined on ``[min N_i, max N_i]``; evaluating outside raises ``ValueError``.
+
+    Parameters
+    ----------
+    Ns, values : array_like
+        Distinct training sizes and positive losses (same length, at least 3).
+
+    Examples
+    --------
+    >>> from lidlib.allocation import TabulatedLoss
+    >>> gen = TabulatedLoss([10.0, 100.0, 1000.0], [0.3, 0.03, 0.003])
+    >>> round(float(gen(31.6227766)), 4)  # log-log interpolation of an exact power law
+    0.0949
     """
 
     def __init__(self, Ns, values) -> None:
@@ -125,7 +180,17 @@ class TabulatedLoss:
         return np.exp(self._spl(self._x(N)))
 
     def derivative(self, N) -> np.ndarray:
-        """``d L_gen / d N`` from the spline."""
+        """``d L_gen / d N`` from the spline.
+
+        Parameters
+        ----------
+        N : array_like
+            Training sizes inside the tabulated range.
+
+        Returns
+        -------
+        ndarray
+        """
         x = self._x(N)
         return np.exp(self._spl(x)) * self._spl(x, 1) / np.exp(x)
 
@@ -153,6 +218,17 @@ class InferenceSurface:
         Strictly increasing numbers of attempts ``>= 1`` (at least 4).
     values : array_like, shape (n_N, n_k)
         Failure probabilities in ``(0, 1]``.
+
+    Examples
+    --------
+    >>> from lidlib.allocation import InferenceSurface
+    >>> Ns, ks = np.array([10.0, 20.0, 40.0, 80.0]), np.array([1.0, 2.0, 4.0, 8.0, 16.0])
+    >>> b = 0.5 + 0.1 * np.log(Ns)  # an exponent that grows with N
+    >>> surf = InferenceSurface.from_curves(Ns, ks, 0.5 * ks[None, :] ** -b[:, None])
+    >>> round(float(surf.beta_eff(20.0, 4.0)), 4)  # -d log L / d log k
+    0.7996
+    >>> round(float(surf(4.0, 20.0)), 4)  # L_inf(k = 4; N = 20)
+    0.165
     """
 
     def __init__(self, Ns, ks, values) -> None:
@@ -181,6 +257,29 @@ class InferenceSurface:
 
         ``bias_var`` is an array (one variance per ``N``) or a callable of ``N``.
         One :func:`lidlib.population_failure` call per ``N``.
+
+        Parameters
+        ----------
+        Ns : array_like
+            Strictly increasing training sizes (at least 4).
+        ks : array_like
+            Strictly increasing numbers of attempts ``>= 1`` (at least 4).
+        beta, delta, sigma_eta : float
+            LID tail index, tolerance and noise scale.
+        bias_var : array_like or callable
+            ``L_gen(N)``, one value per ``N`` or a function of ``N``.
+
+        Returns
+        -------
+        InferenceSurface
+
+        Examples
+        --------
+        >>> from lidlib.allocation import InferenceSurface, PowerLawLoss
+        >>> surf = InferenceSurface.from_lid([10, 20, 40, 80], [1, 4, 16, 64], beta=3.0, delta=0.1,
+        ...                                  sigma_eta=1.0, bias_var=PowerLawLoss(1.0, 1.0))
+        >>> bool(surf.beta_eff(80.0, 16.0) > surf.beta_eff(10.0, 16.0))  # less bias, steeper decay
+        True
         """
         N = positive("Ns", Ns).ravel()
         v = bias_var(N) if callable(bias_var) else bias_var
@@ -193,7 +292,21 @@ class InferenceSurface:
 
     @classmethod
     def from_curves(cls, Ns, ks, curves) -> InferenceSurface:
-        """Grid from measured failure curves (one row per ``N``), e.g. pass@k data."""
+        """Grid from measured failure curves (one row per ``N``), e.g. pass@k data.
+
+        Parameters
+        ----------
+        Ns : array_like
+            Strictly increasing training sizes (at least 4).
+        ks : array_like
+            Strictly increasing numbers of attempts ``>= 1`` (at least 4).
+        curves : array_like of shape (len(Ns), len(ks))
+            Failure probabilities.
+
+        Returns
+        -------
+        InferenceSurface
+        """
         return cls(Ns, ks, curves)
 
     # -- evaluation -----------------------------------------------------------------
@@ -208,7 +321,19 @@ class InferenceSurface:
         return np.log(N), np.log(k)
 
     def log_value(self, N, k, dN: int = 0, dk: int = 0) -> np.ndarray:
-        """``log L`` or its partial derivatives in ``(log N, log k)``."""
+        """``log L`` or its partial derivatives in ``(log N, log k)``.
+
+        Parameters
+        ----------
+        N, k : array_like
+            Points inside the grid (broadcast together).
+        dN, dk : int
+            Orders of the partial derivatives in ``log N`` and ``log k``.
+
+        Returns
+        -------
+        ndarray
+        """
         x, y = self._xy(N, k)
         return self._spl.ev(x.ravel(), y.ravel(), dx=dN, dy=dk).reshape(x.shape)
 
@@ -217,12 +342,33 @@ class InferenceSurface:
         return np.minimum(np.exp(self.log_value(N, k)), 1.0)
 
     def beta_eff(self, N, k) -> np.ndarray:
-        r"""Pointwise local exponent :math:`-\partial \log L / \partial \log k`."""
+        r"""Pointwise local exponent :math:`-\partial \log L / \partial \log k`.
+
+        Parameters
+        ----------
+        N, k : array_like
+            Training sizes and numbers of attempts (broadcast together).
+
+        Returns
+        -------
+        ndarray
+        """
         return -self.log_value(N, k, dk=1)
 
     def beta_eff_dN(self, N, k) -> np.ndarray:
-        r"""Discrete derivative :math:`\partial\beta_{\mathrm{eff}}/\partial N` at fixed ``k``
-        (central difference of :meth:`beta_eff` in ``log N``, one-sided at the grid ends)."""
+        r"""Discrete derivative :math:`\partial\beta_{\mathrm{eff}}/\partial N` at fixed ``k``.
+
+        A central difference of :meth:`beta_eff` in ``log N``, one-sided at the grid ends.
+
+        Parameters
+        ----------
+        N, k : array_like
+            Training sizes and numbers of attempts (broadcast together).
+
+        Returns
+        -------
+        ndarray
+        """
         N, k = np.broadcast_arrays(positive("N", N), positive("k", k))
         n0, n1 = self.N_range
         h = 1e-3
@@ -231,7 +377,17 @@ class InferenceSurface:
         return (self.beta_eff(up, k) - self.beta_eff(dn, k)) / (up - dn)
 
     def dlog_dN(self, N, k) -> np.ndarray:
-        r""":math:`\partial \log \mathcal L_{\inf}/\partial N` at fixed ``k``."""
+        r""":math:`\partial \log \mathcal L_{\inf}/\partial N` at fixed ``k``.
+
+        Parameters
+        ----------
+        N, k : array_like
+            Training sizes and numbers of attempts (broadcast together).
+
+        Returns
+        -------
+        ndarray
+        """
         return self.log_value(N, k, dN=1) / positive("N", N)
 
 
@@ -254,6 +410,17 @@ class WindowSlopeInference:
         Inside the surface's ``k`` range.
     n_points : int
         Log-spaced points of the least-squares slope over the window.
+
+    Examples
+    --------
+    >>> from lidlib.allocation import InferenceSurface
+    >>> Ns, ks = np.array([10.0, 20.0, 40.0, 80.0]), np.array([1.0, 2.0, 4.0, 8.0, 16.0])
+    >>> b = 0.5 + 0.1 * np.log(Ns)  # an exponent that grows with N
+    >>> surf = InferenceSurface.from_curves(Ns, ks, 0.5 * ks[None, :] ** -b[:, None])
+    >>> from lidlib.allocation import WindowSlopeInference
+    >>> w = WindowSlopeInference(surf, window=(2.0, 8.0))
+    >>> np.round(w.window_slope(np.array([10.0, 80.0])), 4)  # 0.5 + 0.1 log N
+    array([0.7303, 0.9382])
     """
 
     def __init__(self, surface: InferenceSurface, window, n_points: int = 33) -> None:
@@ -271,16 +438,48 @@ class WindowSlopeInference:
         return self.surface(k, N)
 
     def window_slope(self, N) -> np.ndarray:
-        r""":math:`\beta_{\mathrm{eff}}(N)`: minus the least-squares slope over the window."""
+        r""":math:`\beta_{\mathrm{eff}}(N)`: minus the least-squares slope over the window.
+
+        Parameters
+        ----------
+        N : array_like
+            Training sizes inside the surface's range.
+
+        Returns
+        -------
+        ndarray
+        """
         N = positive("N", N)
         logL = self.surface.log_value(N[..., None], np.exp(self._lk))
         return -(logL @ self._w)
 
     def beta_eff(self, N, k) -> np.ndarray:
+        r"""The window exponent :math:`\beta_{\mathrm{eff}}(N)`, the same for every ``k``.
+
+        Parameters
+        ----------
+        N, k : array_like
+            Training sizes and numbers of attempts (broadcast together).
+
+        Returns
+        -------
+        ndarray
+        """
         N, k = np.broadcast_arrays(positive("N", N), positive("k", k))
         return self.window_slope(N)
 
     def beta_eff_dN(self, N, k) -> np.ndarray:
+        r""":math:`d\beta_{\mathrm{eff}}/dN` of the window exponent (central difference in ``N``).
+
+        Parameters
+        ----------
+        N, k : array_like
+            Training sizes and numbers of attempts (broadcast together).
+
+        Returns
+        -------
+        ndarray
+        """
         N, k = np.broadcast_arrays(positive("N", N), positive("k", k))
         n0, n1 = self.N_range
         h = 1e-3
@@ -289,6 +488,17 @@ class WindowSlopeInference:
         return (self.window_slope(up) - self.window_slope(dn)) / (up - dn)
 
     def dlog_dN(self, N, k) -> np.ndarray:
+        r""":math:`\partial \log \mathcal L_{\inf}/\partial N` at fixed ``k``, from the surface.
+
+        Parameters
+        ----------
+        N, k : array_like
+            Training sizes and numbers of attempts (broadcast together).
+
+        Returns
+        -------
+        ndarray
+        """
         return self.surface.dlog_dN(N, k)
 
 
@@ -298,6 +508,20 @@ class PowerLawInference:
 
     The baseline of Eq. 25.  Values are *not* capped at 1 (the closed-form optimum of
     Eq. 25 assumes the pure power law).
+
+    Parameters
+    ----------
+    P : float
+        Prefactor ``> 0``.
+    beta : float
+        Exponent ``> 0``.
+
+    Examples
+    --------
+    >>> from lidlib.allocation import PowerLawInference
+    >>> inf = PowerLawInference(P=0.5, beta=1.0)
+    >>> inf(4.0), float(inf.beta_eff(10.0, 4.0))
+    (0.125, 1.0)
     """
 
     P: float
@@ -311,12 +535,45 @@ class PowerLawInference:
         return self.P * positive("k", k) ** -self.beta
 
     def beta_eff(self, N, k) -> np.ndarray:
+        r"""The constant exponent ``beta``, broadcast to the shape of ``N`` and ``k``.
+
+        Parameters
+        ----------
+        N, k : array_like
+            Training sizes and numbers of attempts (broadcast together).
+
+        Returns
+        -------
+        ndarray
+        """
         return np.broadcast_to(self.beta, np.broadcast_shapes(np.shape(N), np.shape(k))).astype(float)
 
     def beta_eff_dN(self, N, k) -> np.ndarray:
+        r"""Zero: the exponent does not depend on ``N``.
+
+        Parameters
+        ----------
+        N, k : array_like
+            Training sizes and numbers of attempts (broadcast together).
+
+        Returns
+        -------
+        ndarray
+        """
         return np.zeros(np.broadcast_shapes(np.shape(N), np.shape(k)))
 
     def dlog_dN(self, N, k) -> np.ndarray:
+        r"""Zero: the law does not depend on ``N``.
+
+        Parameters
+        ----------
+        N, k : array_like
+            Training sizes and numbers of attempts (broadcast together).
+
+        Returns
+        -------
+        ndarray
+        """
         return np.zeros(np.broadcast_shapes(np.shape(N), np.shape(k)))
 
     @classmethod
@@ -325,6 +582,27 @@ class PowerLawInference:
 
         With ``beta`` given only the prefactor is fitted (geometric mean of
         ``L k^beta`` over the window); otherwise both by least squares in log-log.
+
+        Parameters
+        ----------
+        ks, curve : array_like
+            Numbers of attempts and the failure at each (positive).
+        window : (k1, k2)
+            The range of ``k`` used; it must hold at least two of ``ks``.
+        beta : float, optional
+            Fixed exponent.
+
+        Returns
+        -------
+        PowerLawInference
+
+        Examples
+        --------
+        >>> from lidlib.allocation import PowerLawInference
+        >>> ks = np.array([1.0, 2.0, 4.0, 8.0])
+        >>> fit = PowerLawInference.fit(ks, 0.5 / ks, window=(1, 8))
+        >>> round(fit.P, 6), round(fit.beta, 6)
+        (0.5, 1.0)
         """
         k = positive("ks", ks).ravel()
         L = positive("curve", curve).ravel()
@@ -345,13 +623,53 @@ def _costs(budget, c_N, c_k) -> tuple[float, float, float]:
 
 
 def attempts_left(N, budget: float, c_N: float = 1.0, c_k: float = 1.0) -> np.ndarray:
-    """``k = (C - N c_N) / c_k``, the attempts the rest of the budget buys (Eq. 21)."""
+    """``k = (C - N c_N) / c_k``, the attempts the rest of the budget buys (Eq. 21).
+
+    Parameters
+    ----------
+    N : array_like
+        Training sizes.
+    budget : float
+        The budget ``C``.
+    c_N, c_k : float
+        Unit costs of a training sample and of an attempt.
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> from lidlib.allocation import attempts_left
+    >>> attempts_left([10.0, 50.0], budget=100.0, c_N=1.0, c_k=2.0)
+    array([45., 25.])
+    """
     C, cN, ck = _costs(budget, c_N, c_k)
     return (C - positive("N", N) * cN) / ck
 
 
 def total_loss(N, k, R, gen: Callable, inf: Callable) -> np.ndarray:
-    r"""Eq. 21: :math:`R\,\mathcal L_{gen}(N) + \mathcal L_{\inf}(k; N)` (broadcasts)."""
+    r"""Eq. 21: :math:`R\,\mathcal L_{gen}(N) + \mathcal L_{\inf}(k; N)` (broadcasts).
+
+    Parameters
+    ----------
+    N, k : array_like
+        Training sizes and numbers of attempts.
+    R : float
+        Weight of the training loss.
+    gen, inf : callable
+        ``gen(N)`` and ``inf(k, N)``.
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> from lidlib.allocation import PowerLawInference, PowerLawLoss, total_loss
+    >>> total_loss(10.0, 10.0, 1.0, PowerLawLoss(1.0, 1.0), PowerLawInference(1.0, 1.0))
+    0.2
+    """
     R = positive("R", R)
     return R * np.asarray(gen(N), float) + np.asarray(inf(k, N), float)
 
@@ -360,6 +678,30 @@ def loss_map(gen, inf, budget, shares, Rs, c_N: float = 1.0, c_k: float = 1.0) -
     r"""Eq. 21 on a grid: rows are weights ``R``, columns training shares ``N c_N / C``.
 
     Returns an array of shape ``(len(Rs), len(shares))`` (Figure 2 heat maps).
+
+    Parameters
+    ----------
+    gen, inf : callable
+        ``gen(N)`` and ``inf(k, N)``.
+    budget : float
+        The budget ``C``.
+    shares : array_like
+        Training shares in ``(0, 1)``.
+    Rs : array_like
+        Weights ``R``.
+    c_N, c_k : float
+        Unit costs.
+
+    Returns
+    -------
+    ndarray of shape (len(Rs), len(shares))
+
+    Examples
+    --------
+    >>> from lidlib.allocation import PowerLawInference, PowerLawLoss, loss_map
+    >>> loss_map(PowerLawLoss(1.0, 1.0), PowerLawInference(1.0, 1.0), 100.0, [0.2, 0.5], [1.0, 2.0])
+    array([[0.0625, 0.04  ],
+           [0.1125, 0.06  ]])
     """
     C, cN, ck = _costs(budget, c_N, c_k)
     s = as_float_array("shares", shares).ravel()
@@ -376,6 +718,34 @@ def feasible_range(gen, inf, budget, c_N=1.0, c_k=1.0, N_min=None, N_max=None, k
     Lower end: ``N_min`` (default: the smallest ``N`` the laws accept) and the ``N``
     at which ``k`` would exceed the largest tabulated ``k``; upper end: ``N_max``, the
     largest accepted ``N``, and ``k >= k_min``.  Raises ``ValueError`` if empty.
+
+    Parameters
+    ----------
+    gen, inf : callable
+        The laws (their ``N_range`` and ``k_range``, if any, bound ``N``).
+    budget : float
+        The budget ``C``.
+    c_N, c_k : float
+        Unit costs.
+    N_min, N_max : float, optional
+        Bounds on ``N``.
+    k_min : float
+        Fewest attempts.
+
+    Returns
+    -------
+    (N_lo, N_hi) : tuple of float
+
+    Raises
+    ------
+    ValueError
+        If the range is empty, or unbounded below without ``N_min``.
+
+    Examples
+    --------
+    >>> from lidlib.allocation import PowerLawInference, PowerLawLoss, feasible_range
+    >>> feasible_range(PowerLawLoss(1.0, 1.0), PowerLawInference(1.0, 1.0), 100.0, N_min=5.0)
+    (5.0, 99.0)
     """
     C, cN, ck = _costs(budget, c_N, c_k)
     lo, hi = 0.0, np.inf
@@ -404,6 +774,30 @@ def dtotal_dN(N, budget, R, gen, inf, c_N=1.0, c_k=1.0) -> np.ndarray:
     + (c_N/c_k)\,\beta_{\mathrm{eff}}(N;k)/k]`; its sign at the ends of the feasible
     range decides boundary optima (Sec. 4.3, regime iii).  Multiply by ``1/c_N`` for
     the derivative in the training spend ``N c_N``.
+
+    Parameters
+    ----------
+    N : array_like
+        Training sizes.
+    budget : float
+        The budget ``C``.
+    R : float
+        Weight of the training loss.
+    gen, inf
+        The laws (``inf`` with ``beta_eff`` and ``dlog_dN``).
+    c_N, c_k : float
+        Unit costs.
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> from lidlib.allocation import PowerLawInference, PowerLawLoss, dtotal_dN
+    >>> gen, inf = PowerLawLoss(1.0, 1.0), PowerLawInference(1.0, 1.0)
+    >>> dtotal_dN(np.array([25.0, 50.0]), 100.0, 1.0, gen, inf)  # zero at the optimum N = C/2
+    array([-0.00142222,  0.        ])
     """
     C, cN, ck = _costs(budget, c_N, c_k)
     N = positive("N", N)
@@ -420,6 +814,25 @@ class Allocation:
 
     ``kind`` is ``"interior"``, ``"all-training"`` (``k = k_min``) or ``"all-inference"``
     (``N = N_min``); ``slope_ends`` holds ``dL_tot/dN`` at the two ends of ``N_bounds``.
+
+    Attributes
+    ----------
+    N, k : float
+        The optimal training size and attempts.
+    share : float
+        Training share ``N c_N / C``.
+    loss, loss_all_training, loss_all_inference : float
+        Eq. 21 at the optimum and at the two boundary policies.
+    N_bounds : (float, float)
+        The feasible range of ``N``.
+    kind : str
+        ``"interior"``, ``"all-training"`` or ``"all-inference"``.
+    slope_ends : (float, float)
+        ``dL_tot/dN`` at the two ends of ``N_bounds``.
+
+    Examples
+    --------
+    See :func:`optimal_allocation`, which returns one.
     """
 
     N: float
@@ -476,6 +889,14 @@ def optimal_allocation(
     Returns
     -------
     Allocation
+
+    Examples
+    --------
+    >>> from lidlib import optimal_allocation
+    >>> from lidlib.allocation import PowerLawInference, PowerLawLoss
+    >>> a = optimal_allocation(PowerLawLoss(1.0, 1.0), PowerLawInference(1.0, 1.0), 100.0, N_min=1.0)
+    >>> a.kind, round(a.N, 3), round(a.share, 3), round(a.loss, 4)  # 1/N + 1/(100 - N): N = 50
+    ('interior', 50.0, 0.5, 0.04)
     """
     C, cN, ck = _costs(budget, c_N, c_k)
     R = float(positive("R", R))
@@ -614,12 +1035,31 @@ def solve_eq25(
 def marginal_training_share(
     gen, inf, budgets, *, R=1.0, c_N=1.0, c_k=1.0, N_min=None, N_max=None, k_min=1.0
 ) -> tuple[np.ndarray, np.ndarray]:
-    r"""Optimal ``N`` along a sequence of budgets and the share of each *extra* unit
-    of budget spent on training, :math:`c_N\,\Delta N_\star/\Delta C` (between
-    consecutive budgets; the first entry is NaN).
+    r"""Optimal ``N`` along budgets, and the share of each extra unit of budget spent on training (Eq. 21).
 
-    Returns ``(N_star, marginal_share)``.  A marginal share above 1/2 means the next
+    The share is :math:`c_N\,\Delta N_\star/\Delta C` between consecutive budgets
+    (the first entry is NaN).  A marginal share above 1/2 means the next
     unit of budget goes mostly to training; below 1/2, mostly to attempts.
+
+    Parameters
+    ----------
+    gen, inf : callable
+        The laws, as in :func:`optimal_allocation`.
+    budgets : array_like
+        Strictly increasing budgets.
+    R, c_N, c_k, N_min, N_max, k_min
+        As in :func:`optimal_allocation`.
+
+    Returns
+    -------
+    N_star, marginal_share : ndarray
+
+    Examples
+    --------
+    >>> from lidlib.allocation import PowerLawInference, PowerLawLoss, marginal_training_share
+    >>> N, m = marginal_training_share(PowerLawLoss(1.0, 1.0), PowerLawInference(1.0, 1.0), [100.0, 200.0], N_min=1.0)
+    >>> np.round(N, 3), np.round(m, 3)  # equal laws: half of every extra unit goes to training
+    (array([ 50., 100.]), array([nan, 0.5]))
     """
     Cs = positive("budgets", budgets).ravel()
     if np.any(np.diff(Cs) <= 0):
@@ -655,6 +1095,14 @@ def budget_sweep(
     -------
     dict
         ``name -> {"map": (n_C, n_share) array, "optima": list of Allocation}``.
+
+    Examples
+    --------
+    >>> from lidlib.allocation import PowerLawInference, PowerLawLoss, budget_sweep
+    >>> laws = {"power": (PowerLawLoss(1.0, 1.0), PowerLawInference(1.0, 1.0))}
+    >>> out = budget_sweep(laws, [100.0, 200.0], [0.25, 0.5, 0.75], R=1.0, N_min=1.0)
+    >>> out["power"]["map"].shape, [round(a.N, 3) for a in out["power"]["optima"]]
+    ((2, 3), [50.0, 100.0])
     """
     Cs = positive("budgets", budgets).ravel()
     sh = positive("shares", shares).ravel()

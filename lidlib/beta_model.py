@@ -86,6 +86,12 @@ def beta_model_failure(ks: ArrayLike, a: ArrayLike, b: ArrayLike) -> float | NDA
     float or ndarray
         ``E[p^k]``, computed as ``exp(betaln(a+k, b) - betaln(a, b))``: accurate to a
         few ulps in the log for any ``k`` up to 1e15.
+
+    Examples
+    --------
+    >>> from lidlib.beta_model import beta_model_failure
+    >>> beta_model_failure([1, 10], 1.0, 1.0)  # p ~ Uniform(0, 1): E[p^k] = 1/(k+1)
+    array([0.5       , 0.09090909])
     """
     k = _ks(ks)
     a_ = positive("a", a)
@@ -97,6 +103,25 @@ def beta_model_asymptote(ks: ArrayLike, a: ArrayLike, b: ArrayLike) -> float | N
     r"""Large-``k`` form ``Gamma(b) / B(a, b) * k^-b`` of ``E[p^k]`` (Eq. 9).
 
     The relative error is ``O(1/k)``: ``E[p^k] / asymptote = 1 - b(2a+b-1)/(2k) + ...``.
+
+    Parameters
+    ----------
+    ks : array_like
+        Numbers of attempts, ``>= 1``.
+    a, b : array_like
+        Positive Beta parameters, broadcast against ``ks``.
+
+    Returns
+    -------
+    float or ndarray
+        ``Gamma(b) / B(a, b) * k^-b``.
+
+    Examples
+    --------
+    >>> from lidlib.beta_model import beta_model_asymptote, beta_model_failure
+    >>> k = 1e4
+    >>> round(float(beta_model_failure(k, 2.0, 0.5) / beta_model_asymptote(k, 2.0, 0.5)), 4)
+    0.9999
     """
     k = _ks(ks)
     a_ = positive("a", a)
@@ -111,6 +136,26 @@ def beta_model_coverage(
 
     ``amplitude`` (the paper's A, in ``(0, 1]``) is the share of problems the model can
     solve at all.
+
+    Parameters
+    ----------
+    ks : array_like
+        Numbers of attempts, ``>= 1``.
+    a, b : array_like
+        Positive Beta parameters.
+    amplitude : array_like
+        The ceiling ``A`` in ``[0, 1]``.
+
+    Returns
+    -------
+    float or ndarray
+        ``A (1 - E[p^k])``.
+
+    Examples
+    --------
+    >>> from lidlib.beta_model import beta_model_coverage
+    >>> beta_model_coverage([1, 10], 1.0, 1.0, amplitude=0.8)
+    array([0.4       , 0.72727273])
     """
     A = probability("amplitude", amplitude)
     return _out(A * (1.0 - np.asarray(beta_model_failure(ks, a, b))))
@@ -119,13 +164,53 @@ def beta_model_coverage(
 def inference_loss(
     ks: ArrayLike, a: ArrayLike, b: ArrayLike, amplitude: ArrayLike = 1.0
 ) -> float | NDArray[np.float64]:
-    r"""The inference loss ``L_inference(k) = A E[p^k]`` (Eq. 9)."""
+    r"""The inference loss ``L_inference(k) = A E[p^k]`` (Eq. 9).
+
+    Parameters
+    ----------
+    ks : array_like
+        Numbers of attempts, ``>= 1``.
+    a, b : array_like
+        Positive Beta parameters.
+    amplitude : array_like
+        The ceiling ``A`` in ``[0, 1]``.
+
+    Returns
+    -------
+    float or ndarray
+        ``A E[p^k]``.
+
+    Examples
+    --------
+    >>> from lidlib.beta_model import inference_loss
+    >>> inference_loss(1, 1.0, 1.0, amplitude=0.8)
+    0.4
+    """
     A = probability("amplitude", amplitude)
     return _out(A * np.asarray(beta_model_failure(ks, a, b)))
 
 
 def difficulty_pdf(p: ArrayLike, a: ArrayLike, b: ArrayLike) -> float | NDArray[np.float64]:
-    r"""Density ``p^(a-1) (1-p)^(b-1) / B(a, b)`` of the failure probability (Eq. 7)."""
+    r"""Density ``p^(a-1) (1-p)^(b-1) / B(a, b)`` of the failure probability (Eq. 7).
+
+    Parameters
+    ----------
+    p : array_like
+        Failure probabilities in ``[0, 1]``.
+    a, b : array_like
+        Positive Beta parameters.
+
+    Returns
+    -------
+    float or ndarray
+        The Beta density at ``p``.
+
+    Examples
+    --------
+    >>> from lidlib.beta_model import difficulty_pdf
+    >>> difficulty_pdf([0.25, 0.5], 2.0, 2.0)  # 6 p (1 - p)
+    array([1.125, 1.5  ])
+    """
     p_ = probability("p", p)
     a_ = positive("a", a)
     b_ = positive("b", b)
@@ -140,6 +225,24 @@ def log_difficulty_density(sigma: ArrayLike, a: ArrayLike, b: ArrayLike) -> floa
     .. math:: f(\sigma) = e^{-a\sigma}(1-e^{-\sigma})^{b-1} / B(a, b),
 
     whose Laplace transform ``int_0^inf e^{-k sigma} f(sigma) d sigma`` is ``E[p^k]``.
+
+    Parameters
+    ----------
+    sigma : array_like
+        Positive, finite values of ``log(1/p)``.
+    a, b : array_like
+        Positive Beta parameters.
+
+    Returns
+    -------
+    float or ndarray
+        The density of ``sigma`` at ``sigma``.
+
+    Examples
+    --------
+    >>> from lidlib.beta_model import log_difficulty_density
+    >>> round(float(log_difficulty_density(np.log(2.0), 1.0, 1.0)), 6)  # Uniform p: f(sigma) = e^-sigma
+    0.5
     """
     s = positive("sigma", sigma, allow_inf=False)
     a_ = positive("a", a)
@@ -163,6 +266,24 @@ def matching_beta_a(b: float, tail_constant: float) -> float:
         Tail exponent, positive.
     tail_constant : float
         ``A_tail > 0``.
+
+    Returns
+    -------
+    float
+        The ``a`` with ``B(a, b) = 1 / (b A_tail)``.
+
+    Raises
+    ------
+    ValueError
+        If no ``a`` in ``[e^-50, e^50]`` matches.
+
+    Examples
+    --------
+    >>> from scipy import special
+    >>> from lidlib.beta_model import matching_beta_a
+    >>> a = matching_beta_a(0.5, 0.4)
+    >>> round(float(special.beta(a, 0.5) * 0.5 * 0.4), 10)  # B(a, b) b A_tail = 1
+    1.0
     """
     b_ = float(positive("b", b))
     c = float(positive("tail_constant", tail_constant))
@@ -181,12 +302,12 @@ def matching_beta_a(b: float, tail_constant: float) -> float:
 _EM_SHIFT = 16  # terms summed exactly before the Euler-Maclaurin tail
 
 
-def _hurwitz_tail(kappa: NDArray, q: NDArray) -> NDArray:
+def _hurwitz_tail(kappa: NDArray, q: NDArray | float) -> NDArray:
     """``zeta(kappa, q)`` minus its divergent leading term, for q >= _EM_SHIFT (EM series)."""
     return q**-kappa / 2 + kappa * q ** (-kappa - 1) / 12 - kappa * (kappa + 1) * (kappa + 2) * q ** (-kappa - 3) / 720
 
 
-def _lead_diff(kappa: NDArray, q1: NDArray, q2: NDArray) -> NDArray:
+def _lead_diff(kappa: NDArray, q1: NDArray | float, q2: NDArray | float) -> NDArray:
     """``(q1^(1-kappa) - q2^(1-kappa)) / (kappa - 1)``, continuous at kappa = 1."""
     l1, l2 = np.log(q1), np.log(q2)
     e = 1.0 - kappa
@@ -205,6 +326,29 @@ def effective_k(ks: ArrayLike, kappa: ArrayLike) -> float | NDArray[np.float64]:
     series (absolute error below 1e-12 for ``0 <= kappa <= 4``). ``kappa = 0`` gives
     ``k``, ``kappa = 1`` the harmonic numbers; for ``kappa < 1`` it grows like
     ``k^(1-kappa) / (1-kappa)``, for ``kappa > 1`` it saturates at ``zeta(kappa)``.
+
+    Parameters
+    ----------
+    ks : array_like
+        Numbers of attempts, ``>= 1`` (real values allowed).
+    kappa : array_like
+        Correlation exponent, ``>= 0``; broadcast against ``ks``.
+
+    Returns
+    -------
+    float or ndarray
+        ``H_k(kappa)``.
+
+    Raises
+    ------
+    ValueError
+        If ``kappa < 0``.
+
+    Examples
+    --------
+    >>> from lidlib.beta_model import effective_k
+    >>> np.round(effective_k(4, [0.0, 1.0]), 6)  # k, then the harmonic number 1 + 1/2 + 1/3 + 1/4
+    array([4.      , 2.083333])
     """
     k = _ks(ks)
     kap = as_float_array("kappa", kappa)
@@ -224,7 +368,30 @@ def effective_k(ks: ArrayLike, kappa: ArrayLike) -> float | NDArray[np.float64]:
 def effective_k_coverage(
     ks: ArrayLike, p: ArrayLike, kappa: ArrayLike, amplitude: ArrayLike = 1.0
 ) -> float | NDArray[np.float64]:
-    r"""Coverage ``A (1 - p^{H_k(kappa)})`` of the correlated-trials model (Eq. 12)."""
+    r"""Coverage ``A (1 - p^{H_k(kappa)})`` of the correlated-trials model (Eq. 12).
+
+    Parameters
+    ----------
+    ks : array_like
+        Numbers of attempts, ``>= 1``.
+    p : array_like
+        Single-attempt failure probability in ``[0, 1]``.
+    kappa : array_like
+        Correlation exponent, ``>= 0``.
+    amplitude : array_like
+        The ceiling ``A`` in ``[0, 1]``.
+
+    Returns
+    -------
+    float or ndarray
+        ``A (1 - p^{H_k(kappa)})``.
+
+    Examples
+    --------
+    >>> from lidlib.beta_model import effective_k_coverage
+    >>> round(float(effective_k_coverage(3, 0.5, 0.0)), 6)  # independent attempts: 1 - 0.5^3
+    0.875
+    """
     A = probability("amplitude", amplitude)
     p_ = probability("p", p)
     return _out(A * -np.expm1(np.asarray(effective_k(ks, kappa)) * np.log(p_)))
@@ -261,6 +428,18 @@ def coverage_at_cost(
         Beta-model parameters.
     n_prompt, n_decode : array_like
         Prompt and decoded tokens per attempt; broadcast against ``cost``.
+
+    Returns
+    -------
+    float or ndarray
+        Coverage at each budget (NaN below one attempt).
+
+    Examples
+    --------
+    >>> from lidlib.beta_model import coverage_at_cost
+    >>> c = coverage_at_cost([50.0, 110.0, 1010.0], 1.0, 1.0, n_prompt=10, n_decode=100)
+    >>> np.round(c, 4)  # 1/2 and 10/11 of the problems at k = 1 and 10; nothing below one attempt
+    array([   nan, 0.5   , 0.9091])
     """
     c = positive("cost", cost)
     n_p = as_float_array("n_prompt", n_prompt)
@@ -298,6 +477,13 @@ def coverage_from_counts(
     Returns
     -------
     ks, coverage : ndarray
+
+    Examples
+    --------
+    >>> from lidlib.beta_model import coverage_from_counts
+    >>> ks, cov = coverage_from_counts([4, 4], [1, 0], ks=[1, 2, 4])
+    >>> ks, cov  # the solved problem: 1 - C(3, k)/C(4, k); the other stays at 0
+    (array([1., 2., 4.]), array([0.125, 0.25 , 0.5  ]))
     """
     n_a = as_float_array("n", n).ravel()
     c_a = as_float_array("c", c).ravel()
@@ -343,6 +529,16 @@ class PasskFit:
         Points used and the largest ``k`` among them.
     at_bound : tuple of str
         Parameters that ended on a bound (their standard errors are not meaningful).
+
+    Examples
+    --------
+    >>> from lidlib.beta_model import beta_model_coverage, fit_passk_curve
+    >>> ks = np.array([1, 2, 4, 8, 16, 32, 64, 128])
+    >>> fit = fit_passk_curve(ks, beta_model_coverage(ks, 2.0, 0.5, 0.9))
+    >>> fit.model, round(fit.params["b"], 3), round(fit.params["A"], 3)
+    ('beta', 0.5, 0.9)
+    >>> round(float(fit.predict(1000)), 4) == round(float(beta_model_coverage(1000, 2.0, 0.5, 0.9)), 4)
+    True
     """
 
     model: str
@@ -357,18 +553,47 @@ class PasskFit:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def predict(self, ks: ArrayLike) -> float | NDArray[np.float64]:
-        """Coverage of the fitted law at ``ks``."""
+        """Coverage of the fitted law at ``ks``.
+
+        Parameters
+        ----------
+        ks : array_like
+            Numbers of attempts, ``>= 1``.
+
+        Returns
+        -------
+        float or ndarray
+            The fitted coverage (pass@k).
+        """
         p = self.params
         if self.model == "beta":
             return beta_model_coverage(ks, p["a"], p["b"], p["A"])
         return effective_k_coverage(ks, p["p"], p["kappa"], p["A"])
 
     def failure(self, ks: ArrayLike) -> float | NDArray[np.float64]:
-        """``1 - coverage`` of the fitted law (with the ceiling: ``1 - A + A E[p^k]``)."""
+        """``1 - coverage`` of the fitted law (with the ceiling: ``1 - A + A E[p^k]``).
+
+        Parameters
+        ----------
+        ks : array_like
+            Numbers of attempts, ``>= 1``.
+
+        Returns
+        -------
+        float or ndarray
+            ``1 - coverage``.
+        """
         return 1.0 - np.asarray(self.predict(ks))
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain-JSON summary (NaN standard errors become ``None``)."""
+        """Plain-JSON summary (NaN standard errors become ``None``).
+
+        Returns
+        -------
+        dict
+            ``model``, ``params``, ``stderr``, ``rms_log_failure``, ``n_points``, ``max_k``,
+            ``at_bound`` and ``method``.
+        """
         clean = lambda d: {n: (v if np.isfinite(v) else None) for n, v in d.items()}  # noqa: E731
         return {
             "model": self.model,
@@ -442,6 +667,19 @@ def fit_passk_curve(
         ``extra["max_coverage_error"]`` is the largest in-sample ``|fitted - measured|``
         coverage, a quality measure that, unlike ``rms_log_failure``, sees the small-``k``
         end; ``rms_log_failure`` is always the log-failure residual.
+
+    Raises
+    ------
+    ValueError
+        On an unknown ``model`` or ``space``, or too few or invalid points.
+
+    Examples
+    --------
+    >>> from lidlib.beta_model import effective_k_coverage, fit_passk_curve
+    >>> ks = np.array([1, 2, 4, 8, 16, 32, 64])
+    >>> fit = fit_passk_curve(ks, effective_k_coverage(ks, 0.8, 0.3), model="effective_k", fit_amplitude=False)
+    >>> round(fit.params["p"], 3), round(fit.params["kappa"], 3)
+    (0.8, 0.3)
     """
     if space not in ("log_failure", "coverage"):
         raise ValueError(f"space must be 'log_failure' or 'coverage', got {space!r}")

@@ -132,6 +132,13 @@ def ridge_fit(X, y, lam: float = 0.0) -> np.ndarray:
     This is the brute-force reference for :func:`ridge_path` and uses different
     linear algebra on purpose: a dense LU solve of the normal equations for
     ``lam > 0`` and an SVD-based least-squares solve for ``lam = 0``.
+
+    Examples
+    --------
+    >>> from lidlib.ridge import ridge_fit
+    >>> X = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    >>> np.round(ridge_fit(X, X @ np.array([1.0, -1.0])), 6)  # noise-free labels: OLS recovers theta
+    array([ 1., -1.])
     """
     X, y = _design(X, y)
     lam = float(nonnegative("lam", lam))
@@ -152,6 +159,12 @@ def paper_lambda_schedule(Ns, d: int, lam_tilde: float) -> np.ndarray:
     ndarray of shape (len(Ns), 1)
         A one-column schedule, ready for :func:`ridge_path` and
         :func:`learning_curves`.
+
+    Examples
+    --------
+    >>> from lidlib.ridge import paper_lambda_schedule
+    >>> paper_lambda_schedule([2, 4, 8], d=4, lam_tilde=1.0).ravel()
+    array([0.5, 0. , 0. ])
     """
     Ns = as_float_array("Ns", Ns)
     positive("Ns", Ns)
@@ -216,6 +229,17 @@ def ridge_path(
     -------
     ndarray of shape (len(Ns), n_lam, d) or (len(Ns), n_lam, m, d)
         ``theta_hat`` for every ``N`` and ``lam`` (parameters on the last axis).
+
+    Examples
+    --------
+    >>> from lidlib.ridge import ridge_fit, ridge_path
+    >>> g = np.random.default_rng(0)
+    >>> X, y = g.standard_normal((20, 5)), g.standard_normal(20)
+    >>> th = ridge_path(X, y, [3, 10, 20], lam=[0.1, 1.0])
+    >>> th.shape
+    (3, 2, 5)
+    >>> bool(np.allclose(th[1, 0], ridge_fit(X[:10], y[:10], 0.1)))
+    True
     """
     X, y = _design(X, y)
     n, d = X.shape
@@ -276,6 +300,12 @@ def excess_risk(theta_hat, theta_star, sigma) -> np.ndarray:
     Returns
     -------
     ndarray of shape (...)
+
+    Examples
+    --------
+    >>> from lidlib.ridge import excess_risk
+    >>> float(excess_risk([1.0, 1.0], [0.0, 0.0], [1.0, 0.25]))  # sum_j s_j (theta_hat_j - theta*_j)^2
+    1.25
     """
     th = as_float_array("theta_hat", theta_hat)
     ts = as_float_array("theta_star", theta_star)
@@ -314,6 +344,10 @@ class LearningCurves:
         The same for the homoscedastic comparison noise.
     noise_var : float
         ``sigma_eta^2 E[1/tau]`` (``inf`` for ``beta <= 2``).
+
+    Examples
+    --------
+    See :func:`learning_curves`, which returns one.
     """
 
     Ns: np.ndarray
@@ -359,6 +393,23 @@ def learning_curves(
         Source of randomness.
     solver : {"auto", "primal"}
         Passed to :func:`ridge_path`.
+
+    Returns
+    -------
+    LearningCurves
+        Losses per seed, ``N`` and ``lam``, with the bias and variance parts and the
+        homoscedastic comparison.
+
+    Examples
+    --------
+    >>> from lidlib.model import LIDModel
+    >>> from lidlib.ridge import learning_curves
+    >>> lid = LIDModel(d=8, alpha=1.0, beta=6.0, sigma_eta=0.1)
+    >>> lc = learning_curves(lid, [16, 64], lam=0.0, n_seeds=2, rng=0)
+    >>> lc.loss.shape
+    (2, 2, 1)
+    >>> bool((lc.loss[:, 1] < lc.loss[:, 0]).all())  # more data, smaller loss
+    True
     """
     if not isinstance(lid, LIDModel):
         raise ValueError(f"lid must be a lidlib.model.LIDModel, got {type(lid).__name__}")
@@ -427,6 +478,13 @@ def ols_noise_curves(
     Returns
     -------
     ndarray of shape (n_seeds, len(Ns), len(betas))
+
+    Examples
+    --------
+    >>> from lidlib.ridge import ols_noise_curves
+    >>> L = ols_noise_curves(4, 1.0, [1.5, 6.0], 1.0, [16, 64], n_seeds=3, rng=0)
+    >>> L.shape
+    (3, 2, 2)
     """
     d = positive_int("d", d)
     s = power_law_spectrum(d, alpha)
@@ -470,6 +528,17 @@ def ols_risk_exact(N, d: int, noise_var: float) -> np.ndarray:
         Dimension.
     noise_var : float
         ``sigma_noise^2 = sigma_eta^2 E[1/tau]`` (Eq. 4).
+
+    Returns
+    -------
+    ndarray
+        ``noise_var * d / (N - d - 1)`` (``inf`` where ``N <= d + 1``).
+
+    Examples
+    --------
+    >>> from lidlib.ridge import ols_risk_exact
+    >>> np.round(ols_risk_exact([5, 11, 101], 4, 1.0), 4)
+    array([   inf, 0.6667, 0.0417])
     """
     N = positive("N", N)
     d = positive_int("d", d)
@@ -510,6 +579,15 @@ def effective_regularization(N, lam, sigma, *, iterations: int = 200) -> np.ndar
     -------
     ndarray
         ``kappa`` with the broadcast shape of ``N`` and ``lam``.
+
+    Examples
+    --------
+    >>> from lidlib.model import power_law_spectrum
+    >>> from lidlib.ridge import effective_regularization
+    >>> s = power_law_spectrum(100, 1.0)
+    >>> k = effective_regularization([10, 200], 0.0, s)  # ridgeless: df1(kappa) = N below d, 0 above
+    >>> float(k[1]), round(float(np.sum(s / (s + k[0]))), 6)
+    (0.0, 10.0)
     """
     N = positive("N", N)
     lam = nonnegative("lam", lam)
@@ -538,7 +616,21 @@ def effective_regularization(N, lam, sigma, *, iterations: int = 200) -> np.ndar
 
 @dataclass(frozen=True)
 class RidgeRisk:
-    """Deterministic-equivalent ridge risk and its ingredients (arrays of one shape)."""
+    """Deterministic-equivalent ridge risk and its ingredients (arrays of one shape).
+
+    Attributes
+    ----------
+    bias, variance : ndarray
+        The two parts of the risk (:func:`ridge_risk_deterministic`).
+    kappa : ndarray
+        Effective regularisation (:func:`effective_regularization`).
+    df1, df2 : ndarray
+        ``sum_j s_j/(s_j + kappa)`` and ``sum_j s_j^2/(s_j + kappa)^2``.
+
+    Examples
+    --------
+    See :func:`ridge_risk_deterministic`, which returns one.
+    """
 
     bias: np.ndarray
     variance: np.ndarray
@@ -578,6 +670,20 @@ def ridge_risk_deterministic(N, lam, sigma, theta_star, noise_var: float) -> Rid
         Teacher in the same basis.
     noise_var : float
         Average label-noise variance ``sigma_eta^2 E[1/tau]`` (Eq. 4); may be ``inf``.
+
+    Returns
+    -------
+    RidgeRisk
+        Bias, variance, ``kappa``, ``df1``, ``df2`` with the broadcast shape of ``N`` and
+        ``lam``; ``.total`` is their sum.
+
+    Examples
+    --------
+    >>> from lidlib.ridge import ridge_risk_deterministic
+    >>> s = np.ones(4)
+    >>> r = ridge_risk_deterministic(14, 0.0, s, np.zeros(4), noise_var=1.0)
+    >>> round(float(r.variance), 4)  # lam = 0, N > d: noise_var d / (N - d) (Eq. 38)
+    0.4
     """
     s = positive("sigma", sigma)
     ts = as_float_array("theta_star", theta_star)
@@ -624,6 +730,24 @@ def power_law_ridgeless_risk(N, alpha: float, teacher_sq: float, noise_var: floa
     Returns
     -------
     bias, variance : ndarray
+
+    Parameters
+    ----------
+    N : array_like
+        Sample sizes (``> 0``; the law holds for ``1 << N << d``).
+    alpha : float
+        Spectral exponent (``> 0``).
+    teacher_sq : float
+        Per-coordinate teacher power ``theta*_j^2`` (``>= 0``).
+    noise_var : float
+        Average label-noise variance (``>= 0``).
+
+    Examples
+    --------
+    >>> from lidlib.ridge import power_law_ridgeless_risk
+    >>> b, v = power_law_ridgeless_risk([10.0, 100.0], 1.0, 1.0, 0.5)
+    >>> round(float(b[0] / b[1]), 6), v  # bias ~ N^-alpha; the variance floor noise_var * alpha
+    (10.0, array([0.5, 0.5]))
     """
     N = positive("N", N)
     alpha = float(positive("alpha", alpha))
@@ -665,6 +789,14 @@ def power_law_fit(
     dict
         ``slope``, ``intercept`` (of ``log L`` at ``log N = 0``, natural logs) and their
         bootstrap standard errors ``slope_se``, ``intercept_se``.
+
+    Examples
+    --------
+    >>> from lidlib.ridge import power_law_fit
+    >>> Ns = np.array([10.0, 100.0, 1000.0])
+    >>> fit = power_law_fit(Ns, 3.0 * Ns**-0.5 * np.ones((4, 1)))  # four identical seeds
+    >>> round(fit["slope"], 6), round(float(np.exp(fit["intercept"])), 6)
+    (-0.5, 3.0)
     """
     x = np.log(positive("Ns", Ns))
     L = positive("losses", losses)
@@ -705,6 +837,31 @@ def stack_ensembles(full: np.ndarray, partial: np.ndarray, mask) -> np.ndarray:
     ``full`` has shape ``(n_seeds, n_N)``; ``partial`` has shape ``(n_extra, mask.sum())``
     (e.g. extra sweeps below ``d`` only).  Returns ``(n_seeds + n_extra, n_N)`` with NaN
     where the extra sweeps have no value.
+
+    Parameters
+    ----------
+    full : ndarray of shape (n_seeds, n_N)
+        Seed ensemble over the whole ``N`` grid.
+    partial : ndarray of shape (n_extra, mask.sum())
+        Extra seeds on part of the grid.
+    mask : array_like of bool, shape (n_N,)
+        Where on the grid ``partial`` has values.
+
+    Returns
+    -------
+    ndarray of shape (n_seeds + n_extra, n_N)
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match.
+
+    Examples
+    --------
+    >>> from lidlib.ridge import stack_ensembles
+    >>> stack_ensembles(np.ones((1, 3)), np.zeros((1, 2)), [True, True, False])
+    array([[ 1.,  1.,  1.],
+           [ 0.,  0., nan]])
     """
     full = np.asarray(full, dtype=float)
     partial = np.asarray(partial, dtype=float)
@@ -717,7 +874,24 @@ def stack_ensembles(full: np.ndarray, partial: np.ndarray, mask) -> np.ndarray:
 
 
 def seed_mean_se(x) -> tuple[np.ndarray, np.ndarray]:
-    """Mean over seeds (axis 0, NaN ignored) and its standard error ``std / sqrt(n)`` per column."""
+    """Mean over seeds (axis 0, NaN ignored) and its standard error ``std / sqrt(n)`` per column.
+
+    Parameters
+    ----------
+    x : array_like of shape (n_seeds, n_N)
+        Values per seed (NaN where a seed has none).
+
+    Returns
+    -------
+    mean, se : ndarray of shape (n_N,)
+
+    Examples
+    --------
+    >>> from lidlib.ridge import seed_mean_se
+    >>> m, se = seed_mean_se([[1.0, 2.0], [3.0, 6.0], [np.nan, 4.0]])  # NaN: no value for that seed
+    >>> m, se
+    (array([2., 4.]), array([1.        , 1.15470054]))
+    """
     x = np.asarray(x, dtype=float)
     n = np.sum(np.isfinite(x), axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -731,6 +905,29 @@ def paired_ratio(het, hom, ref, n_boot: int = 400, rng=4) -> tuple[float, float,
     features); each row is divided by ``ref`` (shape ``(n_N,)``) and averaged over ``N``.
     Returns the ratio of the seed means, its bootstrap standard error (seeds resampled,
     the two ensembles together) and the ratio of the seed-to-seed standard deviations.
+
+    Parameters
+    ----------
+    het, hom : array_like of shape (n_seeds, n_N)
+        The two ensembles (seed ``i`` of both on the same features).
+    ref : array_like of shape (n_N,)
+        Normaliser per ``N`` (e.g. the theory curve).
+    n_boot : int
+        Bootstrap resamples of the seeds.
+    rng : numpy.random.Generator or int
+        Randomness of the bootstrap.
+
+    Returns
+    -------
+    ratio, ratio_se, sd_ratio : float
+
+    Examples
+    --------
+    >>> from lidlib.ridge import paired_ratio
+    >>> hom = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+    >>> ratio, se, sd = paired_ratio(2 * hom, hom, np.ones(2))
+    >>> ratio, round(se, 6), sd
+    (2.0, 0.0, 2.0)
     """
     a = (np.asarray(het, dtype=float) / ref).mean(1)
     b = (np.asarray(hom, dtype=float) / ref).mean(1)
@@ -746,6 +943,30 @@ def ols_reciprocal_extrapolation(N, mean_loss, d: int, noise_var: float) -> tupl
     The exact mean OLS loss makes :math:`\sigma^2 d/(N\mathcal L) = (1 - (d+1)/N)/A` with
     ``A = 1`` a straight line in ``d/N``; a least-squares line ``c0 + c1 d/N`` gives
     ``A = 1/c0`` and ``B = -c1/c0`` (exact: ``(d+1)/d``).
+
+    Parameters
+    ----------
+    N : array_like
+        Sample sizes (``> d + 1``).
+    mean_loss : array_like
+        Mean OLS loss at each ``N``.
+    d : int
+        Dimension.
+    noise_var : float
+        Average label-noise variance.
+
+    Returns
+    -------
+    A, B : float
+        The constant of Eq. 10 and the slope term (exact: ``1`` and ``(d+1)/d``).
+
+    Examples
+    --------
+    >>> from lidlib.ridge import ols_reciprocal_extrapolation, ols_risk_exact
+    >>> N = np.array([20.0, 40.0, 80.0])
+    >>> A, B = ols_reciprocal_extrapolation(N, ols_risk_exact(N, 4, 1.0), 4, 1.0)
+    >>> round(A, 6), round(B, 6)
+    (1.0, 1.25)
     """
     N = np.asarray(N, dtype=float)
     recip = noise_var * d / (N * np.asarray(mean_loss, dtype=float))

@@ -120,6 +120,7 @@ def test_dtotal_dN_matches_finite_difference():
         assert al.dtotal_dN(N, C, R, gen, surf, c_N, c_k) == pytest.approx(fd, rel=1e-4)
 
 
+@pytest.mark.slowish
 def test_lid_surface_interpolation_against_engine():
     beta, delta, sigma, d = 3.0, 0.1, 1.0, 64
     v = lambda N: 2.0 * d / (N - d - 1.0)  # noqa: E731  exact mean OLS loss, sigma_noise^2 = 2

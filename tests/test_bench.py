@@ -1,10 +1,12 @@
 import json
 
 import numpy as np
+import pytest
 
 from lidlib.book import bench
 
 
+@pytest.mark.slowish
 def test_small_bench_reports_every_figure_and_checks_correctness(tmp_path):
     (tmp_path / "book" / "timings").mkdir(parents=True)
     (tmp_path / "book" / "timings" / "quick.json").write_text(

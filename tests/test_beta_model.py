@@ -146,6 +146,7 @@ def test_fit_exact_curve_is_exact():
     assert fit.rms_log_failure < 1e-8
 
 
+@pytest.mark.slowish
 def test_fit_stderr_matches_scatter():
     # the Jacobian errors should match the spread of fits over noise realisations
     ks = np.geomspace(1, 1e3, 30)
@@ -183,6 +184,7 @@ def test_coverage_from_counts_matches_population():
 # --------------------------------------------------------------------------- the CLI
 
 
+@pytest.mark.slowish
 @pytest.mark.parametrize("name", SHIPPED)
 def test_cli_on_shipped_files(name, capsys):
     path = ROOT / "data" / "llm-passk" / name
@@ -197,11 +199,13 @@ def test_cli_on_shipped_files(name, capsys):
     assert "Beta law" in capsys.readouterr().out
 
 
+@pytest.mark.slowish
 def test_cli_through_main(capsys):
     assert main(["fit", str(ROOT / "data/llm-passk/pythia28B.csv"), "--predict", "100"]) == 0
     assert "kappa" in capsys.readouterr().out
 
 
+@pytest.mark.slowish
 def test_cli_counts(tmp_path, capsys):
     rng = np.random.default_rng(2)
     fail = rng.beta(4.0, 0.4, 300)
@@ -319,6 +323,7 @@ def test_vae_errors_and_correlation():
     assert kap == pytest.approx(1.3)
 
 
+@pytest.mark.slowish
 def test_coverage_space_fit_recovers_exact_law_and_reports_coverage_error():
     from scipy import special as sp
 

@@ -94,6 +94,7 @@ raise ZeroDivisionError("planted failure")
     assert "'broken'" in msg and "code cell 3 of notebooks/broken.md" in msg and "planted failure" in msg
 
 
+@pytest.mark.slowish
 def test_unknown_chapter_and_profile(tmp_path):
     _mini_book(tmp_path, PARAMS)
     with pytest.raises(book.ChapterError, match="no chapter 'nope'"):
@@ -252,6 +253,7 @@ def test_cache_reexecutes_only_what_changed_and_parallel_runs_agree(tmp_path, mo
     assert book.execute_chapters(tmp_path, ["one"], "quick", 3, force=True)["one"].cached is False
 
 
+@pytest.mark.slowish
 def test_cache_key_covers_library_data_profile_seed_and_environment(tmp_path):
     _two_chapter_book(tmp_path)
     k = book.chapter_key(tmp_path, "one", "quick", 0, env="e")
@@ -275,6 +277,7 @@ def test_cache_key_covers_library_data_profile_seed_and_environment(tmp_path):
         book.execute_chapters(tmp_path, ["one"], "quick", 0, jobs=0)
 
 
+@pytest.mark.slowish
 def test_socket_waits_end_soon_after_a_lost_wakeup():
     """A poll that never wakes early (a lost wake-up) costs at most a slice, not the whole timeout."""
     import asyncio
@@ -307,6 +310,7 @@ def test_socket_waits_end_soon_after_a_lost_wakeup():
         asyncio.run(AsyncZMQSocketChannel.get_msg(ch, timeout=0.3))
 
 
+@pytest.mark.slowish
 def test_stalled_cells_compares_client_and_kernel_times(tmp_path):
     import nbformat
 

@@ -139,6 +139,7 @@ def test_variance_examples():
         C.variance_examples(v, 60, 0)
 
 
+@pytest.mark.slowish
 def test_constant_and_oracle_controls_replayed_by_hand():
     """The no-learning (training-mean) predictor and the oracle, recomputed from the same draws.
 

@@ -57,6 +57,7 @@ def _with_closed_stdout(args, buffered):
     return proc.wait(timeout=120), err
 
 
+@pytest.mark.slowish
 @pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
 @pytest.mark.parametrize(
     "args", [["data", "list"], ["fit", "data/llm-passk/pythia28B.csv", "--predict", "1000"]], ids=["data", "fit"]
@@ -67,6 +68,7 @@ def test_a_closed_pipe_ends_quietly(args, buffered):
     assert "Traceback" not in err and "BrokenPipeError" not in err and "Exception ignored" not in err, err
 
 
+@pytest.mark.slowish
 def test_head_reads_the_first_lines():
     """`lidlib fit FILE | head -3`: three lines, nothing on stderr but the command's own warnings."""
     proc = subprocess.run(

@@ -82,6 +82,7 @@ def has_entry(label: str, items: set[str]) -> bool:
 # --- the real file ------------------------------------------------------------------
 
 
+@pytest.mark.slowish
 def test_real_concordance_validates(entries):
     results = concordance.load_results(ROOT)
     problems = concordance.validate(entries, ROOT, results)
@@ -92,6 +93,7 @@ def test_real_concordance_validates(entries):
     assert len(functions) > 50 and len(tests) > 50  # the file really names code and tests
 
 
+@pytest.mark.slowish
 def test_each_listed_test_exercises_a_listed_function(entries):
     """A test belongs to an entry only if its body calls one of the entry's functions."""
     bodies: dict[str, dict[str, str]] = {}

@@ -53,6 +53,7 @@ def test_single_trial_success_is_monotone_probability(bias, tau, delta, sigma, g
 # ---------------------------------------------------------------- failure_curve
 
 
+@pytest.mark.slowish
 @FAST
 @given(s=st.lists(tiny_to_one, min_size=1, max_size=30), ks=kgrid)
 def test_failure_curve_is_a_nonincreasing_probability(s, ks):
@@ -62,6 +63,7 @@ def test_failure_curve_is_a_nonincreasing_probability(s, ks):
     assert _nonincreasing(f)
 
 
+@pytest.mark.slowish
 @FAST
 @given(s=st.lists(prob, min_size=1, max_size=20), k=st.integers(1, 50))
 def test_failure_curve_equals_mean_power_for_small_k(s, k):
@@ -80,6 +82,7 @@ def nck(draw):
     return n, c, k
 
 
+@pytest.mark.slowish
 @FAST
 @given(nck())
 def test_pass_at_k_monotone_in_k_and_c(args):
@@ -111,6 +114,7 @@ def test_bias_free_constant_positive_and_scales_as_c_delta_power(beta, delta, si
 # ---------------------------------------------------------------- population_failure
 
 
+@pytest.mark.slowish
 @SLOW
 @given(beta=beta_st, delta=st.floats(0.01, 1.0), v=st.sampled_from([0.0, 0.01, 0.3]))
 def test_population_failure_is_nonincreasing_probability_and_worse_with_bias(beta, delta, v):
@@ -136,6 +140,7 @@ def test_local_slope_of_power_law_is_its_exponent_and_scale_free(b, amp, lo, rat
     assert lidlib.local_slope(ks, 7.0 * vals, w) == pytest.approx(lidlib.local_slope(ks, vals, w), rel=1e-10)
 
 
+@pytest.mark.slowish
 @SLOW
 @given(beta=st.floats(1.0, 10.0), frac=st.floats(0.2, 0.9), nu=st.floats(0.5, 2.0))
 def test_fit_saturating_recovers_exact_curves(beta, frac, nu):
@@ -158,6 +163,7 @@ def test_beta_model_failure_is_nonincreasing_probability(a, b, ks):
     assert _nonincreasing(f, rtol=1e-10)
 
 
+@pytest.mark.slowish
 @SLOW
 @given(a=st.floats(0.3, 3.0), b=st.floats(0.5, 5.0))
 def test_fit_passk_curve_predicts_nondecreasing_coverage(a, b):

@@ -128,6 +128,7 @@ def test_fit_recovers_beta_binomial_within_ci():
     assert f.loglik == pytest.approx(C.count_loglik(n, c, f.params["a"], f.params["b"]), rel=1e-12)
 
 
+@pytest.mark.slowish
 def test_zero_inflated_finds_point_mass_and_wins_aic():
     rng = np.random.default_rng(5)
     n, c = _bb_sample(rng, 3.0, 1.0, 1000, 600, zero=0.3)
@@ -163,6 +164,7 @@ def test_thinning_is_hypergeometric_and_baseline():
 
 
 # --------------------------------------------------------------------------- CLI
+@pytest.mark.slowish
 def test_cli_counts_uses_likelihood(tmp_path, capsys):
     rng = np.random.default_rng(8)
     n, c = _bb_sample(rng, 6.0, 0.35, 1000, 300)
@@ -183,6 +185,7 @@ def test_cli_counts_uses_likelihood(tmp_path, capsys):
     assert "profile-likelihood" in text and "interval" in text
 
 
+@pytest.mark.slowish
 def test_cli_counts_grouped(tmp_path, capsys):
     rng = np.random.default_rng(9)
     lines = ["model,benchmark,problem_idx,n,c"]
@@ -202,6 +205,7 @@ def test_cli_counts_grouped(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["n_problems"] == 150
 
 
+@pytest.mark.slowish
 @pytest.mark.parametrize(
     "content,needle",
     [
@@ -247,6 +251,7 @@ def test_committed_counts_copy_is_checked(tmp_path, monkeypatch):
         data.fetch(name)
 
 
+@pytest.mark.slowish
 def test_cli_console_exit_status(tmp_path):
     import subprocess
     import sys
@@ -257,6 +262,7 @@ def test_cli_console_exit_status(tmp_path):
     assert r.returncode != 0 and "0 <= c <= n" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.slowish
 def test_cli_counts_max_k_only_limits_curve_fits(tmp_path, capsys):
     rng = np.random.default_rng(10)
     n, c = _bb_sample(rng, 6.0, 0.35, 200, 40)
@@ -296,6 +302,7 @@ def test_mixture_recovers_a_two_point_law():
     assert abs(fit.weights.sum() - 1) < 1e-12
 
 
+@pytest.mark.slowish
 def test_select_forecaster_prefers_the_true_law_on_large_benchmarks():
     rng = np.random.default_rng(22)
     n, c = _bb_sample(rng, 4.0, 0.3, 300, 4000)
@@ -307,6 +314,7 @@ def test_select_forecaster_prefers_the_true_law_on_large_benchmarks():
         C.select_forecaster(np.full(10, 5.0), np.ones(10), rng=0)
 
 
+@pytest.mark.slowish
 def test_forecast_failure_beyond_n_and_auto():
     rng = np.random.default_rng(23)
     n, c = _bb_sample(rng, 4.0, 0.3, 200, 300)
@@ -330,6 +338,7 @@ def test_bootstrap_forecast_levels():
     assert np.array_equal(b1, C.bootstrap_forecast(n, c, [1000.0], "power_law", 40, 1, within="none"), equal_nan=True)
 
 
+@pytest.mark.slowish
 def test_backtest_forecasters_structure_and_measured():
     rng = np.random.default_rng(24)
     n, c = _bb_sample(rng, 4.0, 0.3, 600, 120)
@@ -341,6 +350,73 @@ def test_backtest_forecasters_structure_and_measured():
     assert s["power_law"]["mae"].shape == (2,) and np.isfinite(s["power_law"]["se"]).all()
     with pytest.raises(ValueError, match="max\\(ratios\\)"):
         C.backtest_forecasters(n, c, [30], 1, 0)
+
+
+def test_failure_variance_is_unbiased_for_the_variance_of_the_estimator():
+    n, s, ks = 20, 0.2, np.array([1.0, 3.0, 7.0])
+    c = np.arange(n + 1, dtype=float)
+    pmf = np.array([math.comb(n, j) * s**j * (1 - s) ** (n - j) for j in range(n + 1)])
+    h = np.array([[math.comb(n - j, int(k)) / math.comb(n, int(k)) for k in ks] for j in range(n + 1)])  # unbiased p^k
+    np.testing.assert_allclose(pmf @ h, (1 - s) ** ks, rtol=1e-12)
+    var_exact = pmf @ h**2 - (pmf @ h) ** 2
+    est = np.array([C._failure_variance(np.array([float(n)]), np.array([cj]), np.array([1.0]), ks)[1] for cj in c])
+    np.testing.assert_allclose(pmf @ est, var_exact, rtol=1e-9)
+    # P identical problems: the mean of P estimates has 1/P of the variance
+    F, v = C._failure_variance(np.array([float(n)]), np.array([4.0]), np.array([5.0]), ks)
+    np.testing.assert_allclose(F, h[4]) and np.testing.assert_allclose(v, est[4] / 5)
+
+
+def test_power_law_top_is_least_squares_on_the_top_decade():
+    rng = np.random.default_rng(25)
+    n, c = _bb_sample(rng, 3.0, 0.4, 200, 300)
+    ks = np.unique(np.round(np.geomspace(20, 200, 40)))
+    cov = lidlib.pass_at_k_unbiased(n[:, None], c[:, None], ks[None, :]).mean(axis=0)
+    slope, icpt = np.polyfit(np.log(ks), np.log(-np.log(cov)), 1)
+    want = 1 - np.exp(-np.exp(icpt) * np.array([2000.0, 6000.0]) ** slope)
+    got = C.TRIED_FORECASTERS["power_law_top"](*C.count_pairs(n, c), np.array([2000.0, 6000.0]))
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+
+
+def test_tail_beta_recovers_a_beta_law_from_the_hard_problems():
+    from scipy import special
+
+    a, b = 4.0, 0.3
+    ks = np.array([1000.0, 3000.0])
+    truth = np.exp(special.betaln(a + ks, b) - special.betaln(a, b))  # E[p^k], p ~ Beta(a, b)
+    for seed in (26, 27):  # 2e4 problems: the sampling error of the forecast is about 1-2%
+        n, c = _bb_sample(np.random.default_rng(seed), a, b, 100, 20000)
+        got = C.TRIED_FORECASTERS["tail_beta"](*C.count_pairs(n, c), ks)
+        np.testing.assert_allclose(got, truth, rtol=0.06)
+
+
+def test_npmle_tail_continues_a_power_law_density():
+    bs = 0.5  # success s ~ Beta(bs, 1): density bs s^(bs - 1), so E[(1-s)^k] = Gamma(bs + 1) Gamma(k + 1) / Gamma(k + bs + 1)
+    ks = np.array([1000.0, 3000.0])
+    truth = np.exp(math.lgamma(bs + 1) + np.array([math.lgamma(k + 1) - math.lgamma(k + bs + 1) for k in ks]))
+    rng = np.random.default_rng(28)
+    s = rng.beta(bs, 1.0, 4000)
+    n = np.full(s.size, 100.0)
+    c = rng.binomial(100, s).astype(float)
+    got = C.TRIED_FORECASTERS["npmle_tail"](*C.count_pairs(n, c), ks)
+    np.testing.assert_allclose(got, truth, rtol=0.15)
+
+
+def test_tried_forecasters_backtest_only_and_blend():
+    rng = np.random.default_rng(29)
+    n, c = _bb_sample(rng, 4.0, 0.3, 600, 120)
+    assert not set(C.TRIED_FORECASTERS) & set(C.FORECASTERS)  # not offered by lidlib fit
+    bt = C.backtest_forecasters(n, c, [20], 2, 0, methods=("power_law", "power_law_selfcal", "stack_tail"))
+    for me, e in bt["log_error"].items():
+        np.testing.assert_array_equal(np.abs(e), bt["abs_log_error"][me])
+    pr = C.count_pairs(n, c)
+    ks = np.array([300.0, 3000.0])
+    st = C.TRIED_FORECASTERS["stack_tail"](*pr, ks)
+    lo = np.minimum(C.FORECASTERS["power_law"](*pr, ks), C.TRIED_FORECASTERS["tail_beta"](*pr, ks))
+    hi = np.maximum(C.FORECASTERS["power_law"](*pr, ks), C.TRIED_FORECASTERS["tail_beta"](*pr, ks))
+    assert ((st >= lo * (1 - 1e-12)) & (st <= hi * (1 + 1e-12))).all()
+    np.testing.assert_array_equal(st, C.TRIED_FORECASTERS["stack_tail"](*pr, ks))  # deterministic
+    with pytest.raises(ValueError, match="methods must be among"):
+        C.backtest_forecasters(n, c, [20], 1, 0, methods=("nope",))
 
 
 def test_plan_samples_monotone_and_floor():
@@ -408,6 +484,7 @@ def test_paired_differences_percentiles():
     assert res[0]["p_le_0"] == pytest.approx(np.mean(d <= 0))
 
 
+@pytest.mark.slowish
 def test_compare_saturation_gls_diagonal_matches_weighted_least_squares_and_recovers_eq20():
     x = np.geomspace(1e7, 1e10, 7)
     y = 0.3 - 0.25 / (1 + (x / 3e8) ** 0.8)

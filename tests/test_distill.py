@@ -68,6 +68,7 @@ def test_steps_law_exact_and_sampled():
     np.testing.assert_allclose(ds.precision_cdf(t, beta), np.ceil(1 / t) ** (-beta / 2))
 
 
+@pytest.mark.slowish
 @pytest.mark.parametrize("beta", [1.0, 3.0])
 def test_tail_index_prediction_matches_simulation(beta):
     """The mechanism predicts P(tau_hat <= t) ~ t^(beta/2); the measured index agrees."""
@@ -99,6 +100,7 @@ def test_student_recovers_teacher_mean_when_teacher_is_noise_free():
     )
 
 
+@pytest.mark.slowish
 def test_student_loss_matches_expected_loss_on_average():
     task = _task(mu=2.0, beta=5.0)  # beta > 4: finite-variance noise, quick convergence
     g = np.random.default_rng(6)
@@ -237,6 +239,7 @@ def test_budget_objective_matches_a_hand_computation():
             assert T[i, j] == pytest.approx(R * Lg / task.sigma_eta2 + fail, rel=1e-9)
 
 
+@pytest.mark.slowish
 def test_cross_fit_with_identical_halves_has_no_out_of_sample_regret():
     task, w, sets, test = _alloc_setup(n_seeds=2)
     twin = ds.TrainingSets(np.stack([sets.q[0]] * 2), np.stack([sets.y[0]] * 2), np.stack([sets.steps[0]] * 2))

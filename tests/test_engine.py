@@ -49,12 +49,14 @@ def _ref_with_bias(k, beta, delta, sigma, v):
     return val + special.gammainc(a, math.exp(lo))
 
 
+@pytest.mark.slowish
 @pytest.mark.parametrize("beta, v, k", [(3.0, 0.05, 1), (3.0, 0.05, 300), (6.0, 0.5, 50), (1.0, 2.0, 1000)])
 def test_biased_matches_nested_quadrature(beta, v, k):
     ref = _ref_with_bias(k, beta, 0.1, 1.0, v)
     assert lidlib.population_failure(k, beta, 0.1, 1.0, bias_var=v) == pytest.approx(ref, rel=1e-5)
 
 
+@pytest.mark.slowish
 @pytest.mark.parametrize("beta, v", [(2.5, 0.0), (5.0, 0.3)])
 def test_agrees_with_monte_carlo_over_instances(beta, v):
     rng = np.random.default_rng(4)
@@ -87,6 +89,7 @@ def test_bias_free_constant_against_the_laplace_integral():
     )
 
 
+@pytest.mark.slowish
 def test_engine_is_a_failure_curve():
     ks = np.unique(np.logspace(0, 6, 50).round())
     for v in (0.0, 0.01, 10.0):

@@ -38,6 +38,7 @@ def test_grids_include_the_default_and_respect_the_slider_kind():
         explore.control_grid("t", w.Text(), 3)
 
 
+@pytest.mark.slowish
 def test_small_grids_keep_every_combination_large_ones_vary_one_control_at_a_time():
     w = ipywidgets
     two = explore.precompute(
@@ -58,6 +59,7 @@ def test_small_grids_keep_every_combination_large_ones_vary_one_control_at_a_tim
     assert base64.b64decode(imgs[0])[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slowish
 def test_static_html_is_self_contained_and_starts_at_the_defaults():
     w = ipywidgets
     st = explore.precompute(

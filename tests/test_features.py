@@ -104,6 +104,7 @@ def test_loader_refuses_corrupt_copies(tmp_path, monkeypatch):
         data.load_cifar10h()
 
 
+@pytest.mark.slowish
 def test_committed_features_verify():
     feats, prov = data.load_cifar10h_features()
     assert feats.shape == (10000, 1280) and feats.dtype == np.float32

@@ -29,6 +29,7 @@ def _samples_file(tmp_path, P=60, n=40, seed=3):
     return f
 
 
+@pytest.mark.slowish
 def test_per_sample_forecast_with_interval_json(tmp_path, capsys):
     f = _samples_file(tmp_path)
     assert cli_fit([str(f), "--predict", "10", "400", "--json", "--n-boot", "60"]) == 0
@@ -43,6 +44,7 @@ def test_per_sample_forecast_with_interval_json(tmp_path, capsys):
     assert out["best"] == min(sc, key=sc.get)
 
 
+@pytest.mark.slowish
 def test_interval_is_two_level_and_widens_with_fewer_problems(tmp_path, capsys):
     wide = []
     for P in (30, 240):
@@ -62,6 +64,7 @@ def test_centred_interval_contains_point():
     assert np.allclose(np.log(hi / lo), np.log(hi / lo)[0], rtol=0.3)
 
 
+@pytest.mark.slowish
 def test_per_problem_output(tmp_path, capsys):
     f = FIX / "samples.csv"
     out = tmp_path / "pp.csv"
@@ -79,6 +82,7 @@ def test_per_problem_output(tmp_path, capsys):
     assert float(r["algebra/1"][4]) > float(r["geometry/7"][4])  # more successes, easier
 
 
+@pytest.mark.slowish
 def test_plan_and_allocation(tmp_path, capsys):
     f = ROOT / "data/llm-passk/pythia_math_counts.csv"
     assert (
@@ -100,6 +104,7 @@ def test_allocate_samples_exact_total_and_order():
     assert a.sum() == 1001 and a[-1] == 0 and a[0] >= a[3]
 
 
+@pytest.mark.slowish
 def test_plot_written(tmp_path, capsys):
     png = tmp_path / "fc.png"
     assert cli_fit([str(_samples_file(tmp_path)), "--predict", "1000", "--plot", str(png), "--n-boot", "20"]) == 0
@@ -109,6 +114,7 @@ def test_plot_written(tmp_path, capsys):
     assert png2.stat().st_size > 10_000
 
 
+@pytest.mark.slowish
 def test_curve_best_is_out_of_sample_and_heldout_reported(capsys):
     f = ROOT / "data/llm-passk/pythia28B.csv"
     assert cli_fit([str(f), "--max-k", "100", "--json"]) == 0
@@ -119,6 +125,7 @@ def test_curve_best_is_out_of_sample_and_heldout_reported(capsys):
     assert out["n_heldout"] > 0 and set(out["heldout_rms_log_failure"]) == {"beta", "effective_k"}
 
 
+@pytest.mark.slowish
 @pytest.mark.parametrize(
     "content,needle",
     [
@@ -175,6 +182,7 @@ def test_bad_input_exit_2_one_line(tmp_path, capsys, content, args, needle):
     assert needle in err and err.count("\n") == 1 and "Traceback" not in err
 
 
+@pytest.mark.slowish
 def test_bom_counts_through_main(tmp_path, capsys):
     f = tmp_path / "bom.csv"
     f.write_bytes(b"\xef\xbb\xbfn,c\n" + b"".join(f"20,{i % 7}\n".encode() for i in range(12)))

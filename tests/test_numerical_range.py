@@ -82,6 +82,7 @@ def _mp_bias_free(k, beta, delta, sigma):
     return mp.quad(f, sorted(p for p in pts if -800.0 <= p <= 80.0))
 
 
+@pytest.mark.slowish
 @pytest.mark.parametrize("beta", BETAS)
 def test_population_failure_bias_free_against_mpmath(beta):
     delta, sigma = 0.05, 1.0

@@ -157,6 +157,7 @@ def _random_cases(n: int, seed: int) -> list[tuple[float, float, float, float]]:
     ]
 
 
+@pytest.mark.slowish
 def test_single_trial_success_matches_mpmath():
     cases = [(m, 1.0, h, 1.0) for m in _M_GRID for h in _H_GRID]
     cases += [(-3.0 * m, 9.0, 0.5 * h, 0.5) for m in (0.0, 2.0, 20.0) for h in (1e-12, 0.02, 4.0)]

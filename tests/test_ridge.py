@@ -71,6 +71,7 @@ def test_paper_lambda_schedule():
 
 
 # ----------------------------------------------------------------------------- loss
+@pytest.mark.slowish
 def test_excess_risk_is_the_fresh_input_average():
     rng = np.random.default_rng(3)
     d = 20
@@ -84,6 +85,7 @@ def test_excess_risk_is_the_fresh_input_average():
     np.testing.assert_allclose(ridge.excess_risk(np.stack([th, ts]), ts, np.diag(s)), [exact, 0.0])
 
 
+@pytest.mark.slowish
 def test_ols_loss_matches_inverse_wishart_mean():
     """E[L] = sigma^2 d / (N - d - 1) for Gaussian features, any spectrum."""
     rng = np.random.default_rng(4)
@@ -143,6 +145,7 @@ def test_effective_regularization_monotone():
     assert np.all(np.diff(kN) < 0) and np.all(kN > 0)
 
 
+@pytest.mark.slowish
 def test_power_law_limit_matches_deterministic_equivalent():
     """For 1 << N << d the sums become integrals: bias r^2 I^(1+a) N^-a, variance a sigma^2."""
     d, r2, sig2 = 200_000, 1e-3, 0.1
@@ -155,6 +158,7 @@ def test_power_law_limit_matches_deterministic_equivalent():
         np.testing.assert_allclose(de.variance, pv, rtol=0.04)
 
 
+@pytest.mark.slowish
 def test_deterministic_equivalent_matches_monte_carlo():
     d = 48
     lid = model.LIDModel(d=d, alpha=1.0, beta=6.0, sigma_eta=0.05)
@@ -183,6 +187,7 @@ def test_learning_curves_reproducible_and_decomposed():
     assert np.isnan(c.loss_homo).all() and np.isfinite(c.loss).all()
 
 
+@pytest.mark.slowish
 def test_ols_noise_curves_mean_level():
     """For beta = 6, L (N-d-1) / (d sigma_eta^2) averages to E[1/tau] = 1/2."""
     d, sig = 8, 0.3

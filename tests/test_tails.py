@@ -13,6 +13,7 @@ def test_hill_on_exact_power_law(a):
     assert se == pytest.approx(est / np.sqrt(5_000))
 
 
+@pytest.mark.slowish
 @pytest.mark.parametrize("beta", [3.0, 5.0, 8.0])
 def test_corrected_estimator_removes_gamma_bias(beta):
     x = model.sample_precision(1_000_000, beta, 7)

@@ -42,6 +42,7 @@ def test_small_window_failure_large_argument_series_matches_hyperu():
     np.testing.assert_allclose(r, direct, rtol=1e-10)
 
 
+@pytest.mark.slowish
 @pytest.mark.parametrize("form", ["exp", "power"])
 def test_small_window_failure_with_bias_matches_nested_quadrature(form):
     beta, delta, sigma, v, k = 3.0, 0.1, 1.0, 0.3, 200.0
@@ -88,6 +89,7 @@ def test_second_order_ratio_against_exact_engine(beta):
     assert np.all(resid < 0.02) and resid[-1] < resid[0]
 
 
+@pytest.mark.slowish
 def test_onset_is_a_root_and_agrees_with_second_order():
     beta = 3.0
     k1 = tails.tauberian_onset(beta, DELTA, SIGMA, 0.01)
@@ -112,6 +114,7 @@ def test_gamma_law_reproduces_the_engine():
         assert law.tail_constant == pytest.approx(1 / special.gamma(beta / 2 + 1))
 
 
+@pytest.mark.slowish
 @pytest.mark.parametrize(
     "make",
     [
@@ -180,6 +183,7 @@ def test_geometric_first_success_law_and_edges():
         passk.first_success_geometric([0.5], 3)
 
 
+@pytest.mark.slowish
 def test_literal_first_success_is_geometric_with_exact_success():
     rng = np.random.default_rng(12)
     n, k_max = 30_000, 200
@@ -200,6 +204,7 @@ def test_survival_from_first_success_counts():
         passk.survival_from_first_success([0.5, 2], [1])
 
 
+@pytest.mark.slowish
 def test_survival_check_null_is_calibrated():
     # under the null the observed max |z| exceeds the 90% null quantile about 10% of the time
     ks = np.unique(np.round(np.logspace(0, 3, 30)))
@@ -260,6 +265,7 @@ def _ref_protocol(k, beta, delta, sigma, v, label, sampler_sd):
     return val + special.gammainc(a, math.exp(lo))
 
 
+@pytest.mark.slowish
 @pytest.mark.parametrize(
     "protocol, beta, v, sd, k",
     [
@@ -320,6 +326,7 @@ def test_simulated_protocols_agree_with_exact_curves(protocol, sd):
     assert np.all(np.abs(est - exact) < 5 * np.sqrt(exact * (1 - exact) / n))
 
 
+@pytest.mark.slowish
 def test_literal_simulation_agrees_with_engine():
     rng = np.random.default_rng(22)
     n, k_max = 20_000, 100

@@ -7,6 +7,7 @@ import lidlib
 from lidlib import model, two_tail
 
 
+@pytest.mark.slowish
 def test_success_cdf_matches_monte_carlo():
     rng = np.random.default_rng(3)
     n, beta, delta, v = 1_000_000, 3.0, 0.05, 0.3
@@ -17,6 +18,7 @@ def test_success_cdf_matches_monte_carlo():
         assert abs(np.mean(S <= s0) - exact) < 5 * np.sqrt(exact * (1 - exact) / n)
 
 
+@pytest.mark.slowish
 def test_success_cdf_parts_add_up_and_intrinsic_limit():
     s = np.logspace(-8, -1, 8)
     args = (4.0, 0.1, 1.0, 0.2)
@@ -31,6 +33,7 @@ def test_success_cdf_parts_add_up_and_intrinsic_limit():
         two_tail.success_cdf(1.5, *args)
 
 
+@pytest.mark.slowish
 def test_excess_equals_difference_where_representable():
     ks = np.logspace(0, 5, 11)
     for v in (0.05, 1.0):
@@ -41,6 +44,7 @@ def test_excess_equals_difference_where_representable():
         assert np.all(ex > 0)
 
 
+@pytest.mark.slowish
 def test_saddle_point_exponent_matches_the_exact_bias_tail():
     ks = np.logspace(5, 6, 11)
     for v in (0.3, 3.0):
@@ -56,6 +60,7 @@ def test_saddle_point_exponent_matches_the_exact_bias_tail():
     assert 0.4 < p < 0.6
 
 
+@pytest.mark.slowish
 def test_ridge_passk_experiment_agrees_with_exact_prediction():
     lid = model.LIDModel(d=16, alpha=1.0, beta=3.0, sigma_eta=1.0)
     ks = np.array([1.0, 3, 10, 30, 100])
@@ -65,6 +70,7 @@ def test_ridge_passk_experiment_agrees_with_exact_prediction():
     assert r.failure.shape == (2, 3, 5) and np.all(np.diff(r.l_gen, axis=1) < 0)
 
 
+@pytest.mark.slowish
 def test_window_exponents_match_direct_slopes():
     ks = np.logspace(1, 3, 9)
     vs = [0.0, 0.1, 1.0]
@@ -98,6 +104,7 @@ def _excess_brute(k, tau_pdf, tau_hi, delta, v):
     )[0]
 
 
+@pytest.mark.slowish
 @pytest.mark.parametrize("which", ["bounded", "gengamma2"])
 def test_law_excess_failure_against_nested_quadrature(which):
     beta, delta, v = 3.0, 0.3, 0.5
@@ -163,6 +170,7 @@ def test_upper_tail_power_and_q1_limit():
     )
 
 
+@pytest.mark.slowish
 def test_finite_n_power_depends_on_the_upper_tail():
     """Same near-zero index beta/2, different upper tail: different p (Def. 3.1 comment (ii) fails here)."""
     ks = np.logspace(5, 6, 5)
@@ -175,6 +183,7 @@ def test_finite_n_power_depends_on_the_upper_tail():
     assert p["bounded"] > 0.85  # -> 1 (Eq. 18) for a bounded precision
 
 
+@pytest.mark.slowish
 def test_crossover_is_where_half_the_failures_are_due_to_bias():
     """Independent check of k* at v = 0.2: nested scipy quadrature of the share at the returned k*."""
     beta, delta, v = 3.0, 0.3, 0.2
@@ -193,6 +202,7 @@ def test_crossover_is_where_half_the_failures_are_due_to_bias():
     assert excess / free == pytest.approx(1.0, abs=2e-3)
 
 
+@pytest.mark.slowish
 def test_crossover_leading_and_next_order_laws():
     # leading order: beta ell = (1+q) (ell / (q v))^(q/(q+1)), solved by brentq, equals the closed form
     from scipy import optimize
@@ -210,6 +220,7 @@ def test_crossover_leading_and_next_order_laws():
         assert abs(exact - nxt) < abs(exact - two_tail.crossover_log_k_leading(3.0, 1.0, v))
 
 
+@pytest.mark.slowish
 def test_beta_eff_increases_with_n_up_to_its_maximum():
     """Formerly the ledger claim beta-eff-increasing (it could not fail there): the exact window slope
     rises monotonically as Var B falls, from far below the plateau, until the overshoot maximum."""
@@ -224,6 +235,7 @@ def test_beta_eff_increases_with_n_up_to_its_maximum():
     assert be[i] - be[-1] < 0.01 * be[-1]  # the overshoot stays below 1% of the plateau
 
 
+@pytest.mark.slowish
 def test_law_excess_failure_with_precision_dependent_bias_against_nested_quadrature():
     """Def. 3.1 comment (iii): Var(B | tau) = v tau^rho / E[tau^rho], here with the Gamma(3/2) law (E[tau] = 3/2)."""
     beta, delta, v, rho = 3.0, 0.3, 0.5, 1.0

@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from lidlib.book import claims
 from lidlib.book.profiles import DEFAULT_SEED, PROFILES
@@ -240,7 +241,7 @@ def _bounded_socket_waits() -> None:
             if deadline is not None and time.monotonic() >= deadline:
                 raise Empty
 
-    get_msg._lidlib_sliced = True
+    get_msg._lidlib_sliced = True  # type: ignore[attr-defined]  # marks the patch so it is applied once
     get_msg.__doc__ = AsyncZMQSocketChannel.get_msg.__doc__
     AsyncZMQSocketChannel.get_msg = get_msg
 
@@ -716,7 +717,7 @@ def timings_markdown(root: Path) -> str:
 
 
 #: Targets for whole-book builds on the reference machine (2 cores), execution + render, seconds.
-BUILD_TARGETS = {"scratch": {"quick": 60.0, "paper": 150.0}, "unchanged": 15.0}
+BUILD_TARGETS: dict[str, Any] = {"scratch": {"quick": 60.0, "paper": 150.0}, "unchanged": 15.0}
 
 
 def measure_builds(root: Path | None = None, profile: str = "quick", jobs: int | None = None, log=print) -> dict:

@@ -253,10 +253,10 @@ def validate(
             problems.append(f"{what}: unknown field(s) {', '.join(extra)}")
         if e.get("paper") not in PAPERS:
             problems.append(f"{what}: paper must be one of {', '.join(PAPERS)}, got {e.get('paper')!r}")
-        key = (str(e.get("paper")), str(e.get("item")))
-        if key in seen:
+        item = (str(e.get("paper")), str(e.get("item")))
+        if item in seen:
             problems.append(f"{what}: duplicate item")
-        seen.add(key)
+        seen.add(item)
         status = e.get("status")
         if status not in STATUSES:
             problems.append(f"{what}: status must be one of {', '.join(STATUSES)}, got {status!r}")
@@ -288,9 +288,10 @@ def validate(
             if file not in tests:
                 f = root / file
                 tests[file] = _test_names(f) if f.is_file() else None
-            if tests[file] is None:
+            names = tests[file]
+            if names is None:
                 problems.append(f"{what}: test file {file!r} does not exist")
-            elif not name or name not in tests[file]:
+            elif not name or name not in names:
                 problems.append(f"{what}: test {node!r}: no test {name!r} in {file}")
         for claim in e.get("claims") or []:
             cch, cid = _claim_ref(e, claim)
@@ -366,7 +367,7 @@ def markdown(
     def verdict(claim: str, e: dict[str, Any]) -> str:
         ch, cid = _claim_ref(e, claim)
         shown = _code(cid) if ch == e.get("chapter") or not ch else f"{_code(cid)} ({link(ch)})"
-        recorded = {c["id"]: c["passed"] for c in results.get(ch, {}).get("claims", [])}
+        recorded = {c["id"]: c["passed"] for c in (results.get(ch, {}) if ch else {}).get("claims", [])}
         hits = _matching(cid, recorded)
         if not hits:
             return shown

@@ -151,7 +151,8 @@ def _curve_best(
             except ValueError:
                 continue
             errs = {m: _log_fail_err(f, k[~tr], cov[~tr]) for m, f in fits.items()}
-            return min(errs, key=errs.get), errs, f"fit on k <= {cut:g}, scored on the {(~tr).sum()} points above"
+            best = min(errs, key=lambda m: errs[m])
+            return best, errs, f"fit on k <= {cut:g}, scored on the {(~tr).sum()} points above"
     return None, {}, "too few points to choose a law out of sample"
 
 
@@ -224,7 +225,7 @@ def _run_curve(args, data: formats.Curve) -> int:
         )
     else:
         print(f"best law: not chosen ({best_how})")
-    if held:
+    if held and held_k is not None:
         print(
             f"held-out points k > {args.max_k:g} ({held_k.size}): rms log-failure error "
             + ", ".join(f"{m} {v:.3f}" for m, v in held.items())
@@ -249,6 +250,7 @@ def _count_fits(n: np.ndarray, c: np.ndarray) -> dict[str, C.CountFit]:
 def _forecast(args, n: np.ndarray, c: np.ndarray, ks: np.ndarray, label: str = "") -> dict[str, Any]:
     """Forecast with interval, the self-thinning ranking, and measured values where k <= n."""
     rng = np.random.default_rng(args.seed)
+    scores: dict[str, Any]
     try:
         best, scores = C.select_forecaster(n, c, rng=rng)
     except ValueError as exc:
@@ -378,6 +380,7 @@ def _check_problems(path, n: np.ndarray, c: np.ndarray, group: str | None = None
 
 def _grouped_counts(args, data: formats.Counts) -> int:
     preds = np.array(args.predict, dtype=float)
+    assert data.group is not None  # _run_counts calls this only for files with several models
     groups = list(dict.fromkeys(data.group.tolist()))
     res, fcs = {}, {}
     for g in groups:
@@ -389,7 +392,7 @@ def _grouped_counts(args, data: formats.Counts) -> int:
         except ValueError as exc:
             raise ValueError(f"{args.file}, model {g!r}: {exc}") from None
     if args.json:
-        out = {"file": str(args.file), "input": "counts", "format": data.fmt, "groups": {}}
+        out: dict[str, Any] = {"file": str(args.file), "input": "counts", "format": data.fmt, "groups": {}}
         for g, fits in res.items():
             fc = {k: v for k, v in fcs[g].items() if k != "boot"}
             out["groups"][g] = {
@@ -524,7 +527,7 @@ def _run_counts(args, data: formats.Counts) -> int:
     if args.plot:
         _plot_counts(args, n, c, fc, preds)
     if args.json:
-        allf = {**fits, **count_fits}
+        allf: dict[str, Any] = {**fits, **count_fits}  # PasskFit and CountFit: as_dict() and predict()
         out = {
             "file": str(args.file),
             "input": "counts",
@@ -667,7 +670,7 @@ def read_table(path: Path, model: str | None = None) -> tuple[str, dict[str, np.
     every supported format. Raises ``ValueError`` with a one-line message.
     """
     d = formats.read_input(path, model=model)
-    if d.kind == "curve":
+    if isinstance(d, formats.Curve):
         return "curve", {"k": d.k, "coverage": d.coverage}
     out = {"n": d.n, "c": d.c}
     if d.group is not None:
@@ -700,7 +703,7 @@ def cli_fit(argv: list[str]) -> int:
         )
         for w in data.warnings:
             _warn(w)
-        if data.kind == "curve":
+        if isinstance(data, formats.Curve):
             if args.plan is not None or args.per_problem:
                 raise ValueError(
                     f"{args.file}: --plan and --per-problem need per-problem data (counts or samples), not a coverage curve"

@@ -240,6 +240,8 @@ def _candidates(entry: Entry) -> list[tuple[str, Path, Path, str]]:
         out.append(("mirror", mirror / entry.name, mirror / entry.name, "sha256:" + entry.sha256))
     cached = cache_dir() / entry.name
     if entry.source == "archive":
+        # every archive entry of _SOURCES names its URL, member and download hash
+        assert entry.url is not None and entry.member is not None and entry.download_hash is not None
         archive = cached.parent / entry.url.rsplit("/", 1)[-1]
         member = cached.parent / archive.name.split(".tar")[0] / entry.member
         out.append(("cache", member, archive, entry.download_hash))
@@ -251,7 +253,7 @@ def _candidates(entry: Entry) -> list[tuple[str, Path, Path, str]]:
 def _inspect(entry: Entry, origin: str, path: Path, checked: Path, expected: str) -> dict:
     """Status record of one local candidate (hashes the file, or the archive it came from)."""
     alg = expected.split(":")[0]
-    rec = dict(
+    rec: dict[str, Any] = dict(
         name=entry.name,
         origin=origin,
         path=None,
@@ -286,10 +288,12 @@ def _unavailable_error(entry: Entry, reason: str) -> DataUnavailableError:
 def _download(entry: Entry) -> None:
     """Fill the cache for ``entry`` with pooch (no network if already cached and valid)."""
     target = cache_dir() / entry.name
+    assert entry.url is not None  # _resolve never downloads an entry without a URL
     fname, processor = entry.url.rsplit("/", 1)[-1], None
     if entry.source == "archive":
         processor = pooch.Untar(members=[entry.member], extract_dir=fname.split(".tar")[0])
     elif entry.source == "gz-prefix":
+        assert entry.prefix is not None  # every gz-prefix entry of _SOURCES says how many items it keeps
         processor = _prefix_processor(target, entry.prefix)
     else:
         fname = target.name

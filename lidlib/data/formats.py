@@ -106,6 +106,13 @@ class Counts:
     fmt : str
         The format that was read.
     warnings : list of str
+
+    Examples
+    --------
+    >>> from lidlib.data.formats import counts_from_samples
+    >>> d = counts_from_samples(["p1", "p1", "p2"], [1, 0, 1])
+    >>> d.kind, d.n, d.c
+    ('counts', array([2., 1.]), array([1., 1.]))
     """
 
     n: np.ndarray
@@ -119,7 +126,23 @@ class Counts:
 
 @dataclass
 class Curve:
-    """A coverage curve ``(k, coverage)`` read from a file (sorted by ``k``)."""
+    """A coverage curve ``(k, coverage)`` read from a file (sorted by ``k``).
+
+    Attributes
+    ----------
+    k, coverage : ndarray
+        Numbers of attempts and the coverage (pass@k) at each.
+    fmt : str
+        The format that was read.
+    warnings : list of str
+        Doubts about the input (e.g. coverage that falls with ``k``).
+
+    Examples
+    --------
+    >>> from lidlib.data.formats import Curve
+    >>> Curve(k=np.array([1.0, 10.0]), coverage=np.array([0.3, 0.6])).kind
+    'curve'
+    """
 
     k: np.ndarray
     coverage: np.ndarray
@@ -149,6 +172,16 @@ def parse_correct(values: Iterable[Any], where: Callable[[int], str] = lambda i:
     ------
     ValueError
         For any other value (e.g. a fractional score), naming the record and value.
+
+    Examples
+    --------
+    >>> from lidlib.data.formats import parse_correct
+    >>> parse_correct([True, 0, "PASS", "failed: AssertionError", "incorrect"])
+    array([1, 0, 1, 0, 0], dtype=int8)
+    >>> parse_correct([0.5])
+    Traceback (most recent call last):
+        ...
+    ValueError: record 1: correctness must be 0 or 1, got 0.5 (a fractional score is not a pass/fail)
     """
     out = []
     for i, v in enumerate(values):
@@ -193,6 +226,18 @@ def counts_from_samples(problems: Iterable[Any], correct: Iterable[Any] | np.nda
     Counts
         Problems in order of first appearance; ``n`` = samples per problem,
         ``c`` = correct samples.
+
+    Raises
+    ------
+    ValueError
+        If the lengths differ, there are no samples, or a correctness value is not 0/1.
+
+    Examples
+    --------
+    >>> from lidlib.data.formats import counts_from_samples
+    >>> d = counts_from_samples(["b", "a", "b", "b"], ["pass", "fail", "fail", "pass"])
+    >>> d.problems, d.n, d.c  # in order of first appearance
+    (array(['b', 'a'], dtype='<U1'), array([3., 1.]), array([2., 0.]))
     """
     p = np.asarray([str(x) for x in problems]) if not isinstance(problems, np.ndarray) else problems.astype(str)
     y = correct if isinstance(correct, np.ndarray) and correct.dtype.kind in "iub" else parse_correct(correct)
@@ -220,6 +265,13 @@ def counts_from_matrix(M: np.ndarray, problems: Iterable[Any] | None = None) -> 
     Returns
     -------
     Counts
+
+    Examples
+    --------
+    >>> from lidlib.data.formats import counts_from_matrix
+    >>> d = counts_from_matrix(np.array([[1, 0, 1], [0, 0, np.nan]]))
+    >>> d.n, d.c  # the NaN sample is not counted
+    (array([3., 2.]), array([2., 0.]))
     """
     A = np.asarray(M, dtype=float)
     if A.ndim != 2 or A.size == 0:
@@ -251,6 +303,20 @@ def counts_from_evalplus(obj: Any, level: str = "plus") -> Counts:
     Returns
     -------
     Counts
+
+    Raises
+    ------
+    ValueError
+        If ``obj`` has no ``eval`` object, a sample has no ``base_status``, or ``level``
+        is unknown.
+
+    Examples
+    --------
+    >>> from lidlib.data.formats import counts_from_evalplus
+    >>> obj = {"eval": {"HumanEval/0": [{"base_status": "pass", "plus_status": "fail"},
+    ...                                 {"base_status": "pass", "plus_status": "pass"}]}}
+    >>> counts_from_evalplus(obj).c, counts_from_evalplus(obj, level="base").c
+    (array([1.]), array([2.]))
     """
     if not isinstance(obj, dict) or not isinstance(obj.get("eval"), dict):
         raise ValueError("not an EvalPlus eval_results.json: no top-level 'eval' object")
@@ -289,6 +355,20 @@ def counts_from_humaneval(records: list[dict], line_numbers: list[int] | None = 
     Returns
     -------
     Counts
+
+    Raises
+    ------
+    ValueError
+        If a record has no ``task_id`` or no usable correctness field.
+
+    Examples
+    --------
+    >>> from lidlib.data.formats import counts_from_humaneval
+    >>> recs = [{"task_id": "t0", "completion": "...", "passed": True},
+    ...         {"task_id": "t0", "completion": "...", "passed": False, "result": "failed: x"}]
+    >>> d = counts_from_humaneval(recs)
+    >>> d.n, d.c
+    (array([2.]), array([1.]))
     """
     ln = line_numbers or list(range(1, len(records) + 1))
     probs, ys = [], []
@@ -331,6 +411,20 @@ def counts_from_lm_eval(
     Returns
     -------
     Counts
+
+    Raises
+    ------
+    ValueError
+        If a record has no ``doc_id`` or no metric value.
+
+    Examples
+    --------
+    >>> from lidlib.data.formats import counts_from_lm_eval
+    >>> recs = [{"doc_id": 0, "resps": [["a", "b", "c"]], "exact_match": [1, 0, 1]},
+    ...         {"doc_id": 1, "resps": [["a", "b", "c"]], "exact_match": [0, 0, 0]}]
+    >>> d = counts_from_lm_eval(recs)
+    >>> d.n, d.c, d.warnings
+    (array([3., 3.]), array([2., 0.]), [])
     """
     ln = line_numbers or list(range(1, len(records) + 1))
     probs, ys, src, warn_first, filters = [], [], [], 0, set()
@@ -396,6 +490,32 @@ def sniff_format(path: Path, text: str | None = None) -> str:
     """Guess the format of ``path`` from its extension and first record.
 
     Returns one of :data:`FORMATS` except ``"auto"``; raises ``ValueError`` if unknown.
+
+    Parameters
+    ----------
+    path : Path
+        The file (its extension decides Parquet and ``.npy``).
+    text : str, optional
+        Its content, if already read.
+
+    Returns
+    -------
+    str
+        One of :data:`FORMATS` except ``"auto"``.
+
+    Raises
+    ------
+    ValueError
+        For a JSON object that is not an EvalPlus result.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from lidlib.data.formats import sniff_format
+    >>> sniff_format(Path("x.jsonl"), '{"task_id": "t", "completion": "", "passed": true}')
+    'humaneval'
+    >>> sniff_format(Path("x.csv"), "k,coverage\\n1,0.3\\n")
+    'table'
     """
     suf = path.suffix.lower()
     if suf == ".parquet":
@@ -434,9 +554,10 @@ def _csv_rows(text: str, path: Path) -> tuple[list[str], list[list[str]], list[i
     if not keep:
         raise ValueError(f"{path} is empty")
     first = keep[0][1]
-    delim = ","
+    delim: str | None = ","
     if "," not in first:
         delim = "\t" if "\t" in first else (";" if ";" in first else None)
+    reader: Iterable[list[str]]
     if delim is None:
         reader = (ln.split() for _, ln in keep)
     else:
@@ -489,6 +610,8 @@ def _column(rows, j: int, name: str, lines, path: Path) -> np.ndarray:
                 raise ValueError(f"{path}, line {ln}, column {name!r}: not a number: {s!r}") from None
             if not math.isfinite(v):
                 raise ValueError(f"{path}, line {ln}, column {name!r}: not a finite number: {s!r}")
+    # np.asarray fails only on an entry that float() rejects, and that raised above
+    assert a is not None
     return a
 
 
@@ -553,6 +676,10 @@ def _curve(path: Path, header: list[str], rows, lines, cols: tuple[str, str]) ->
 
 
 def _read_table(path: Path, text: str, fmt: str, problem_col: str | None, correct_col: str | None, model: str | None):
+    # rows and lines: a float matrix and an int array on the fast numeric path, lists of
+    # CSV fields and of line numbers otherwise
+    rows: Any
+    lines: Any
     fast = _fast_numeric(text) if len(text) > 1_000_000 else None
     if fast is not None:
         header_raw, rows = fast
@@ -637,7 +764,11 @@ def _looks_matrix(header: list[str], rows: list[list[str]]) -> bool:
     named = not all(_num(r[0]) for r in probe if r)
     flat = [v.strip() for r in probe for v in (r[1:] if named else r) if v.strip()]
     # mostly 0/1 (a stray other entry is then reported by the matrix reader with its line)
-    return bool(flat) and all(_num(v) for v in flat) and np.mean([v in ("0", "1", "0.0", "1.0") for v in flat]) >= 0.8
+    return (
+        bool(flat)
+        and all(_num(v) for v in flat)
+        and bool(np.mean([v in ("0", "1", "0.0", "1.0") for v in flat]) >= 0.8)
+    )
 
 
 def _num(s: str) -> bool:
@@ -814,6 +945,18 @@ def read_input(
     ------
     ValueError
         One line naming the file (and line and value where there is one).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from lidlib.data.formats import read_input
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     f = Path(tmp) / "counts.csv"
+    ...     _ = f.write_text("problem,n,c\\np1,10,3\\np2,10,0\\n")
+    ...     d = read_input(f)
+    >>> d.kind, d.n, d.c
+    ('counts', array([10., 10.]), array([3., 0.]))
     """
     path = Path(path)
     if fmt not in FORMATS:

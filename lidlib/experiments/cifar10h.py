@@ -82,6 +82,13 @@ def label_moments(counts) -> tuple[np.ndarray, np.ndarray]:
     m, v : ndarray of shape (n,)
         ``m_i = sum_c c P_i(c)`` and ``v_i = sum_c (c - m_i)^2 P_i(c)`` with the class
         index as the label value; ``v_i = 0`` exactly for unanimous images.
+
+    Examples
+    --------
+    >>> from lidlib.experiments.cifar10h import label_moments
+    >>> m, v = label_moments([[10, 0, 0], [5, 0, 5]])  # unanimous class 0; split between 0 and 2
+    >>> m, v
+    (array([0., 1.]), array([0., 1.]))
     """
     c = nonnegative("counts", counts)
     if c.ndim != 2 or c.shape[1] < 2:
@@ -98,7 +105,26 @@ def label_moments(counts) -> tuple[np.ndarray, np.ndarray]:
 
 
 def target_precision(v, eps_v: float) -> np.ndarray:
-    """Instance precision ``tau_i = 1 / (v_i + eps_v)`` of the targets of Eq. 27."""
+    """Instance precision ``tau_i = 1 / (v_i + eps_v)`` of the targets of Eq. 27.
+
+    Parameters
+    ----------
+    v : array_like
+        Label variances (``>= 0``).
+    eps_v : float
+        Variance floor (``> 0``), so that unanimous images keep a finite precision.
+
+    Returns
+    -------
+    ndarray
+        ``1 / (v + eps_v)``, same shape as ``v``.
+
+    Examples
+    --------
+    >>> from lidlib.experiments.cifar10h import target_precision
+    >>> target_precision([0.0, 1.0], 0.25)
+    array([4. , 0.8])
+    """
     v = nonnegative("v", v)
     eps_v = float(positive("eps_v", eps_v))
     return 1.0 / (v + eps_v)
@@ -112,6 +138,27 @@ def pca_basis(Z, d: int) -> tuple[np.ndarray, np.ndarray]:
     mu : ndarray of shape (D,)
     V : ndarray of shape (D, d)
         Orthonormal columns, by decreasing variance; project with ``(Z - mu) @ V``.
+
+    Parameters
+    ----------
+    Z : array_like of shape (n, D)
+        Samples in rows.
+    d : int
+        Number of directions (``1 <= d <= D``).
+
+    Raises
+    ------
+    ValueError
+        If ``Z`` is not 2-D or ``d`` exceeds ``D``.
+
+    Examples
+    --------
+    >>> from lidlib.experiments.cifar10h import pca_basis
+    >>> g = np.random.default_rng(0)
+    >>> Z = g.standard_normal((500, 3)) * [3.0, 1.0, 0.1]
+    >>> mu, V = pca_basis(Z, 1)
+    >>> V.shape, round(abs(float(V[0, 0])), 2)  # the first direction is the first axis
+    ((3, 1), 1.0)
     """
     Z = as_float_array("Z", Z)
     if Z.ndim != 2:
@@ -131,6 +178,26 @@ def pca_project(Z, d: int) -> np.ndarray:
     The basis is fitted on every row (label-free, so no target information of a
     later held-out split enters); use ``d=None`` in :func:`scaling_experiment` with
     the result to avoid refitting the basis for every split.
+
+    Parameters
+    ----------
+    Z : array_like of shape (n, D)
+        Samples in rows.
+    d : int
+        Number of components (``1 <= d <= D``).
+
+    Returns
+    -------
+    ndarray of shape (n, d)
+        Centred scores, by decreasing variance.
+
+    Examples
+    --------
+    >>> from lidlib.experiments.cifar10h import pca_project
+    >>> g = np.random.default_rng(0)
+    >>> P = pca_project(g.standard_normal((500, 3)) * [3.0, 1.0, 0.1], 2)
+    >>> P.shape, np.round(P.std(axis=0), 1)
+    ((500, 2), array([2.9, 1. ]))
     """
     mu, V = pca_basis(Z, d)
     return (as_float_array("Z", Z) - mu) @ V
@@ -181,6 +248,10 @@ class ScalingResult:
     var_m : float
         Replicate mean of the held-out variance of ``m`` (label units squared): the
         population loss of the best constant.
+
+    Examples
+    --------
+    See :func:`scaling_experiment`, which returns one.
     """
 
     Ns: np.ndarray
@@ -279,6 +350,20 @@ def scaling_experiment(
     ScalingResult
         Includes the constant (no-learning) predictor and the oracle on the same
         splits and training draws.
+
+    Examples
+    --------
+    >>> from lidlib.experiments import cifar10h
+    >>> g = np.random.default_rng(0)
+    >>> Z = g.standard_normal((300, 4))
+    >>> counts = g.multinomial(50, [0.7, 0.2, 0.1], size=300)  # 300 images, 3 classes
+    >>> r = cifar10h.scaling_experiment(
+    ...     Z, counts, [20, 80], [1, 4, 16], s=1.0, delta=0.5, eps_v=0.05, lam_rel=1e-3,
+    ...     n_test=100, reps=2, window=(4, 16), rng=0)
+    >>> r.failure.shape, r.beta_eff.shape, r.d
+    ((2, 3), (2,), 4)
+    >>> bool((np.diff(r.failure, axis=1) <= 0).all())  # failure falls with k
+    True
     """
     Z = as_float_array("Z", Z)
     m, v = label_moments(counts)
@@ -340,7 +425,7 @@ def scaling_experiment(
         pred = (Xt / s) @ theta_c.T + ybar[None, :]  # (n_test, nN)
         bias = pred - (m[test] / s)[:, None]
         L[r] = np.mean(bias**2, axis=0) * s**2
-        succ = single_trial_success(bias.T, tau[test][None, :], delta / s, 1.0)  # (nN, n_test)
+        succ = np.asarray(single_trial_success(bias.T, tau[test][None, :], delta / s, 1.0))  # (nN, n_test)
         F[r] = failure_curve(succ, ks)
         Fn[r] = failure_curve(succ[:, v[test] > 0], ks)
         floor += np.mean(succ < 1.0 / ks[-1], axis=1) / reps
@@ -349,10 +434,10 @@ def scaling_experiment(
         # controls on the same split and draw: constant ybar_N, and the oracle m/s
         bias_c = ybar[None, :] - (m[test] / s)[:, None]
         Lc[r] = np.mean(bias_c**2, axis=0) * s**2
-        succ_c = single_trial_success(bias_c.T, tau[test][None, :], delta / s, 1.0)
+        succ_c = np.asarray(single_trial_success(bias_c.T, tau[test][None, :], delta / s, 1.0))
         Fc[r] = failure_curve(succ_c, ks)
         Fcn[r] = failure_curve(succ_c[:, v[test] > 0], ks)
-        succ_o = single_trial_success(np.zeros(n_test), tau[test], delta / s, 1.0)
+        succ_o = np.asarray(single_trial_success(np.zeros(n_test), tau[test], delta / s, 1.0))
         Fo[r] = failure_curve(succ_o, ks)
         Fon[r] = failure_curve(succ_o[v[test] > 0], ks)
         vm[r] = np.var(m[test])
@@ -369,7 +454,7 @@ def scaling_experiment(
         failure_reps=F,
         beta_eff=_slopes(ks, Fm, window),
         beta_eff_reps=B,
-        window=tuple(map(float, window)),
+        window=(float(window[0]), float(window[1])),
         d=dim,
         floor=floor,
         failure_noisy=Fnm,
@@ -414,6 +499,14 @@ def precision_tail_table(v, eps_vs, fractions, *, drop_unanimous: bool = False) 
         ``eps_v``, ``fraction``, ``k``, ``beta`` (= 2 a_hat), ``se`` (= 2 se_a),
         ``lo``, ``hi`` (95 % normal interval) and ``threshold_v`` (the label variance
         at the tail threshold).
+
+    Examples
+    --------
+    >>> from lidlib.experiments.cifar10h import precision_tail_table
+    >>> v = np.random.default_rng(0).exponential(1.0, 1000)
+    >>> t = precision_tail_table(v, [0.1], [0.1])  # the corrected Hill estimator on the 100 smallest tau
+    >>> sorted(t)[:4], t["k"]
+    (['beta', 'eps_v', 'fraction', 'hi'], array([100.]))
     """
     v = nonnegative("v", v)
     if drop_unanimous:
@@ -441,6 +534,39 @@ def variance_examples(v, n: int, rng, *, low_max: float = 0.0, high_quantile: fl
     High variance means ``v`` at or above its ``high_quantile`` (over all images); both
     sets are drawn at random with ``rng`` (for the Fig. 4 gallery), from the images
     listed in ``among`` if given (e.g. the committed image subset), else from all.
+
+    Parameters
+    ----------
+    v : array_like of shape (n,)
+        Label variances.
+    n : int
+        Images per group.
+    rng : numpy.random.Generator or int
+        Randomness of the draw.
+    low_max : float
+        Largest variance counted as low.
+    high_quantile : float
+        Quantile of ``v`` from which the variance counts as high.
+    among : array_like of int, optional
+        Indices to draw from.
+
+    Returns
+    -------
+    low, high : ndarray of int
+        Sorted indices of the two groups.
+
+    Raises
+    ------
+    ValueError
+        If ``among`` is not a list of indices into ``v`` or a group has fewer than ``n``.
+
+    Examples
+    --------
+    >>> from lidlib.experiments.cifar10h import variance_examples
+    >>> v = np.r_[np.zeros(50), np.linspace(0.1, 2.0, 50)]
+    >>> low, high = variance_examples(v, 2, rng=0, high_quantile=0.9)
+    >>> bool((v[low] == 0).all()), bool((v[high] >= np.quantile(v, 0.9)).all())
+    (True, True)
     """
     v = nonnegative("v", v)
     n = positive_int("n", n)
@@ -475,6 +601,28 @@ def ols_variance_law(Ns, d: int, mean_noise_var: float, s: float) -> np.ndarray:
     the large-N form ``d/N`` is the 1/N tail of Sec. 4.1, Eq. 10); times ``s^2`` to
     return to label units (Sec. 5.1). Heteroscedastic noise and non-Gaussian
     features make this an approximation here; NaN for ``N <= d + 1``.
+
+    Parameters
+    ----------
+    Ns : array_like
+        Training sizes.
+    d : int
+        Feature dimension.
+    mean_noise_var : float
+        Mean target noise variance in scaled units.
+    s : float
+        Scale of Eq. 26.
+
+    Returns
+    -------
+    ndarray
+        ``s^2 mean_noise_var d / (N - d - 1)`` (NaN for ``N <= d + 1``).
+
+    Examples
+    --------
+    >>> from lidlib.experiments.cifar10h import ols_variance_law
+    >>> ols_variance_law([5, 15], d=4, mean_noise_var=1.0, s=2.0)
+    array([nan, 1.6])
     """
     N = positive("Ns", Ns)
     d = positive_int("d", d)
@@ -514,6 +662,19 @@ def robustness_table(features: dict, counts, variants, *, Ns, ks, rng, **base) -
         constant predictor's loss at the largest N), ``beta_eff_const_last`` (its
         window slope), ``beta_eff_oracle`` (the bias-free window slope) and the
         disputed-image slopes ``beta_eff_noisy_first``/``beta_eff_noisy_last``.
+
+    Examples
+    --------
+    >>> from lidlib.experiments import cifar10h
+    >>> g = np.random.default_rng(0)
+    >>> Z = g.standard_normal((300, 4))
+    >>> counts = g.multinomial(50, [0.7, 0.2, 0.1], size=300)  # 300 images, 3 classes
+    >>> t = cifar10h.robustness_table(
+    ...     {4: Z}, counts, [{"s": 1.0, "delta": 0.5, "d": 4}, {"s": 2.0, "delta": 0.5, "d": 4}],
+    ...     Ns=[20, 80], ks=[1, 4, 16], rng=0,
+    ...     eps_v=0.05, lam_rel=1e-3, n_test=100, reps=1, window=(4, 16))
+    >>> t["s"], t["beta_eff"].shape
+    (array([1., 2.]), (2, 2))
     """
     rng = rng_from(rng)
     keys = ("s", "delta", "d", "eps_v", "lam_rel")
@@ -572,6 +733,13 @@ def gaussian_features(X, rng) -> np.ndarray:
     Returns
     -------
     ndarray (n, d)
+
+    Examples
+    --------
+    >>> from lidlib.experiments.cifar10h import gaussian_features
+    >>> X = np.random.default_rng(1).standard_normal((2000, 2)) * [2.0, 0.5]
+    >>> np.round(gaussian_features(X, rng=0).std(axis=0), 1)
+    array([2. , 0.5])
     """
     X = as_float_array("X", X)
     if X.ndim != 2:
@@ -597,6 +765,13 @@ def realisable_means(X, m) -> np.ndarray:
     -------
     ndarray (n,)
         ``A @ argmin_c ||A c - m||`` with ``A = [1, X]``.
+
+    Examples
+    --------
+    >>> from lidlib.experiments.cifar10h import realisable_means
+    >>> X = np.array([[0.0], [1.0], [2.0]])
+    >>> np.round(realisable_means(X, [1.0, 0.0, 5.0]), 6) + 0.0  # the least-squares line through the points
+    array([0., 2., 4.])
     """
     X = as_float_array("X", X)
     m = as_float_array("m", m)

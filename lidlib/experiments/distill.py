@@ -88,7 +88,25 @@ def _beta(beta) -> float:
 
 
 def steps_survival(l, beta: float) -> np.ndarray:
-    r"""``P(L >= l) = floor(l)^(-beta/2)`` for ``l >= 1`` (1 below), the discrete Pareto law."""
+    r"""``P(L >= l) = floor(l)^(-beta/2)`` for ``l >= 1`` (1 below), the discrete Pareto law.
+
+    Parameters
+    ----------
+    l : array_like
+        Step counts (real values are floored; ``inf`` allowed).
+    beta : float
+        Tail index (``> 0``).
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> from lidlib.experiments.distill import steps_survival
+    >>> steps_survival([0.5, 1.0, 4.0, 4.5], 2.0)  # P(L >= l) = l^-1
+    array([1.  , 1.  , 0.25, 0.25])
+    """
     b = _beta(beta)
     x = as_float_array("l", l, allow_inf=True)
     return np.where(x <= 1.0, 1.0, np.floor(np.maximum(x, 1.0)) ** (-b / 2.0))
@@ -100,6 +118,26 @@ def sample_steps(n: int, beta: float, rng) -> np.ndarray:
     ``L = floor(U^(-2/beta))`` with ``U`` uniform on ``(0, 1]``, which gives exactly
     ``P(L >= l) = l^(-beta/2)`` for integers ``l >= 1``.  Draws beyond ``2^62`` are
     clipped (probability below ``2^(-31 beta)``).
+
+    Parameters
+    ----------
+    n : int
+        Number of draws.
+    beta : float
+        Tail index (``> 0``).
+    rng : numpy.random.Generator or int
+        Source of randomness.
+
+    Returns
+    -------
+    ndarray of int64, shape (n,)
+
+    Examples
+    --------
+    >>> from lidlib.experiments.distill import sample_steps
+    >>> L = sample_steps(100_000, 2.0, rng=0)
+    >>> int(L.min()), round(float(np.mean(L >= 4)), 2)  # P(L >= 4) = 1/4
+    (1, 0.25)
     """
     n = positive_int("n", n)
     b = _beta(beta)
@@ -126,6 +164,26 @@ def skellam_pmf(j, m) -> np.ndarray:
     Bessel function returns NaN) the two-term expansion
     :math:`e^{-j^2/4m}(1 - (4j^2 - 1)/16m)/\sqrt{4\pi m}` is used (relative error
     ``O(m^-2)`` there).  Broadcasts.
+
+    Parameters
+    ----------
+    j : array_like
+        Integer differences.
+    m : array_like
+        Poisson mean of each of the two counts (``>= 0``).
+
+    Returns
+    -------
+    ndarray
+        The probabilities, broadcast shape of ``j`` and ``m``.
+
+    Examples
+    --------
+    >>> from lidlib.experiments.distill import skellam_pmf
+    >>> np.round(skellam_pmf([0, 1, 2], 0.5), 4)
+    array([0.4658, 0.2079, 0.0499])
+    >>> float(skellam_pmf(0, 0.0))  # m = 0: the point mass at 0
+    1.0
     """
     j = np.abs(as_float_array("j", j))
     m = nonnegative("m", m)
@@ -150,6 +208,25 @@ def answer_pmf(error, steps, mu: float) -> np.ndarray:
     The sum of ``L`` independent ``Skellam(mu, mu)`` slips is ``Skellam(L mu, L mu)``,
     so this is ``skellam_pmf(error, L mu)``: the exact single-attempt success of a
     prediction whose rounded value is off the true answer by ``error``.
+
+    Parameters
+    ----------
+    error : array_like
+        Rounded error of the prediction (an integer).
+    steps : array_like
+        Number of steps ``L`` (``>= 1``).
+    mu : float
+        Poisson rate of slips per step.
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> from lidlib.experiments.distill import answer_pmf, skellam_pmf
+    >>> bool(answer_pmf(1, 4, 0.125) == skellam_pmf(1, 0.5))  # four steps of rate 1/8
+    True
     """
     mu = float(nonnegative("mu", mu))
     L = positive("steps", steps)
@@ -158,7 +235,26 @@ def answer_pmf(error, steps, mu: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Problems:
-    """A set of problems: quantities ``q`` (n x d ints), steps ``L`` and answers ``a = w . q``."""
+    """A set of problems: quantities ``q`` (n x d ints), steps ``L`` and answers ``a = w . q``.
+
+    Attributes
+    ----------
+    q : ndarray of shape (n, d)
+        Quantities of each order.
+    steps : ndarray of int, shape (n,)
+        Steps ``L`` of the worked solutions.
+    answer : ndarray of shape (n,)
+        Exact bills ``a = w . q``.
+
+    Examples
+    --------
+    >>> from lidlib.experiments import distill
+    >>> task = distill.DistillTask(d=4, beta=3.0, mu=0.5)
+    >>> w = np.array([3.0, 1.0, 4.0, 2.0])  # the unit prices
+    >>> P = task.sample(3, w, rng=0)
+    >>> len(P), bool((P.answer == P.q @ w).all())
+    (3, True)
+    """
 
     q: np.ndarray
     steps: np.ndarray
@@ -187,6 +283,14 @@ class DistillTask:
         Mean quantity of the most common item.
     price_max : int
         Unit prices are drawn uniformly from ``1 .. price_max`` by :meth:`prices`.
+
+    Examples
+    --------
+    >>> from lidlib.experiments import distill
+    >>> task = distill.DistillTask(d=4, beta=3.0, mu=0.5)
+    >>> w = np.array([3.0, 1.0, 4.0, 2.0])  # the unit prices
+    >>> task.sigma_eta2, round(task.mean_steps, 4)  # 2 mu and zeta(beta/2)
+    (1.0, 2.6124)
     """
 
     d: int = 32
@@ -233,11 +337,57 @@ class DistillTask:
         return self.sigma_eta2 * self.mean_steps
 
     def prices(self, rng) -> np.ndarray:
-        """Unit prices ``w`` (the teacher's hidden rule), uniform on ``1 .. price_max``."""
+        """Unit prices ``w`` (the teacher's hidden rule), uniform on ``1 .. price_max``.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator or int
+            Source of randomness.
+
+        Returns
+        -------
+        ndarray of shape (d,)
+
+        Examples
+        --------
+        >>> from lidlib.experiments.distill import DistillTask
+        >>> w = DistillTask(d=5, price_max=3).prices(rng=0)
+        >>> w.shape, bool(np.isin(w, [1.0, 2.0, 3.0]).all())
+        ((5,), True)
+        """
         return rng_from(rng).integers(1, int(self.price_max) + 1, size=self.d).astype(float)
 
     def sample(self, n: int, w, rng, steps=None) -> Problems:
-        """``n`` problems with prices ``w``; ``steps`` fixes ``L`` (scalar or array) instead of sampling it."""
+        """``n`` problems with prices ``w``; ``steps`` fixes ``L`` (scalar or array) instead of sampling it.
+
+        Parameters
+        ----------
+        n : int
+            Number of problems.
+        w : array_like of shape (d,)
+            Unit prices.
+        rng : numpy.random.Generator or int
+            Source of randomness.
+        steps : int or array_like, optional
+            Fixed ``L`` (integers ``>= 1``).
+
+        Returns
+        -------
+        Problems
+
+        Raises
+        ------
+        ValueError
+            If ``w`` has the wrong length or ``steps`` is not a positive integer.
+
+        Examples
+        --------
+        >>> from lidlib.experiments import distill
+        >>> task = distill.DistillTask(d=4, beta=3.0, mu=0.5)
+        >>> w = np.array([3.0, 1.0, 4.0, 2.0])  # the unit prices
+        >>> task.sample(4, w, rng=0, steps=7).steps
+        array([7, 7, 7, 7])
+        """
         n = positive_int("n", n)
         w = as_float_array("w", w).ravel()
         if w.size != self.d:
@@ -260,6 +410,31 @@ def teacher_answers(problems: Problems, mu: float, n_samples: int, rng) -> np.nd
     Each answer is ``a + P+ - P-`` with ``P+, P- ~ Poisson(L mu)``: the total of ``L``
     per-step slips drawn by the mechanism (a sum of Poisson counts is Poisson, so the
     ``L`` steps are drawn in one call; the law is that of summing them one by one).
+
+    Parameters
+    ----------
+    problems : Problems
+        The problems.
+    mu : float
+        Poisson rate of slips per step.
+    n_samples : int
+        Answers per problem.
+    rng : numpy.random.Generator or int
+        Source of randomness.
+
+    Returns
+    -------
+    ndarray of shape (n, n_samples)
+
+    Examples
+    --------
+    >>> from lidlib.experiments import distill
+    >>> task = distill.DistillTask(d=4, beta=3.0, mu=0.5)
+    >>> w = np.array([3.0, 1.0, 4.0, 2.0])  # the unit prices
+    >>> P = task.sample(20_000, w, rng=0, steps=2)
+    >>> y = distill.teacher_answers(P, 0.5, 1, rng=1)[:, 0]
+    >>> round(float(np.mean(y - P.answer)), 1) + 0.0, round(float(np.var(y - P.answer)), 1)  # mean 0, variance 2 mu L
+    (0.0, 2.0)
     """
     mu = float(nonnegative("mu", mu))
     m = positive_int("n_samples", n_samples)
@@ -277,6 +452,28 @@ def empirical_precision(samples, sigma_eta2: float) -> tuple[np.ndarray, np.ndar
     Returns ``(mean, tau_hat)`` with ``tau_hat = sigma_eta^2 / s^2`` (``s^2`` the
     unbiased sample variance across a problem's samples); ``inf`` where all samples
     agree.  The CIFAR-10H analogue: annotators -> teacher samples (Sec. 5).
+
+    Parameters
+    ----------
+    samples : array_like of shape (n_problems, n_samples)
+        At least two teacher answers per problem.
+    sigma_eta2 : float
+        The variance of one step, ``2 mu``.
+
+    Returns
+    -------
+    mean, tau_hat : ndarray of shape (n_problems,)
+
+    Raises
+    ------
+    ValueError
+        If there are fewer than two samples per problem.
+
+    Examples
+    --------
+    >>> from lidlib.experiments.distill import empirical_precision
+    >>> empirical_precision([[10.0, 12.0], [5.0, 5.0]], 1.0)
+    (array([11.,  5.]), array([0.5, inf]))
     """
     y = as_float_array("samples", samples)
     if y.ndim != 2 or y.shape[1] < 2:
@@ -297,6 +494,29 @@ def ridge_sweep(X, y, Ns, lam: float = 0.0) -> np.ndarray:
     single label vector and a single ``lam``.
 
     Returns an array of shape ``(len(Ns), d)``.
+
+    Parameters
+    ----------
+    X : array_like of shape (n, d)
+        Features.
+    y : array_like of shape (n,)
+        One label per row.
+    Ns : array_like of int
+        Strictly increasing training sizes ``<= n``.
+    lam : float
+        Ridge parameter (``>= 0``).
+
+    Returns
+    -------
+    ndarray of shape (len(Ns), d)
+
+    Examples
+    --------
+    >>> from lidlib.experiments.distill import ridge_sweep
+    >>> X = np.random.default_rng(0).poisson(3.0, size=(20, 2)).astype(float)
+    >>> np.round(ridge_sweep(X, X @ [2.0, 5.0], [10, 20]), 6)  # exact labels: OLS recovers the prices
+    array([[2., 5.],
+           [2., 5.]])
     """
     X = as_float_array("X", X)
     y = as_float_array("y", y).ravel()
@@ -316,6 +536,30 @@ def ols_asymptote(task: DistillTask, N) -> np.ndarray:
     conditional risk is :math:`E[\sigma^2]\,\mathrm{tr}(\Sigma (X^\top X)^{-1})`; the
     Gaussian-design value of its mean (training-law chapter) is used as the reference.
     Finite only for ``beta > 2``.
+
+    Parameters
+    ----------
+    task : DistillTask
+        The task (its ``d`` and ``noise_var``).
+    N : array_like
+        Training sizes ``> d + 1``.
+
+    Returns
+    -------
+    ndarray
+
+    Raises
+    ------
+    ValueError
+        If some ``N <= d + 1``.
+
+    Examples
+    --------
+    >>> from lidlib.experiments import distill
+    >>> task = distill.DistillTask(d=4, beta=3.0, mu=0.5)
+    >>> w = np.array([3.0, 1.0, 4.0, 2.0])  # the unit prices
+    >>> np.round(distill.ols_asymptote(task, [9, 45]), 4)  # noise_var d / (N - d - 1)
+    array([2.6124, 0.2612])
     """
     N = positive("N", N)
     d = task.d
@@ -333,6 +577,30 @@ def steps_grid(
     Every ``l <= l_exact`` is a node with weight ``P(L = l)``; beyond, log-spaced bins
     ``[l_lo, l_hi)`` carry ``P(l_lo <= L < l_hi)`` at their geometric centre (the
     per-step success varies by ``O(1/per_decade)`` across a bin there).
+
+    Parameters
+    ----------
+    beta : float
+        Tail index.
+    l_exact : int
+        Last step count that is a node of its own.
+    l_max : float
+        End of the log-spaced bins.
+    per_decade : int
+        Bins per decade beyond ``l_exact``.
+
+    Returns
+    -------
+    nodes, weights : ndarray
+    rest : float
+        ``P(L >= l_max)`` (counted as failure by the pass@k average over ``L``).
+
+    Examples
+    --------
+    >>> from lidlib.experiments.distill import steps_grid
+    >>> nodes, weights, rest = steps_grid(3.0, l_exact=10, l_max=1e4, per_decade=5)
+    >>> nodes[:3], round(float(weights.sum() + rest), 12)  # the weights and the rest add up to 1
+    (array([1., 2., 3.]), 1.0)
     """
     b = _beta(beta)
     le = positive_int("l_exact", l_exact)
@@ -364,6 +632,28 @@ def failure_by_steps(pred, answer, steps, mu: float, ks) -> np.ndarray:
 
     ``mean_i (1 - s(r_i, L))^k`` over the test problems ``i``, with ``r_i`` the rounded
     error of the prediction and ``s = answer_pmf(r_i, L, mu)``.
+
+    Parameters
+    ----------
+    pred, answer : array_like
+        Predictions and exact answers of the test problems.
+    steps : array_like
+        Step counts ``L`` (rows of the result).
+    mu : float
+        Poisson rate of slips per step.
+    ks : array_like
+        Numbers of attempts (``>= 1``).
+
+    Returns
+    -------
+    ndarray of shape (len(steps), len(ks))
+
+    Examples
+    --------
+    >>> from lidlib.experiments.distill import failure_by_steps, skellam_pmf
+    >>> F = failure_by_steps([10.0], [10.0], [1, 4], 0.5, [1, 2])  # an exact prediction
+    >>> bool(np.isclose(F[0, 1], (1 - skellam_pmf(0, 0.5)) ** 2))
+    True
     """
     vals, frac = _rounded_errors(pred, answer)
     L = positive("steps", steps).ravel()
@@ -403,6 +693,40 @@ def simulate_passk(pred, problems: Problems, mu: float, k_max: int, rng, protoco
     ``protocol="verifier"``: the student emits ``round(pred) +`` its own slips (same
     mechanism as the teacher) and a verifier checks equality with the true answer.
     Returns the fraction of problems not solved within ``k`` attempts, shape ``(k_max,)``.
+
+    Parameters
+    ----------
+    pred : array_like
+        One prediction per problem.
+    problems : Problems
+        The test problems (with their own ``L``).
+    mu : float
+        Poisson rate of slips per step.
+    k_max : int
+        Largest number of attempts.
+    rng : numpy.random.Generator or int
+        Source of randomness.
+    protocol : {"target", "verifier"}
+        How an attempt is judged.
+
+    Returns
+    -------
+    ndarray of shape (k_max,)
+
+    Raises
+    ------
+    ValueError
+        On an unknown ``protocol`` or a wrong number of predictions.
+
+    Examples
+    --------
+    >>> from lidlib.experiments import distill
+    >>> task = distill.DistillTask(d=4, beta=3.0, mu=0.5)
+    >>> w = np.array([3.0, 1.0, 4.0, 2.0])  # the unit prices
+    >>> P = task.sample(500, w, rng=0)
+    >>> F = distill.simulate_passk(P.answer, P, task.mu, 8, rng=1)
+    >>> F.shape, bool((np.diff(F) <= 0).all())
+    ((8,), True)
     """
     if protocol not in ("target", "verifier"):
         raise ValueError(f"protocol must be 'target' or 'verifier', got {protocol!r}")
@@ -423,14 +747,45 @@ def simulate_passk(pred, problems: Problems, mu: float, k_max: int, rng, protoco
 # ----------------------------------------------------------------------- experiments
 @dataclass(frozen=True)
 class TrainingSets:
-    """Independent training sets (one per seed): quantities ``q`` (s x n x d) and one teacher answer each (s x n)."""
+    """Independent training sets (one per seed): quantities ``q`` (s x n x d) and one teacher answer each (s x n).
+
+    Attributes
+    ----------
+    q : ndarray of shape (n_seeds, n, d)
+        Quantities of the training problems.
+    y : ndarray of shape (n_seeds, n)
+        One teacher answer per problem.
+    steps : ndarray of shape (n_seeds, n)
+        Their ``L``.
+
+    Examples
+    --------
+    >>> from lidlib.experiments import distill
+    >>> task = distill.DistillTask(d=4, beta=3.0, mu=0.5)
+    >>> w = np.array([3.0, 1.0, 4.0, 2.0])  # the unit prices
+    >>> sets = distill.draw_training_sets(task, w, n=40, n_seeds=2, rng=0)
+    >>> sets.fit([10, 40]).shape
+    (2, 2, 4)
+    """
 
     q: np.ndarray
     y: np.ndarray
     steps: np.ndarray
 
     def fit(self, Ns, lam: float = 0.0) -> np.ndarray:
-        """Nested ridge heads for every seed: shape ``(n_seeds, len(Ns), d)`` (:func:`ridge_sweep`)."""
+        """Nested ridge heads for every seed: shape ``(n_seeds, len(Ns), d)`` (:func:`ridge_sweep`).
+
+        Parameters
+        ----------
+        Ns : array_like of int
+            Strictly increasing training sizes.
+        lam : float
+            Ridge parameter.
+
+        Returns
+        -------
+        ndarray of shape (n_seeds, len(Ns), d)
+        """
         return np.stack([ridge_sweep(q, y, Ns, lam) for q, y in zip(self.q, self.y)])
 
     def expected_loss(self, Ns, task: DistillTask) -> np.ndarray:
@@ -440,6 +795,17 @@ class TrainingSets:
         because the teacher's variance ``sigma_eta^2 L`` is independent of ``q``
         (``L`` of the training problems averaged out).  Shape ``(n_seeds, len(Ns))``;
         needs ``N >= d`` with an invertible Gram matrix.
+
+        Parameters
+        ----------
+        Ns : array_like of int
+            Training sizes (``>= d``).
+        task : DistillTask
+            The task (its feature moments and noise).
+
+        Returns
+        -------
+        ndarray of shape (n_seeds, len(Ns))
         """
         N = np.asarray(positive("Ns", Ns)).ravel().astype(int)
         S = task.feature_second_moment
@@ -451,7 +817,33 @@ class TrainingSets:
 
 
 def draw_training_sets(task: DistillTask, w, n: int, n_seeds: int, rng) -> TrainingSets:
-    """``n_seeds`` training sets of ``n`` problems, each labelled by a *single* teacher answer."""
+    """``n_seeds`` training sets of ``n`` problems, each labelled by a *single* teacher answer.
+
+    Parameters
+    ----------
+    task : DistillTask
+        The task.
+    w : array_like of shape (d,)
+        Unit prices.
+    n : int
+        Problems per set.
+    n_seeds : int
+        Number of sets.
+    rng : numpy.random.Generator or int
+        Source of randomness.
+
+    Returns
+    -------
+    TrainingSets
+
+    Examples
+    --------
+    >>> from lidlib.experiments import distill
+    >>> task = distill.DistillTask(d=4, beta=3.0, mu=0.5)
+    >>> w = np.array([3.0, 1.0, 4.0, 2.0])  # the unit prices
+    >>> distill.draw_training_sets(task, w, n=30, n_seeds=3, rng=0).y.shape
+    (3, 30)
+    """
     n = positive_int("n", n)
     s = positive_int("n_seeds", n_seeds)
     g = rng_from(rng)
@@ -468,6 +860,27 @@ def generalisation_loss(task: DistillTask, w, thetas) -> np.ndarray:
     r"""Exact ``L_gen = (theta - w)^T E[q q^T] (theta - w)`` against the teacher's mean (Eq. 6 analogue).
 
     ``thetas`` has ``d`` as its last axis; the result has the other axes.
+
+    Parameters
+    ----------
+    task : DistillTask
+        The task (its feature second moment).
+    w : array_like of shape (d,)
+        The teacher's prices.
+    thetas : array_like of shape (..., d)
+        Student heads.
+
+    Returns
+    -------
+    ndarray of shape thetas.shape[:-1]
+
+    Examples
+    --------
+    >>> from lidlib.experiments import distill
+    >>> task = distill.DistillTask(d=4, beta=3.0, mu=0.5)
+    >>> w = np.array([3.0, 1.0, 4.0, 2.0])  # the unit prices
+    >>> float(distill.generalisation_loss(task, w, w))  # the teacher's own head
+    0.0
     """
     th = as_float_array("thetas", thetas)
     w = as_float_array("w", w).ravel()
@@ -483,6 +896,33 @@ def pooled_failure(task: DistillTask, thetas, test: Problems, ks, grid=None) -> 
     ``thetas`` has shape ``(n_heads, d)`` (or ``(d,)``); the mean over heads is the
     expected curve of the training procedure at one ``N`` (one call of
     :func:`population_failure` on the pooled rounded errors).
+
+    Parameters
+    ----------
+    task : DistillTask
+        The task (``mu``, ``beta``).
+    thetas : array_like of shape (n_heads, d) or (d,)
+        Student heads.
+    test : Problems
+        Test problems.
+    ks : array_like
+        Numbers of attempts.
+    grid : tuple, optional
+        :func:`steps_grid` output, to reuse.
+
+    Returns
+    -------
+    ndarray of shape (len(ks),)
+
+    Examples
+    --------
+    >>> from lidlib.experiments import distill
+    >>> task = distill.DistillTask(d=4, beta=3.0, mu=0.5)
+    >>> w = np.array([3.0, 1.0, 4.0, 2.0])  # the unit prices
+    >>> test = task.sample(200, w, rng=0)
+    >>> F = distill.pooled_failure(task, w, test, [1, 10, 100], grid=distill.steps_grid(3.0, 50, 1e6))
+    >>> bool((np.diff(F) < 0).all())  # a perfect student: the bias-free curve
+    True
     """
     th = np.atleast_2d(as_float_array("thetas", thetas))
     pred = (test.q @ th.T).T.ravel()
@@ -491,7 +931,35 @@ def pooled_failure(task: DistillTask, thetas, test: Problems, ks, grid=None) -> 
 
 
 def describe(problems: Problems, i: int, w, max_items: int = 6) -> str:
-    """A one-line word-problem rendering of problem ``i`` (for the book's examples)."""
+    """A one-line word-problem rendering of problem ``i`` (for the book's examples).
+
+    Parameters
+    ----------
+    problems : Problems
+        The problems.
+    i : int
+        Which one.
+    w : array_like of shape (d,)
+        Unit prices.
+    max_items : int
+        Order lines shown.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        If ``i`` is not a problem index.
+
+    Examples
+    --------
+    >>> from lidlib.experiments.distill import Problems, describe
+    >>> P = Problems(q=np.array([[2.0, 0.0, 1.0]]), steps=np.array([3]), answer=np.array([10.0]))
+    >>> print(describe(P, 0, [3.0, 5.0, 4.0]))
+    An order has 2 of item 1, 1 of item 3. At the shop's prices, what is the bill? (worked solution: 3 steps; answer 10)
+    """
     i = int(i)
     if not 0 <= i < len(problems):
         raise ValueError(f"i must index a problem (0 .. {len(problems) - 1}), got {i}")
@@ -526,6 +994,19 @@ def budget_objective(task: DistillTask, w, thetas, test: Problems, Ns, settings,
     -------
     ndarray (len(Ns), len(settings))
         ``inf`` where no attempt is left (``k < 1``).
+
+    Examples
+    --------
+    >>> from lidlib.experiments import distill
+    >>> task = distill.DistillTask(d=4, beta=3.0, mu=0.5)
+    >>> w = np.array([3.0, 1.0, 4.0, 2.0])  # the unit prices
+    >>> sets = distill.draw_training_sets(task, w, n=40, n_seeds=2, rng=0)
+    >>> Ns = np.array([10, 40])
+    >>> test = task.sample(100, w, rng=1)
+    >>> T = distill.budget_objective(task, w, sets.fit(Ns), test, Ns, [(1.0, 1.0, 30.0)],
+    ...                              grid=distill.steps_grid(3.0, 50, 1e6))
+    >>> T.shape, np.isinf(T[:, 0])  # N = 10 leaves 20 attempts, N = 40 none
+    ((2, 1), array([False,  True]))
     """
     th = as_float_array("thetas", thetas)
     N = np.asarray(Ns, dtype=float).ravel()
@@ -578,6 +1059,19 @@ def cross_fit_allocation(
         ``N_dense``; ``regret_bf_oos = T_bf / T_min - 1`` (the noise level of the
         benchmark), ``regret_tool_vs_bf = T_tool / T_bf - 1`` (negative: the tool did
         better) and ``regret_tool_vs_min = T_tool / min(T_min, T_tool) - 1``.
+
+    Examples
+    --------
+    >>> from lidlib.experiments import distill
+    >>> task = distill.DistillTask(d=4, beta=3.0, mu=0.5)
+    >>> w = np.array([3.0, 1.0, 4.0, 2.0])  # the unit prices
+    >>> sets = distill.draw_training_sets(task, w, n=40, n_seeds=2, rng=0)
+    >>> test = task.sample(100, w, rng=1)
+    >>> out = distill.cross_fit_allocation(task, w, sets, test, np.array([10, 20, 30, 40]), np.array([1, 4, 16, 64]),
+    ...                                    np.array([10, 20, 30, 40]), [(1.0, 1.0, 60.0)],
+    ...                                    grid=distill.steps_grid(3.0, 50, 1e6))
+    >>> out["N_bf"].shape
+    (2, 1)
     """
     from lidlib import allocation as al  # local import: allocation is a consumer-level module
 

@@ -160,8 +160,9 @@ def train_vae(
                 return VAE({n: f[n] for n in _NAMES}, list(f["losses"]))
     g = rng_from(rng)
     vae = VAE.init(g, d_in=x.shape[1])
-    m = {n: np.zeros_like(v) for n, v in vae.params.items()}
-    v2 = {n: np.zeros_like(v) for n, v in vae.params.items()}
+    # Adam moments: float32 at first, float64 once the (float64) gradients are mixed in
+    m: dict[str, NDArray[np.floating]] = {n: np.zeros_like(v) for n, v in vae.params.items()}
+    v2: dict[str, NDArray[np.floating]] = {n: np.zeros_like(v) for n, v in vae.params.items()}
     b1, b2, tiny = 0.9, 0.999, 1e-8
     t = 0
     n = x.shape[0]
@@ -183,7 +184,8 @@ def train_vae(
         vae.losses.append(total / n)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, losses=np.array(vae.losses), **vae.params)
+        # the keys are the parameter names (_NAMES), never one of savez's own keywords
+        np.savez(path, losses=np.array(vae.losses), **vae.params)  # type: ignore[arg-type]
     return vae
 
 
