@@ -902,6 +902,21 @@ def break_even_size(d: int, s: float, mean_noise_var: float, var_m: float) -> fl
     ``N`` (see :func:`ols_variance_law`): below it the trained head's estimation variance
     exceeds the loss of the constant (training-mean) predictor.
 
+    Parameters
+    ----------
+    d : int
+        Number of features.
+    s : float
+        Feature and target scale.
+    mean_noise_var : float
+        Mean target noise variance, ``mean(v + eps_v)``.
+    var_m : float
+        Variance of the mean labels over the images.
+
+    Returns
+    -------
+    float
+
     Examples
     --------
     >>> break_even_size(10, 2.0, 1.0, 4.0)

@@ -164,7 +164,20 @@ class ErrorBarSources:
     jeffreys: np.ndarray
 
     def sd_at(self, ks, k: float) -> dict[str, np.ndarray]:
-        """Bootstrap standard deviation of each variant at the budget ``k`` (one of ``ks``)."""
+        """Bootstrap standard deviation of each variant at the budget ``k`` (one of ``ks``).
+
+        Parameters
+        ----------
+        ks : array_like
+            The budgets the replicates were drawn at.
+        k : float
+            One of them.
+
+        Returns
+        -------
+        dict
+            ``two_level``, ``counts_only``, ``jeffreys``: ndarray of shape (n_models,).
+        """
         i = int(np.searchsorted(np.asarray(ks, float), k))
         return {
             name: np.array([b[:, i].std() for b in getattr(self, name)])
@@ -224,7 +237,17 @@ class WindowExponents:
     hi: np.ndarray
 
     def covariance(self, j: int) -> np.ndarray:
-        """Covariance of the exponents across models in window ``j`` (from the paired replicates)."""
+        """Covariance of the exponents across models in window ``j`` (from the paired replicates).
+
+        Parameters
+        ----------
+        j : int
+            Window index.
+
+        Returns
+        -------
+        ndarray, shape (n_models, n_models)
+        """
         return np.cov(self.boot[:, :, j])
 
 
@@ -434,6 +457,16 @@ def best_model_at_budgets(
 
 def interval_text(interval, fmt: str = ".3f") -> str:
     """An interval as ``"[lo, hi]"`` for the chapter's tables (profile intervals of :func:`lidlib.fit_passk_counts`).
+
+    Parameters
+    ----------
+    interval : (float, float)
+    fmt : str
+        Format spec of both ends.
+
+    Returns
+    -------
+    str
 
     Examples
     --------

@@ -353,6 +353,19 @@ def example_attempts(model, images, n_attempts: int, temperature: float, rng) ->
 def format_estimate(fit: bm.PasskFit, name: str) -> str:
     """``"value ± se"`` of one fitted parameter, or ``"value (bound)"`` when it sits on a bound (no standard error).
 
+    For the tables of fits of predecessor Eq. 8 and 12 (:func:`lidlib.beta_model.fit_passk_curve`).
+
+    Parameters
+    ----------
+    fit : PasskFit
+        With ``params`` and ``stderr`` dictionaries.
+    name : str
+        Parameter name.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> from types import SimpleNamespace
