@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lidlib import model, passk, ridge
+from lidlib import model, passk, ridge, simulate
 from lidlib.book import bench
 
 N_INST, K_MAX, N_K = 10_000, 10_000, 40
@@ -37,8 +37,8 @@ def test_passk_first_success_simulation(benchmark, instances):
 
     def run():
         s = passk.single_trial_success(bias, tau, 0.1, 1.0)
-        t = passk.first_success_geometric(s, np.random.default_rng(1))
-        return passk.survival_from_first_success(t, ks)[0]
+        t = simulate.first_success_geometric(s, np.random.default_rng(1))
+        return simulate.survival_from_first_success(t, ks)[0]
 
     benchmark(run)
 

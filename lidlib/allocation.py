@@ -21,7 +21,8 @@ The module takes *fitted laws* rather than a model:
   (``P k^-beta``, Eq. 22 with ``beta_eff`` fixed).
 
 :func:`optimal_allocation` returns the optimum with a bounded scalar optimiser;
-:func:`solve_eq24` and :func:`solve_eq25` solve the first-order conditions of
+:func:`solve_first_order_condition` (Eq. 24, via :func:`first_order_residual`) and
+:func:`solve_power_law_optimum` (Eq. 25) solve the first-order conditions of
 Proposition 4.3.  No lidlib infrastructure is imported here.
 
 Boundaries.  The paper lets the training spend ``N c_N`` run over ``(0, C)``.  A
@@ -55,9 +56,9 @@ __all__ = [
     "feasible_range",
     "dtotal_dN",
     "optimal_allocation",
-    "eq24_residual",
-    "solve_eq24",
-    "solve_eq25",
+    "first_order_residual",
+    "solve_first_order_condition",
+    "solve_power_law_optimum",
     "marginal_training_share",
     "budget_sweep",
 ]
@@ -944,8 +945,8 @@ def optimal_allocation(
 
 
 # ---------------------------------------------------------------- first-order conditions
-def eq24_residual(N, budget, R, gen, inf, c_N=1.0, c_k=1.0) -> np.ndarray:
-    r"""Left minus right side of Eq. 24, written per unit of ``N`` (i.e. times ``c_N``).
+def first_order_residual(N, budget, R, gen, inf, c_N=1.0, c_k=1.0) -> np.ndarray:
+    r"""Residual of the first-order condition (Eq. 24): left minus right side, per unit of ``N`` (times ``c_N``).
 
     .. math::
 
@@ -958,6 +959,30 @@ def eq24_residual(N, budget, R, gen, inf, c_N=1.0, c_k=1.0) -> np.ndarray:
     the prefactor :math:`\tilde P(N)` is held fixed, as Proposition 4.3 assumes.  For
     a power law :math:`P_N N^{-\gamma}` the first term is the left side of Eq. 24.
     Positive: more training pays (according to Eq. 24).
+
+    Parameters
+    ----------
+    N : array_like
+        Training sizes (positive), each leaving ``k = (C - N c_N) / c_k`` attempts.
+    budget, R, c_N, c_k : float
+        Budget ``C``, weight of the training loss and unit costs (Eq. 21).
+    gen : callable
+        :math:`\mathcal L_{gen}(N)` (:class:`PowerLawLoss`, :class:`TabulatedLoss` or
+        any vectorised function).
+    inf : InferenceSurface or PowerLawInference
+        :math:`\mathcal L_{\inf}(k; N)` with its ``beta_eff`` and ``beta_eff_dN``.
+
+    Returns
+    -------
+    ndarray
+        The residual at each ``N``.
+
+    Examples
+    --------
+    >>> from lidlib.allocation import PowerLawInference, PowerLawLoss, first_order_residual
+    >>> r = first_order_residual([40.0, 50.0, 60.0], 100.0, 1.0, PowerLawLoss(1.0, 1.0), PowerLawInference(1.0, 1.0))
+    >>> np.round(r * 1e4, 3)  # 1/N^2 - 1/k^2: zero at N = k = 50
+    array([ 3.472,  0.   , -3.472])
     """
     C, cN, ck = _costs(budget, c_N, c_k)
     N = positive("N", N)
@@ -976,20 +1001,47 @@ def _solve_sign_changes(g: Callable, lo: float, hi: float, n: int) -> tuple[np.n
     return np.exp(np.array(roots)), np.exp(x), vals
 
 
-def solve_eq24(
+def solve_first_order_condition(
     gen, inf, budget, *, R=1.0, c_N=1.0, c_k=1.0, N_min=None, N_max=None, k_min=1.0, n_scan=200
 ) -> tuple[float, str]:
-    """Allocation predicted by Eq. 24: ``(N, kind)``.
+    """Allocation predicted by the first-order condition of Proposition 4.3 (Eq. 24): ``(N, kind)``.
 
-    Roots of :func:`eq24_residual` where it changes sign from + to - (a minimum of the
+    Roots of :func:`first_order_residual` where it changes sign from + to - (a minimum of the
     approximated objective); with several, the one with the lowest true Eq. 21 loss.
     Without a root the sign decides the boundary: residual > 0 throughout gives
     ``"all-training"``, < 0 ``"all-inference"``.
+
+    Parameters
+    ----------
+    gen, inf : callable
+        The training and inference laws, as in :func:`first_order_residual`.
+    budget : float
+        Budget ``C``.
+    R, c_N, c_k : float
+        Weight of the training loss and unit costs.
+    N_min, N_max, k_min : float, optional
+        Admissible range (see :func:`feasible_range`).
+    n_scan : int
+        Log-spaced training sizes scanned for sign changes.
+
+    Returns
+    -------
+    N : float
+        The predicted training size.
+    kind : str
+        ``"interior"``, ``"all-training"`` or ``"all-inference"``.
+
+    Examples
+    --------
+    >>> from lidlib.allocation import PowerLawInference, PowerLawLoss, solve_first_order_condition
+    >>> N, kind = solve_first_order_condition(PowerLawLoss(1.0, 1.0), PowerLawInference(1.0, 1.0), 100.0, N_min=1.0)
+    >>> kind, round(N, 6)
+    ('interior', 50.0)
     """
     C, cN, ck = _costs(budget, c_N, c_k)
     lo, hi = feasible_range(gen, inf, C, cN, ck, N_min, N_max, k_min)
-    roots, _, vals = _solve_sign_changes(lambda N: eq24_residual(N, C, R, gen, inf, cN, ck), lo, hi, n_scan)
-    minima = [r for r in roots if eq24_residual(r * (1 - 1e-6), C, R, gen, inf, cN, ck) > 0]
+    roots, _, vals = _solve_sign_changes(lambda N: first_order_residual(N, C, R, gen, inf, cN, ck), lo, hi, n_scan)
+    minima = [r for r in roots if first_order_residual(r * (1 - 1e-6), C, R, gen, inf, cN, ck) > 0]
     cands = [(float(total_loss(r, (C - r * cN) / ck, R, gen, inf)), float(r), "interior") for r in minima]
     # ends that are local minima of the approximated objective
     if vals[0] < 0:
@@ -1000,10 +1052,10 @@ def solve_eq24(
     return float(N), kind
 
 
-def solve_eq25(
+def solve_power_law_optimum(
     gen: PowerLawLoss, inf: PowerLawInference, budget, *, R=1.0, c_N=1.0, c_k=1.0, N_min=None, N_max=None, k_min=1.0
 ) -> tuple[float, str]:
-    r"""Closed-form optimum of the constant-exponent problem (Eq. 25): ``(N, kind)``.
+    r"""Optimum of the constant-exponent (power-law) problem, the root of Eq. 25: ``(N, kind)``.
 
     With :math:`\tilde N = N c_N`, Eq. 25 reads
     :math:`R P_N c_N^{\gamma}\gamma\tilde N^{-(\gamma+1)} = \tilde P c_k^{\beta}\beta
@@ -1011,9 +1063,39 @@ def solve_eq25(
     :math:`\tilde N`, so the root is unique; it is found by bisection in ``log N``
     (``gamma = 1, beta`` generic has no elementary solution).  A root outside the
     feasible range means a boundary optimum.
+
+    Parameters
+    ----------
+    gen : PowerLawLoss
+        :math:`P_N N^{-\gamma}`.
+    inf : PowerLawInference
+        :math:`\tilde P k^{-\beta}` (Eq. 22 with a constant exponent).
+    budget : float
+        Budget ``C``.
+    R, c_N, c_k : float
+        Weight of the training loss and unit costs.
+    N_min, N_max, k_min : float, optional
+        Admissible range (see :func:`feasible_range`).
+
+    Returns
+    -------
+    N : float
+        The optimal training size.
+    kind : str
+        ``"interior"``, ``"all-training"`` or ``"all-inference"``.
+
+    Examples
+    --------
+    >>> from lidlib.allocation import PowerLawInference, PowerLawLoss, solve_power_law_optimum
+    >>> gen, inf = PowerLawLoss(1.0, 1.0), PowerLawInference(1.0, 1.0)
+    >>> N, kind = solve_power_law_optimum(gen, inf, 100.0, N_min=1.0)
+    >>> kind, round(N, 6)
+    ('interior', 50.0)
+    >>> solve_power_law_optimum(gen, inf, 100.0, R=1e-9, N_min=1.0)  # training barely counts
+    (1.0, 'all-inference')
     """
     if not isinstance(gen, PowerLawLoss) or not isinstance(inf, PowerLawInference):
-        raise ValueError("solve_eq25 needs gen as PowerLawLoss and inf as PowerLawInference")
+        raise ValueError("solve_power_law_optimum needs gen as PowerLawLoss and inf as PowerLawInference")
     C, cN, ck = _costs(budget, c_N, c_k)
     R = float(positive("R", R))
     lo, hi = feasible_range(gen, inf, C, cN, ck, N_min, N_max, k_min)

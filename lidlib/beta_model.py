@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special
 
-from lidlib._validation import as_float_array, positive, probability
+from lidlib._validation import as_float_array, check_array, positive, probability
 from lidlib.passk import pass_at_k_unbiased
 
 __all__ = [
@@ -50,10 +50,7 @@ __all__ = [
 
 
 def _ks(ks: ArrayLike, name: str = "ks") -> NDArray[np.float64]:
-    k = as_float_array(name, ks)
-    if (k < 1).any():
-        raise ValueError(f"{name} must be >= 1, got {float(k[k < 1].flat[0])!r}")
-    return k
+    return check_array(name, ks, min_val=1.0)
 
 
 def _out(x: NDArray[np.float64]) -> float | NDArray[np.float64]:

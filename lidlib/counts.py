@@ -37,7 +37,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special, stats
 
-from lidlib._validation import as_float_array, positive_int, rng_from
+from lidlib._validation import as_float_array, check_array, positive_int, rng_from
 from lidlib.beta_model import beta_model_failure
 
 __all__ = [
@@ -47,7 +47,6 @@ __all__ = [
     "failure_at",
     "bootstrap_failure",
     "paired_bootstrap_failure",
-    "window_slopes",
     "aic",
     "paired_differences",
     "SaturationComparison",
@@ -608,48 +607,6 @@ def compare_saturation_gls(x, y, cov, *, ridge: float = 1e-10) -> SaturationComp
         a_lin,
         a_lin - a_sat,
     )
-
-
-def window_slopes(ks: ArrayLike, curves: ArrayLike, windows: ArrayLike) -> NDArray[np.float64]:
-    r"""Least-squares ``-d log L / d log k`` in fixed ``k``-windows, for many curves at once.
-
-    The vectorised counterpart of :func:`lidlib.local_slope` (Eq. 19): same estimator,
-    applied to every row of ``curves`` (e.g. bootstrap replicates).
-
-    Parameters
-    ----------
-    ks : array_like, shape (m,)
-        Positive, strictly increasing.
-    curves : array_like, shape (..., m)
-        Positive values.
-    windows : array_like, shape (w, 2)
-        ``(k1, k2)`` pairs, each containing at least two ``ks``.
-
-    Returns
-    -------
-    ndarray, shape (..., w)
-    """
-    k = as_float_array("ks", ks).ravel()
-    L = as_float_array("curves", curves)
-    w = np.atleast_2d(as_float_array("windows", windows))
-    if (k <= 0).any() or np.any(np.diff(k) <= 0):
-        raise ValueError("ks must be positive and strictly increasing")
-    if L.shape[-1] != k.size:
-        raise ValueError(f"curves must have last axis of length len(ks) = {k.size}, got {L.shape}")
-    if (L <= 0).any():
-        raise ValueError("curves must be positive")
-    if w.shape[-1] != 2:
-        raise ValueError(f"windows must have shape (w, 2), got {w.shape}")
-    lk, lL = np.log(k), np.log(L)
-    out = np.empty(L.shape[:-1] + (w.shape[0],))
-    for i, (k1, k2) in enumerate(w):
-        sel = (k >= k1) & (k <= k2)
-        if sel.sum() < 2:
-            raise ValueError(f"window ({k1:g}, {k2:g}) must contain at least two of the ks")
-        x = lk[sel] - lk[sel].mean()
-        y = lL[..., sel] - lL[..., sel].mean(axis=-1, keepdims=True)
-        out[..., i] = -(y @ x) / (x @ x)
-    return out
 
 
 # --------------------------------------------------------------- count likelihoods
@@ -1672,9 +1629,7 @@ def forecast_failure(
         The forecaster used (the selected one for ``"auto"``).
     """
     n_a, c_a = check_counts(n, c)
-    k = np.atleast_1d(as_float_array("ks", ks)).astype(float)
-    if (k < 1).any():
-        raise ValueError(f"ks must be >= 1, got {k[k < 1][0]:g}")
+    k = np.atleast_1d(check_array("ks", ks, min_val=1.0)).astype(float)
     if method == "auto":
         method, _ = select_forecaster(n_a, c_a, rng=rng)
     if method not in FORECASTERS:

@@ -6,7 +6,10 @@ For a test instance with latent precision ``tau`` and model bias
 ``|e_j| = |B - eta_j| <= delta`` with ``eta_j ~ N(0, sigma_eta^2 / tau)`` (Eq. 12).
 The pass@k failure is the average of the single-trial failure to the power k (Eq. 13).
 
-The module is a leaf: it imports nothing from :mod:`lidlib`.
+Everything here is exact (closed forms and deterministic quadrature); the Monte Carlo
+counterparts (first-success simulations of the protocols) live in :mod:`lidlib.simulate`.
+The module imports only the private layers ``lidlib._validation`` and
+``lidlib._quadrature``.
 """
 
 from __future__ import annotations
@@ -17,55 +20,40 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from lidlib._quadrature import (
+    CHUNK_ELEMENTS,
+    LOG_SQRT_2PI,
+    c_delta,
+    composite,
+    gamma_nodes,
+    gap_mixture,
+    log1m_exp,
+    log_window_prob,
+    tau_cutoff,
+)
+from lidlib._validation import (
+    check_array,
+    check_broadcast,
+    nonnegative,
+    positive,
+    probability,
+    scalar_or_array,
+)
+
 __all__ = [
     "single_trial_success",
     "log_single_trial_success",
     "failure_curve",
     "pass_at_k_unbiased",
+    "population_failure",
+    "PROTOCOLS",
+    "check_protocol",
+    "protocol_failure",
 ]
 
-_SQRT2 = math.sqrt(2.0)
-_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
-_SERIES_LIMIT = 1e-2  # Hermite series used when h * max(1, m) < _SERIES_LIMIT
 _PRODUCT_TERMS = 64  # exact log1p product in pass@k when min(c, k) <= this
-_CHUNK_ELEMENTS = 1 << 22  # bound on the temporary array in failure_curve (32 MiB)
 # Stirling series B_2j / (2j (2j - 1)), j = 1..8: truncation error < 2e-15 for z >= 10
 _STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360, 1 / 156, -3617 / 122400)
-
-
-def _checked(
-    name: str,
-    value: ArrayLike,
-    requirement: str,
-    *,
-    lower: float = -np.inf,
-    upper: float = np.inf,
-    strict: bool = False,
-    integer: bool = False,
-) -> NDArray[np.float64]:
-    """``value`` as a finite float array within bounds, else ``ValueError`` naming ``name``."""
-    try:
-        a = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be {requirement}, got {value!r}") from exc
-    ok = np.isfinite(a) & (a <= upper) & ((a > lower) if strict else (a >= lower))
-    if integer:
-        ok &= a == np.floor(a)
-    if not ok.all():
-        raise ValueError(f"{name} must be {requirement}, got {float(a[~ok].flat[0])!r}")
-    return a
-
-
-def _broadcast(names: tuple[str, ...], arrays: tuple[NDArray, ...]) -> list[NDArray]:
-    try:
-        return np.broadcast_arrays(*arrays)
-    except ValueError as exc:
-        shapes = ", ".join(f"{n} {a.shape}" for n, a in zip(names, arrays))
-        raise ValueError(f"arguments cannot be broadcast together: {shapes}") from exc
-
-
-def _scalar_or_array(a: NDArray[np.float64]) -> float | NDArray[np.float64]:
-    return float(a) if a.ndim == 0 else a
 
 
 def _stirling_corr(z: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -73,52 +61,11 @@ def _stirling_corr(z: NDArray[np.float64]) -> NDArray[np.float64]:
     out = np.empty_like(z)
     small = z < 10.0
     zs, zl = z[small], z[~small]
-    out[small] = special.gammaln(zs) - ((zs - 0.5) * np.log(zs) - zs + _LOG_SQRT_2PI)
+    out[small] = special.gammaln(zs) - ((zs - 0.5) * np.log(zs) - zs + LOG_SQRT_2PI)
     w, acc = 1.0 / (zl * zl), np.zeros_like(zl)
     for coef in reversed(_STIRLING):
         acc = acc * w + coef
     out[~small] = acc / zl
-    return out
-
-
-def _log_window_prob(m: NDArray[np.float64], h: NDArray[np.float64], log_h: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``log P(|Z - m| <= h)`` for standard normal ``Z``, ``m >= 0``, ``h > 0`` (``log_h = log h``).
-
-    Three branches, none of which cancels catastrophically:
-
-    * small window, ``h max(1, m) < 1e-2``: Taylor series of the density about ``m``,
-      ``2 h phi(m) [1 + He2(m) h^2/3! + He4(m) h^4/5! + He6(m) h^6/7!]`` with
-      ``He_n`` the probabilists' Hermite polynomials, written in ``x = h m`` and
-      ``y = h^2`` so that it cannot overflow (truncation error < 3e-19);
-    * straddling window, ``m <= h``: ``[erf((m+h)/sqrt2) + erf((h-m)/sqrt2)] / 2``;
-    * tail, ``0 < m - h``: with ``Q(u) = erfcx(u/sqrt2) exp(-u^2/2) / 2`` and
-      ``hi^2 - lo^2 = 4 h m``,
-      ``Q(lo) - Q(hi) = exp(-lo^2/2) [erfcx(lo/sqrt2) - erfcx(hi/sqrt2) exp(-2hm)] / 2``.
-    """
-    out = np.empty_like(m)
-    with np.errstate(over="ignore", invalid="ignore"):
-        series = h * np.maximum(1.0, m) < _SERIES_LIMIT
-    straddle = ~series & (m <= h)
-    tail = ~(series | straddle)
-    with np.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):
-        if series.any():
-            ms, hs = m[series], h[series]
-            x2, y = (hs * ms) ** 2, hs * hs
-            corr = (
-                (x2 - y) / 6.0
-                + (x2 * x2 - 6.0 * x2 * y + 3.0 * y * y) / 120.0
-                + (x2**3 - 15.0 * x2 * x2 * y + 45.0 * x2 * y * y - 15.0 * y**3) / 5040.0
-            )
-            out[series] = math.log(2.0) + log_h[series] - 0.5 * ms * ms - _LOG_SQRT_2PI + np.log1p(corr)
-        if straddle.any():
-            ms, hs = m[straddle], h[straddle]
-            p = 0.5 * (special.erf((ms + hs) / _SQRT2) + special.erf((hs - ms) / _SQRT2))
-            out[straddle] = np.log(p)
-        if tail.any():
-            ms, hs = m[tail], h[tail]
-            lo = ms - hs
-            bracket = special.erfcx(lo / _SQRT2) - special.erfcx((ms + hs) / _SQRT2) * np.exp(-2.0 * hs * ms)
-            out[tail] = math.log(0.5) - 0.5 * lo * lo + np.log(bracket)
     return out
 
 
@@ -137,17 +84,17 @@ def log_single_trial_success(
     float or ndarray
         :math:`\log \Pr(|B - \eta| \le \delta)`, broadcast over the inputs.
     """
-    b = _checked("bias", bias, "finite")
-    t = _checked("tau", tau, "positive and finite", lower=0.0, strict=True)
-    d = _checked("delta", delta, "positive and finite", lower=0.0, strict=True)
-    s = _checked("sigma_eta", sigma_eta, "positive and finite", lower=0.0, strict=True)
-    b, t, d, s = _broadcast(("bias", "tau", "delta", "sigma_eta"), (b, t, d, s))
+    b = check_array("bias", bias)
+    t = positive("tau", tau)
+    d = positive("delta", delta)
+    s = positive("sigma_eta", sigma_eta)
+    b, t, d, s = check_broadcast(bias=b, tau=t, delta=d, sigma_eta=s)
     with np.errstate(over="ignore", under="ignore"):
         root_t = np.sqrt(t)
         m = np.abs(b) * root_t / s
         h = d * root_t / s
     log_h = np.log(d) + 0.5 * np.log(t) - np.log(s)
-    return _scalar_or_array(_log_window_prob(m, h, log_h))
+    return scalar_or_array(log_window_prob(m, h, log_h))
 
 
 def single_trial_success(
@@ -193,7 +140,7 @@ def single_trial_success(
     of ``exp(-m^2/2)``). Values below the float64 range are returned as 0; use
     :func:`log_single_trial_success` there.
     """
-    return _scalar_or_array(np.exp(log_single_trial_success(bias, tau, delta, sigma_eta)))
+    return scalar_or_array(np.exp(log_single_trial_success(bias, tau, delta, sigma_eta)))
 
 
 def failure_curve(success_probs: ArrayLike, ks: ArrayLike, axis: int = -1) -> float | NDArray[np.float64]:
@@ -230,8 +177,8 @@ def failure_curve(success_probs: ArrayLike, ks: ArrayLike, axis: int = -1) -> fl
     Instances are processed in chunks so the temporary array has at most about
     4 million elements, whatever the number of instances.
     """
-    s = _checked("success_probs", success_probs, "a probability in [0, 1]", lower=0.0, upper=1.0)
-    k = _checked("ks", ks, "finite and >= 1", lower=1.0)
+    s = probability("success_probs", success_probs)
+    k = check_array("ks", ks, min_val=1.0)
     if k.ndim > 1:
         raise ValueError(f"ks must be a scalar or a 1-D array, got shape {k.shape}")
     s = np.atleast_1d(s)
@@ -245,12 +192,12 @@ def failure_curve(success_probs: ArrayLike, ks: ArrayLike, axis: int = -1) -> fl
         log_q = np.log1p(-s)  # -inf where s == 1; k * -inf = -inf for k >= 1
     batch, k_flat = s.shape[:-1], k.reshape(-1)
     total = np.zeros(batch + (k_flat.size,))
-    step = max(1, _CHUNK_ELEMENTS // max(1, math.prod(batch) * k_flat.size))
+    step = max(1, CHUNK_ELEMENTS // max(1, math.prod(batch) * k_flat.size))
     with np.errstate(under="ignore"):
         for start in range(0, n, step):
             block = log_q[..., None, start : start + step] * k_flat[:, None]
             total += np.exp(block, out=block).sum(axis=-1)  # contiguous axis: pairwise sum
-    return _scalar_or_array((total / n).reshape(batch + k.shape))
+    return scalar_or_array((total / n).reshape(batch + k.shape))
 
 
 def pass_at_k_unbiased(n: ArrayLike, c: ArrayLike, k: ArrayLike) -> float | NDArray[np.float64]:
@@ -292,10 +239,10 @@ def pass_at_k_unbiased(n: ArrayLike, c: ArrayLike, k: ArrayLike) -> float | NDAr
     ``eps n / min(c, k)`` (4e-10 at ``n = 1e8``). Naive ``gammaln`` differences
     have an absolute error ~``n log(n) eps`` on the log ratio (5e-11 at ``n = 1e4``).
     """
-    n_a = _checked("n", n, "an integer >= 1", lower=1.0, integer=True)
-    c_a = _checked("c", c, "an integer >= 0", lower=0.0, integer=True)
-    k_a = _checked("k", k, "an integer >= 1", lower=1.0, integer=True)
-    n_a, c_a, k_a = _broadcast(("n", "c", "k"), (n_a, c_a, k_a))
+    n_a = check_array("n", n, min_val=1.0, integer=True)
+    c_a = check_array("c", c, min_val=0.0, integer=True)
+    k_a = check_array("k", k, min_val=1.0, integer=True)
+    n_a, c_a, k_a = check_broadcast(n=n_a, c=c_a, k=k_a)
     if (c_a > n_a).any():
         i = np.argmax(c_a > n_a)
         raise ValueError(f"c must satisfy c <= n, got c={c_a.flat[i]:g} > n={n_a.flat[i]:g}")
@@ -328,67 +275,27 @@ def pass_at_k_unbiased(n: ArrayLike, c: ArrayLike, k: ArrayLike) -> float | NDAr
         + (_stirling_corr(ng - cg + 1.0) - _stirling_corr(x1))
         - (_stirling_corr(ng + 1.0) - _stirling_corr(x2))
     )
-    return _scalar_or_array(np.where(certain, 1.0, -np.expm1(log_ratio)))
+    return scalar_or_array(np.where(certain, 1.0, -np.expm1(log_ratio)))
 
 
 # ---------------------------------------------------------------------------
 # Population failure by deterministic quadrature
 # ---------------------------------------------------------------------------
 
-_GL_CACHE: dict[int, tuple[NDArray[np.float64], NDArray[np.float64]]] = {}
-
-
-def _gauss_legendre(n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Gauss-Legendre nodes and weights on ``[0, 1]``."""
-    if n not in _GL_CACHE:
-        x, w = np.polynomial.legendre.leggauss(n)
-        _GL_CACHE[n] = (0.5 * (x + 1.0), 0.5 * w)
-    return _GL_CACHE[n]
-
-
-def _composite(lo: float, hi: float, n_panels: int, order: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Composite Gauss-Legendre rule on ``[lo, hi]`` with equal panels."""
-    x, w = _gauss_legendre(order)
-    edges = np.linspace(lo, hi, n_panels + 1)
-    width = np.diff(edges)[:, None]
-    return (edges[:-1, None] + width * x).ravel(), (width * w).ravel()
-
-
-def _gamma_nodes(
-    a: float, tau_lo: float, panels_per_unit: float, order: int
-) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
-    """Nodes and weights of ``Gamma(a, 1)`` in ``u = log tau`` on ``[tau_lo, a + 250]``, and ``P(tau <= tau_lo)``."""
-    u_lo, u_hi = math.log(tau_lo), math.log(a + 250.0)
-    n_panels = max(4, int(math.ceil((u_hi - u_lo) * panels_per_unit)))
-    u, wu = _composite(u_lo, u_hi, n_panels, order)
-    log_w = np.log(wu) + a * u - np.exp(u) - special.gammaln(a)
-    keep = log_w > -745.0
-    return np.exp(u[keep]), np.exp(log_w[keep]), float(special.gammainc(a, tau_lo))
-
-
-def _log1m_exp(log_s: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``log(1 - exp(log_s))`` for ``log_s <= 0``, accurate on both ends."""
-    out = np.empty_like(log_s)
-    near_one = log_s > -math.log(2.0)
-    with np.errstate(divide="ignore"):
-        out[near_one] = np.log(-np.expm1(log_s[near_one]))
-    out[~near_one] = np.log1p(-np.exp(log_s[~near_one]))
-    return out
-
 
 def _engine_inputs(ks, beta, delta, sigma_eta, bias_var) -> tuple[NDArray[np.float64], float, float, float, float]:
     """Validated ``(k, beta, delta, sigma_eta, bias_var)`` of the quadrature engines."""
-    k = _checked("ks", ks, "a number >= 1", lower=1.0)
-    beta = float(_checked("beta", beta, "positive and finite", lower=0.0, strict=True))
-    delta = float(_checked("delta", delta, "positive and finite", lower=0.0, strict=True))
-    sigma = float(_checked("sigma_eta", sigma_eta, "positive and finite", lower=0.0, strict=True))
-    v = float(_checked("bias_var", bias_var, "non-negative and finite", lower=0.0))
+    k = check_array("ks", ks, min_val=1.0)
+    beta = float(positive("beta", beta))
+    delta = float(positive("delta", delta))
+    sigma = float(positive("sigma_eta", sigma_eta))
+    v = float(nonnegative("bias_var", bias_var))
     return k, beta, delta, sigma, v
 
 
 def _engine_scales(k: NDArray[np.float64], beta: float, delta: float, sigma: float) -> tuple[float, float, float]:
     """``(a = beta/2, c_delta, k_max)`` shared by the quadrature engines (``k`` non-empty)."""
-    return beta / 2.0, math.sqrt(2.0 / math.pi) * delta / sigma, float(k.max())
+    return beta / 2.0, c_delta(delta, sigma), float(k.max())
 
 
 def population_failure(
@@ -457,15 +364,15 @@ def population_failure(
         return k.copy()
     a, c, k_max = _engine_scales(k, beta, delta, sigma)
 
-    tau_lo = min((1e-8 / (k_max * c)) ** 2, 1e-3)
-    tau, w_tau, floor = _gamma_nodes(a, tau_lo, panels_per_unit, order)  # floor: instances that always fail
+    tau_lo = tau_cutoff(k_max, c, 1e-3)
+    tau, w_tau, floor = gamma_nodes(a, tau_lo, panels_per_unit, order)  # floor: instances that always fail
     h = delta * np.sqrt(tau) / sigma
     log_h = math.log(delta) + 0.5 * np.log(tau) - math.log(sigma)
 
-    log_fail0 = _log1m_exp(_log_window_prob(np.zeros_like(h), h, log_h))  # bias-free, (n_tau,)
+    log_fail0 = log1m_exp(log_window_prob(np.zeros_like(h), h, log_h))  # bias-free, (n_tau,)
     if v == 0.0:
         if excess:
-            return _scalar_or_array(np.zeros(k.shape))
+            return scalar_or_array(np.zeros(k.shape))
         node_w, node_lf, node_lf0 = w_tau, log_fail0, log_fail0
         beyond = np.zeros(0)
         beyond_lf0 = np.zeros(0)
@@ -475,16 +382,16 @@ def population_failure(
         R = np.minimum(30.0 * sd_r, r_fail)
         # Rows where the bias cannot matter: over r in [0, R] the log-failure moves by at
         # most ~ k_max s_0 R^2 < 1e-10, so one bias-free node represents the row.
-        flat_row = k_max * np.exp(_log_window_prob(np.zeros_like(h), h, log_h)) * (1.0 + R * R) * R * R < 1e-10
+        flat_row = k_max * np.exp(log_window_prob(np.zeros_like(h), h, log_h)) * (1.0 + R * R) * R * R < 1e-10
         wide = ~flat_row
-        t, wt = _composite(0.0, 1.0, bias_panels, order)
+        t, wt = composite(0.0, 1.0, bias_panels, order)
         Rw, sdw = R[wide], sd_r[wide]
         r = Rw[:, None] * t[None, :]  # (n_wide, n_r)
         z = r / sdw[:, None]
-        w2 = w_tau[wide, None] * (2.0 * wt[None, :] * Rw[:, None] / sdw[:, None]) * np.exp(-0.5 * z * z - _LOG_SQRT_2PI)
+        w2 = w_tau[wide, None] * (2.0 * wt[None, :] * Rw[:, None] / sdw[:, None]) * np.exp(-0.5 * z * z - LOG_SQRT_2PI)
         hh = np.broadcast_to(h[wide, None], r.shape).ravel()
         lh = np.broadcast_to(log_h[wide, None], r.shape).ravel()
-        lf2 = _log1m_exp(_log_window_prob(r.ravel(), hh, lh))
+        lf2 = log1m_exp(log_window_prob(r.ravel(), hh, lh))
         lf02 = np.broadcast_to(log_fail0[wide, None], r.shape).ravel()
         node_w = np.concatenate([w_tau[flat_row], w2.ravel()])
         node_lf = np.concatenate([log_fail0[flat_row], lf2])
@@ -498,7 +405,7 @@ def population_failure(
 
     kk = k.ravel()
     out = np.empty(kk.size)
-    step = max(1, _CHUNK_ELEMENTS // max(1, node_w.size))
+    step = max(1, CHUNK_ELEMENTS // max(1, node_w.size))
     for i in range(0, kk.size, step):
         kc = kk[i : i + step, None]
         if excess:  # (1-s_B)^k - (1-s_0)^k, node by node, without cancellation
@@ -507,16 +414,16 @@ def population_failure(
         else:
             out[i : i + step] = np.exp(kc * node_lf) @ node_w
     if excess:
-        return _scalar_or_array(out.reshape(k.shape))
+        return scalar_or_array(out.reshape(k.shape))
     extra = float(beyond.sum())
-    return _scalar_or_array((out + extra + floor).reshape(k.shape))
+    return scalar_or_array((out + extra + floor).reshape(k.shape))
 
 
 # ---------------------------------------------------------------------------
 # Pass@k protocols: target draws (Sec. 4.2) and model draws (App. B.4)
 # ---------------------------------------------------------------------------
 #
-# Every protocol below has the same shape: for an instance, trial j errs by
+# Every protocol has the same shape: for an instance, trial j errs by
 # ``e_j = offset + scale * Z_j`` with i.i.d. standard normal ``Z_j`` and succeeds iff
 # ``|e_j| <= delta``.  Only what ``offset`` and ``scale`` are differs:
 #
@@ -531,7 +438,11 @@ def population_failure(
 #                               scale sampler_sd.
 # ``"model-fixed-label"``       the same against one realised label: offset B - eta_0,
 #                               scale sampler_sd.
+#
+# :func:`lidlib.simulate.trial_geometry` draws ``offset`` and ``scale`` per instance;
+# :func:`protocol_failure` integrates over them exactly.
 
+#: The pass@k protocols: ``"target"`` (Sec. 4.2) and the model-draw variants of App. B.4 (offset and scale of each in the source comment above).
 PROTOCOLS: tuple[str, ...] = (
     "target",
     "model-calibrated-mean",
@@ -541,248 +452,20 @@ PROTOCOLS: tuple[str, ...] = (
 )
 
 
-def _check_protocol(protocol: str, sampler_sd: float | None) -> float | None:
+def check_protocol(protocol: str, sampler_sd: float | None) -> float | None:
+    """Validate a protocol of :data:`PROTOCOLS`; return its fixed sampler spread (``None``: calibrated).
+
+    ``sampler_sd`` must be given (positive) for the ``model-fixed-*`` protocols and is
+    ignored by the others.  Used by :func:`protocol_failure` and the simulations of
+    :mod:`lidlib.simulate`.
+    """
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
     if protocol.startswith("model-fixed"):
         if sampler_sd is None:
             raise ValueError(f"sampler_sd must be given for protocol {protocol!r}")
-        return float(_checked("sampler_sd", sampler_sd, "positive and finite", lower=0.0, strict=True))
+        return float(positive("sampler_sd", sampler_sd))
     return None
-
-
-def trial_geometry(
-    tau: ArrayLike,
-    bias: ArrayLike,
-    sigma_eta: float,
-    rng: np.random.Generator | None = None,
-    *,
-    protocol: str = "target",
-    sampler_sd: float | None = None,
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    r"""Per-instance ``(offset, scale)`` of the trial error ``e_j = offset + scale Z_j``.
-
-    A trial succeeds iff :math:`|e_j| \le \delta`, so the single-trial success of an
-    instance is ``single_trial_success(offset, 1, delta, scale)``.  For the
-    target-draw protocol of Sec. 4.2 (Eq. 11-12) ``offset = B`` and
-    ``scale = sigma_eta / sqrt(tau)``; the model-draw variants of App. B.4 are listed
-    in :data:`PROTOCOLS` (see the module comment above this function).
-
-    Parameters
-    ----------
-    tau : array_like
-        Latent precisions, positive.
-    bias : array_like
-        Model biases ``B = x^T theta_hat - x^T theta*`` (broadcast against ``tau``).
-    sigma_eta : float
-        Global noise scale.
-    rng : numpy.random.Generator, optional
-        Needed only by the ``*-label`` protocols, which draw one realised label
-        ``y* = m + eta_0``, ``eta_0 ~ N(0, sigma_eta^2 / tau)``, per instance.
-    protocol : str
-        One of :data:`PROTOCOLS`.
-    sampler_sd : float, optional
-        The tau-independent proposal spread of the ``model-fixed-*`` protocols.
-
-    Returns
-    -------
-    offset, scale : ndarray
-        Arrays of the broadcast shape of ``tau`` and ``bias``.
-    """
-    sd_fixed = _check_protocol(protocol, sampler_sd)
-    t = _checked("tau", tau, "positive and finite", lower=0.0, strict=True)
-    b = _checked("bias", bias, "finite")
-    s = float(_checked("sigma_eta", sigma_eta, "positive and finite", lower=0.0, strict=True))
-    t, b = _broadcast(("tau", "bias"), (t, b))
-    noise_sd = s / np.sqrt(t)
-    offset = b.astype(float, copy=True)
-    if protocol.endswith("label"):
-        if not isinstance(rng, np.random.Generator):
-            raise ValueError(f"rng must be a numpy.random.Generator for protocol {protocol!r}, got {rng!r}")
-        offset = offset - noise_sd * rng.standard_normal(t.shape)
-    scale = np.full(t.shape, sd_fixed) if sd_fixed is not None else noise_sd
-    return offset, scale
-
-
-def first_success_geometric(success_probs: ArrayLike, rng: np.random.Generator) -> NDArray[np.float64]:
-    r"""Index of the first successful trial, one draw per instance (geometric law).
-
-    With independent trials of success probability ``s``, the index ``T`` of the first
-    success is geometric, :math:`\Pr(T > k) = (1 - s)^k`, so one draw of ``T`` per
-    instance gives the literal pass@k outcome for *every* ``k`` at once:
-    instance ``i`` fails pass@k iff ``T_i > k``.  ``T`` is drawn by inversion,
-    ``T = max(1, ceil(E / -log1p(-s)))`` with ``E ~ Exp(1)``, in floating point, so
-    ``s = 1e-300`` gives ``T ~ 1e300`` and ``s = 0`` gives ``inf``.
-
-    Parameters
-    ----------
-    success_probs : array_like
-        Per-instance single-trial success probabilities in [0, 1].
-    rng : numpy.random.Generator
-        Source of randomness.
-
-    Returns
-    -------
-    ndarray
-        ``T`` as floats (``inf`` if ``s = 0``), same shape as ``success_probs``.
-    """
-    s = _checked("success_probs", success_probs, "a probability in [0, 1]", lower=0.0, upper=1.0)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {rng!r}")
-    e = rng.standard_exponential(s.shape)
-    with np.errstate(divide="ignore", over="ignore"):
-        rate = -np.log1p(-s)  # inf where s == 1
-        t = np.ceil(e / rate)  # e / 0 = inf where s == 0; beyond float64: inf
-    return np.maximum(t, 1.0)
-
-
-def first_success_literal(
-    offset: ArrayLike,
-    scale: ArrayLike,
-    delta: float,
-    k_max: int,
-    rng: np.random.Generator,
-) -> NDArray[np.float64]:
-    r"""The literal protocol: draw ``k_max`` trials per instance and record the first hit.
-
-    Trial ``j`` of instance ``i`` errs by ``offset_i + scale_i Z_ij`` with fresh
-    ``Z_ij ~ N(0, 1)`` and succeeds iff the error is at most ``delta`` in absolute value
-    (Assumption 4.1, perfect verification).  The first ``k`` trials of each instance
-    are the literal pass@k experiment for every ``k <= k_max`` (common random numbers
-    across ``k``).  Cost ``O(n k_max)``; see :func:`first_success_geometric` for the
-    equivalent one-draw-per-instance sampler.
-
-    Parameters
-    ----------
-    offset, scale : array_like
-        Per-instance geometry from :func:`trial_geometry` (1-D, same length).
-    delta : float
-        Tolerance.
-    k_max : int
-        Trials drawn per instance.
-    rng : numpy.random.Generator
-        Source of randomness.
-
-    Returns
-    -------
-    ndarray
-        Index (1-based, as float) of the first success, ``inf`` if none of the
-        ``k_max`` trials succeeded.
-    """
-    o = _checked("offset", offset, "finite")
-    sc = _checked("scale", scale, "positive and finite", lower=0.0, strict=True)
-    o, sc = _broadcast(("offset", "scale"), (o, sc))
-    o, sc = o.ravel(), sc.ravel()
-    d = float(_checked("delta", delta, "positive and finite", lower=0.0, strict=True))
-    km = float(_checked("k_max", k_max, "an integer >= 1", lower=1.0, integer=True))
-    km = int(km)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {rng!r}")
-    out = np.full(o.size, np.inf)
-    step = max(1, _CHUNK_ELEMENTS // km)
-    for i in range(0, o.size, step):
-        z = rng.standard_normal((min(step, o.size - i), km))
-        hit = np.abs(o[i : i + step, None] + sc[i : i + step, None] * z) <= d
-        any_hit = hit.any(axis=1)
-        first = np.argmax(hit, axis=1) + 1.0
-        out[i : i + step] = np.where(any_hit, first, np.inf)
-    return out
-
-
-def survival_from_first_success(
-    first_success: ArrayLike, ks: ArrayLike
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    r"""Monte-Carlo pass@k failure :math:`\widehat{\mathcal L}(k) = \#\{i: T_i > k\}/n` and its s.e.
-
-    Each instance contributes the indicator that its first success comes after trial
-    ``k``, a Bernoulli variable of mean :math:`\mathcal L_{\inf}(k)` (Eq. 13), so the
-    standard error is :math:`\sqrt{\hat L (1 - \hat L) / n}`.
-
-    Parameters
-    ----------
-    first_success : array_like
-        First-success indices ``T_i >= 1`` (``inf`` allowed), e.g. from
-        :func:`first_success_geometric` or :func:`first_success_literal`.
-    ks : array_like
-        1-D numbers of trials.
-
-    Returns
-    -------
-    estimate, standard_error : ndarray
-        Both of the shape of ``ks``.
-    """
-    t = np.asarray(first_success, dtype=float).ravel()
-    if t.size == 0 or np.isnan(t).any() or (t < 1).any():
-        raise ValueError("first_success must be a non-empty array of indices >= 1 (inf allowed)")
-    k = _checked("ks", ks, "finite and >= 1", lower=1.0)
-    if k.ndim > 1:
-        raise ValueError(f"ks must be a scalar or a 1-D array, got shape {k.shape}")
-    ts = np.sort(t)
-    est = 1.0 - np.searchsorted(ts, k, side="right") / t.size
-    se = np.sqrt(est * (1.0 - est) / t.size)
-    return est, se
-
-
-def _gap_mixture(
-    k: NDArray[np.float64],
-    w_tau: NDArray[np.float64],
-    h: NDArray[np.float64],
-    sd_r: NDArray[np.float64],
-    *,
-    window: str = "exact",
-    bias_panels: int = 24,
-    order: int = 10,
-) -> NDArray[np.float64]:
-    r"""``sum_i w_i E_r[(1 - s(r, h_i))^k]`` with ``r = |N(0, sd_r_i^2)|``.
-
-    The building block shared by the protocols (``h_i`` = tolerance and ``r`` = offset,
-    both in units of the trial scale, at quadrature node ``i`` of the precision).  The
-    offset is integrated on ``[0, R]`` with ``R = min(30 sd_r, r_fail)``, where beyond
-    ``r_fail`` every one of ``k_max`` attempts fails up to ``1e-12``; the mass beyond
-    ``R`` is added in closed form (as failing).  ``sd_r == 0`` is a point mass at 0.
-    ``window="exact"`` uses the exact Gaussian-window success; ``"sw-exp"`` the factor
-    ``exp(-k s_sw)`` with the small-window success ``s_sw = sqrt(2/pi) h exp(-r^2/2)``
-    (Eq. 16/58, exponentiated as in Eq. 41); ``"sw-power"`` the factor
-    ``(1 - min(s_sw, 1))^k`` (Eq. 16 alone).
-    """
-    k_max = float(k.max())
-    log_h = np.log(h)
-    # r > r_fail: every attempt fails up to 1e-12, since s < Q(r - h) < 1e-12 / k_max
-    # (exact window) or s_sw = sqrt(2/pi) h exp(-r^2/2) < 1e-12 / k_max (small window)
-    r_fail = h - special.ndtri(1e-12 / k_max)
-    small_window = window != "exact"
-    if small_window:
-        r_sw = np.sqrt(2.0 * np.maximum(0.0, np.log(math.sqrt(2.0 / math.pi) * 1e12 * k_max) + log_h))
-        r_fail = np.maximum(r_fail, r_sw)
-    point = sd_r == 0.0
-    R = np.where(point, 0.0, np.minimum(30.0 * np.where(point, 1.0, sd_r), r_fail))
-    t, wt = _composite(0.0, 1.0, bias_panels, order)
-    r = R[:, None] * t[None, :]
-    safe_sd = np.where(point, 1.0, sd_r)
-    z = r / safe_sd[:, None]
-    weights = (
-        w_tau[:, None] * (2.0 * wt[None, :] * R[:, None] / safe_sd[:, None]) * np.exp(-0.5 * z * z - _LOG_SQRT_2PI)
-    )
-    weights[point] = 0.0
-    weights[point, 0] = w_tau[point]  # point mass: r = 0 (r[point] is all zeros)
-    hh = np.broadcast_to(h[:, None], r.shape)
-    if small_window:
-        s_sw = math.sqrt(2.0 / math.pi) * hh * np.exp(-0.5 * r * r)
-        with np.errstate(divide="ignore"):
-            log_fail = -s_sw if window == "sw-exp" else np.log1p(-np.minimum(s_sw, 1.0))
-    else:
-        lh = np.broadcast_to(log_h[:, None], r.shape)
-        log_fail = _log1m_exp(_log_window_prob(r.ravel(), hh.ravel(), lh.ravel())).reshape(r.shape)
-    extra = float(np.sum(np.where(point, 0.0, w_tau * 2.0 * special.ndtr(-R / safe_sd))))
-    flat_w, flat_lf = weights.ravel(), log_fail.ravel()
-    live = flat_w > 0
-    flat_w, flat_lf = flat_w[live], flat_lf[live]
-    out = np.empty(k.size)
-    step = max(1, _CHUNK_ELEMENTS // max(1, flat_w.size))
-    with np.errstate(under="ignore"):
-        for i in range(0, k.size, step):
-            out[i : i + step] = np.exp(np.outer(k[i : i + step], flat_lf)) @ flat_w
-    return out + extra
 
 
 def protocol_failure(
@@ -801,7 +484,7 @@ def protocol_failure(
     r"""Exact population pass@k failure under a target-draw or model-draw protocol.
 
     :math:`\mathcal L(k) = \mathbb E[(1 - s)^k]` with the exact single-trial success
-    ``s = P(|offset + scale Z| <= delta)`` of the protocol (see :func:`trial_geometry`
+    ``s = P(|offset + scale Z| <= delta)`` of the protocol (see :func:`lidlib.simulate.trial_geometry`
     and :data:`PROTOCOLS`), :math:`\tau \sim \mathrm{Gamma}(\beta/2, 1)` and model bias
     :math:`B \sim \mathcal N(0, v)`.  ``"target"`` and ``"model-calibrated-mean"`` are
     the same law and both return :func:`population_failure` (Eq. 13).  For the
@@ -834,7 +517,7 @@ def protocol_failure(
     float or ndarray
         The failure for each ``k``.
     """
-    sd_fixed = _check_protocol(protocol, sampler_sd)
+    sd_fixed = check_protocol(protocol, sampler_sd)
     if protocol in ("target", "model-calibrated-mean"):
         return population_failure(
             ks, beta, delta, sigma_eta, bias_var, panels_per_unit=panels_per_unit, order=order, bias_panels=bias_panels
@@ -845,181 +528,19 @@ def protocol_failure(
     a, c, k_max = _engine_scales(k, beta, delta, sigma)
     label = 1.0 if protocol.endswith("label") else 0.0
     if protocol == "model-fixed-mean":  # the success does not depend on tau at all
+        assert sd_fixed is not None  # check_protocol returns it for every model-fixed-* protocol
         h, sd_r = np.array([delta / sd_fixed]), np.array([math.sqrt(v) / sd_fixed])
-        out = _gap_mixture(k.ravel(), np.ones(1), h, sd_r, bias_panels=bias_panels, order=order)
-        return _scalar_or_array(out.reshape(k.shape))
-    tau_lo = min((1e-8 / (k_max * c)) ** 2, 1e-3)  # calibrated sampler: below, every attempt fails
+        out = gap_mixture(k.ravel(), np.ones(1), h, sd_r, bias_panels=bias_panels, order=order)
+        return scalar_or_array(out.reshape(k.shape))
+    tau_lo = tau_cutoff(k_max, c, 1e-3)  # calibrated sampler: below, every attempt fails
     if sd_fixed is not None:  # fixed sampler: hard instances can still succeed; cut at the 1e-14 quantile
         tau_lo = min(tau_lo, max(float(special.gammaincinv(a, 1e-14)), 1e-300))
-    tau, w_tau, floor = _gamma_nodes(a, tau_lo, panels_per_unit, order)
+    tau, w_tau, floor = gamma_nodes(a, tau_lo, panels_per_unit, order)
     if sd_fixed is None:  # calibrated sampler: trial scale sigma / sqrt(tau)
         h = delta * np.sqrt(tau) / sigma
         sd_r = np.sqrt(v * tau / sigma**2 + label)
     else:
         h = np.full(tau.shape, delta / sd_fixed)
         sd_r = np.sqrt(v + label * sigma**2 / tau) / sd_fixed
-    out = _gap_mixture(k.ravel(), w_tau, h, sd_r, bias_panels=bias_panels, order=order)
-    return _scalar_or_array((out + floor).reshape(k.shape))
-
-
-def simulate_first_success(
-    n: int,
-    beta: float,
-    delta: float,
-    sigma_eta: float,
-    rng: np.random.Generator,
-    *,
-    bias_var: float = 0.0,
-    protocol: str = "target",
-    sampler_sd: float | None = None,
-    method: str = "geometric",
-    k_max: int | None = None,
-) -> NDArray[np.float64]:
-    r"""Simulate ``n`` test instances of a pass@k protocol; return their first-success indices.
-
-    Draws ``tau ~ Gamma(beta/2, 1)`` (Eq. 1), ``B ~ N(0, bias_var)``, the protocol's
-    geometry (:func:`trial_geometry`) and then either the literal trials
-    (``method="literal"``, :func:`first_success_literal`, up to ``k_max``) or one
-    geometric draw per instance from the exact single-trial success
-    (``method="geometric"``, :func:`first_success_geometric`).  Feed the result to
-    :func:`survival_from_first_success` for the failure curve and its standard error.
-
-    Returns
-    -------
-    ndarray
-        First-success index per instance (``inf``: none within ``k_max`` for the
-        literal method, or ``s = 0`` in float64).
-    """
-    n_i = int(_checked("n", n, "an integer >= 1", lower=1.0, integer=True))
-    beta = float(_checked("beta", beta, "positive and finite", lower=0.0, strict=True))
-    delta = float(_checked("delta", delta, "positive and finite", lower=0.0, strict=True))
-    v = float(_checked("bias_var", bias_var, "non-negative and finite", lower=0.0))
-    if method not in ("geometric", "literal"):
-        raise ValueError(f"method must be 'geometric' or 'literal', got {method!r}")
-    if method == "literal" and k_max is None:
-        raise ValueError("k_max must be given for method='literal'")
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {rng!r}")
-    _check_protocol(protocol, sampler_sd)
-    tau = rng.gamma(beta / 2.0, 1.0, n_i)
-    tau = np.maximum(tau, np.finfo(float).tiny)  # a Gamma draw can underflow to 0 for small beta
-    bias = rng.normal(0.0, math.sqrt(v), n_i) if v > 0 else np.zeros(n_i)
-    offset, scale = trial_geometry(tau, bias, sigma_eta, rng, protocol=protocol, sampler_sd=sampler_sd)
-    if method == "literal":
-        return first_success_literal(offset, scale, delta, k_max, rng)
-    s = single_trial_success(offset, 1.0, delta, scale)
-    return first_success_geometric(s, rng)
-
-
-from dataclasses import dataclass  # noqa: E402  (this section was appended to the module)
-
-
-@dataclass(frozen=True)
-class SurvivalCheck:
-    """Result of :func:`survival_check` (all arrays are over the ``ks`` given)."""
-
-    ks: NDArray[np.float64]
-    estimate: NDArray[np.float64]
-    standard_error: NDArray[np.float64]
-    exact: NDArray[np.float64]
-    z: NDArray[np.float64]
-    testable: NDArray[np.bool_]
-    n: int
-    max_abs_z: float
-    null_max_abs_z: NDArray[np.float64]
-
-    def null_quantile(self, level: float = 0.999) -> float:
-        """Quantile of ``max |z|`` under the hypothesis that ``exact`` is the true curve."""
-        return float(np.quantile(self.null_max_abs_z, level))
-
-
-def survival_check(
-    first_success: ArrayLike,
-    ks: ArrayLike,
-    exact: ArrayLike,
-    rng: np.random.Generator,
-    *,
-    min_expected: float = 20.0,
-    n_rep: int = 20_000,
-) -> SurvivalCheck:
-    r"""Compare a simulated pass@k failure curve with an exact one, with a calibrated test.
-
-    The statistic is :math:`\max_j |z_j|`, :math:`z_j = (\hat L(k_j) - L(k_j)) /
-    \sqrt{L(k_j)(1 - L(k_j))/n}`, over the ``k_j`` where both ``n L`` and ``n (1 - L)``
-    are at least ``min_expected`` (where the normal approximation holds).  Because the
-    estimates at different ``k`` share the same instances, the ``z_j`` are strongly
-    correlated and their maximum has no simple law; its null distribution is
-    simulated exactly instead.  Under the hypothesis, ``T_i > k`` iff ``U_i < L(k)`` for
-    i.i.d. uniform ``U_i`` (``L`` is non-increasing), so the counts at all ``k_j`` follow
-    from one multinomial draw over the gaps between consecutive ``L(k_j)``.
-
-    Parameters
-    ----------
-    first_success : array_like
-        Simulated first-success indices (see :func:`simulate_first_success`).
-    ks : array_like
-        Increasing integer budgets.
-    exact : array_like
-        The exact failure :math:`L(k)` at ``ks`` (non-increasing).
-    rng : numpy.random.Generator
-        For the null replicates.
-    min_expected : float
-        Minimum expected count for a ``k`` to enter the statistic.
-    n_rep : int
-        Number of null replicates.
-
-    Returns
-    -------
-    SurvivalCheck
-        With ``max_abs_z`` and the replicates ``null_max_abs_z``; combine several
-        independent curves by taking the elementwise maximum of their replicates.
-    """
-    k = _checked("ks", ks, "finite and >= 1", lower=1.0)
-    L = _checked("exact", exact, "a probability in [0, 1]", lower=0.0, upper=1.0)
-    if k.ndim != 1 or L.shape != k.shape:
-        raise ValueError(f"ks and exact must be 1-D of the same length, got {k.shape} and {L.shape}")
-    if np.any(np.diff(k) <= 0):
-        raise ValueError("ks must be strictly increasing")
-    if np.any(np.diff(L) > 1e-12):
-        raise ValueError("exact must be non-increasing in k")
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {rng!r}")
-    n_rep = int(_checked("n_rep", n_rep, "an integer >= 1", lower=1.0, integer=True))
-    est, se = survival_from_first_success(first_success, k)
-    n = int(np.asarray(first_success).size)
-    L = np.minimum.accumulate(L)  # remove rounding-level increases
-    testable = (n * L >= min_expected) & (n * (1.0 - L) >= min_expected)
-    if not testable.any():
-        raise ValueError("no k has enough expected successes and failures; raise n or lower min_expected")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (est - L) / np.sqrt(L * (1.0 - L) / n)
-    Lt = L[testable]
-    q = -np.diff(np.concatenate(([1.0], Lt, [0.0])))  # P(U in each gap), from the top
-    q = np.maximum(q, 0.0)
-    counts = rng.multinomial(n, q / q.sum(), size=n_rep)  # (n_rep, m + 1)
-    above = n - np.cumsum(counts, axis=1)[:, :-1]  # #{U < L(k_j)} for j = 1..m
-    z_null = (above / n - Lt) / np.sqrt(Lt * (1.0 - Lt) / n)
-    return SurvivalCheck(
-        ks=k,
-        estimate=est,
-        standard_error=se,
-        exact=L,
-        z=z,
-        testable=testable,
-        n=n,
-        max_abs_z=float(np.max(np.abs(z[testable]))),
-        null_max_abs_z=np.max(np.abs(z_null), axis=1),
-    )
-
-
-__all__ += [
-    "PROTOCOLS",
-    "SurvivalCheck",
-    "survival_check",
-    "trial_geometry",
-    "first_success_geometric",
-    "first_success_literal",
-    "survival_from_first_success",
-    "protocol_failure",
-    "simulate_first_success",
-]
+    out = gap_mixture(k.ravel(), w_tau, h, sd_r, bias_panels=bias_panels, order=order)
+    return scalar_or_array((out + floor).reshape(k.shape))

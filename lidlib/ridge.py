@@ -762,8 +762,8 @@ def power_law_fit(
     Ns,
     losses,
     *,
+    rng,
     n_boot: int = 400,
-    rng=0,
     fixed_slope: float | None = None,
     statistic: Literal["mean", "median"] = "mean",
 ) -> dict[str, float]:
@@ -775,10 +775,11 @@ def power_law_fit(
         Sample sizes (the fit window).
     losses : array of shape (n_seeds, n_N)
         Losses per seed.
+    rng : Generator or int
+        Randomness of the bootstrap (required: a chapter passes a stream derived from
+        its seed).
     n_boot : int
         Bootstrap resamples of the seeds for the standard errors.
-    rng : Generator or int
-        Randomness of the bootstrap.
     fixed_slope : float, optional
         Fit only the intercept with this slope.
     statistic : {"mean", "median"}
@@ -794,7 +795,7 @@ def power_law_fit(
     --------
     >>> from lidlib.ridge import power_law_fit
     >>> Ns = np.array([10.0, 100.0, 1000.0])
-    >>> fit = power_law_fit(Ns, 3.0 * Ns**-0.5 * np.ones((4, 1)))  # four identical seeds
+    >>> fit = power_law_fit(Ns, 3.0 * Ns**-0.5 * np.ones((4, 1)), rng=0)  # four identical seeds
     >>> round(fit["slope"], 6), round(float(np.exp(fit["intercept"])), 6)
     (-0.5, 3.0)
     """
@@ -898,7 +899,7 @@ def seed_mean_se(x) -> tuple[np.ndarray, np.ndarray]:
         return np.nanmean(x, 0), np.nanstd(x, 0, ddof=1) / np.sqrt(n)
 
 
-def paired_ratio(het, hom, ref, n_boot: int = 400, rng=4) -> tuple[float, float, float]:
+def paired_ratio(het, hom, ref, *, rng, n_boot: int = 400) -> tuple[float, float, float]:
     """Ratio of two seed ensembles on the same features, normalised point by point.
 
     ``het`` and ``hom`` have shape ``(n_seeds, n_N)`` (seed ``i`` of both uses the same
@@ -912,10 +913,11 @@ def paired_ratio(het, hom, ref, n_boot: int = 400, rng=4) -> tuple[float, float,
         The two ensembles (seed ``i`` of both on the same features).
     ref : array_like of shape (n_N,)
         Normaliser per ``N`` (e.g. the theory curve).
+    rng : numpy.random.Generator or int
+        Randomness of the bootstrap (required: a chapter passes a stream derived from
+        its seed).
     n_boot : int
         Bootstrap resamples of the seeds.
-    rng : numpy.random.Generator or int
-        Randomness of the bootstrap.
 
     Returns
     -------
@@ -925,7 +927,7 @@ def paired_ratio(het, hom, ref, n_boot: int = 400, rng=4) -> tuple[float, float,
     --------
     >>> from lidlib.ridge import paired_ratio
     >>> hom = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
-    >>> ratio, se, sd = paired_ratio(2 * hom, hom, np.ones(2))
+    >>> ratio, se, sd = paired_ratio(2 * hom, hom, np.ones(2), rng=0)
     >>> ratio, round(se, 6), sd
     (2.0, 0.0, 2.0)
     """

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from scipy import optimize, special
+from scipy import optimize, special, stats
 
-from lidlib._validation import as_float_array, positive, positive_int
+from lidlib import _quadrature as quad
+from lidlib._validation import as_float_array, check_array, nonnegative, positive, positive_int, rng_from
+from lidlib.passk import log_single_trial_success, population_failure
 
 
 def _lowest(samples, k: int) -> tuple[np.ndarray, float]:
@@ -79,7 +83,7 @@ def c_delta(delta: float, sigma_eta: float) -> float:
     """Small-window slope ``c_delta = sqrt(2/pi) delta / sigma_eta`` (Eq. 14): ``s ≈ c_delta sqrt(tau)``."""
     delta = float(positive("delta", delta))
     sigma_eta = float(positive("sigma_eta", sigma_eta))
-    return math.sqrt(2.0 / math.pi) * delta / sigma_eta
+    return quad.c_delta(delta, sigma_eta)
 
 
 def bias_free_constant(beta: float, delta: float, sigma_eta: float) -> float:
@@ -109,9 +113,6 @@ def bias_free_asymptote(ks, beta: float, delta: float, sigma_eta: float) -> np.n
 # ---------------------------------------------------------------------------
 # Small-window approximation (Eq. 14, 16, 41-42, 58) and the Tauberian onset
 # ---------------------------------------------------------------------------
-
-from dataclasses import dataclass  # noqa: E402  (this section was appended to the module)
-from typing import Any  # noqa: E402
 
 
 def small_window_success(bias, tau, delta: float, sigma_eta: float) -> np.ndarray:
@@ -208,30 +209,23 @@ def small_window_failure(
     ndarray
         Same shape as ``ks``.
     """
-    from lidlib import passk
-
     if form not in ("exp", "power"):
         raise ValueError(f"form must be 'exp' or 'power', got {form!r}")
 
-    k = as_float_array("ks", ks)
-    if (k < 1).any():
-        raise ValueError(f"ks must be >= 1, got {k[k < 1].ravel()[0]:g}")
+    k = check_array("ks", ks, min_val=1.0)
     beta = float(positive("beta", beta))
     c = c_delta(delta, sigma_eta)
-    v = float(np.asarray(as_float_array("bias_var", bias_var)))
-    if v < 0:
-        raise ValueError(f"bias_var must be non-negative, got {v}")
+    v = float(nonnegative("bias_var", bias_var))
     a = beta / 2.0
     if v == 0.0 and form == "exp":
         z = (k.ravel() * c) ** 2 / 4.0
         return (bias_free_asymptote(k.ravel(), beta, delta, sigma_eta) * _hyperu_ratio(a, z)).reshape(k.shape)
     k_max = float(k.max())
-    tau_lo = min((1e-8 / (k_max * c)) ** 2, 1e-3)
-    tau, w_tau, floor = passk._gamma_nodes(a, tau_lo, 1.0, 10)
+    tau, w_tau, floor = quad.gamma_nodes(a, quad.tau_cutoff(k_max, c, 1e-3), 1.0, 10)
     sigma = float(sigma_eta)
     h = float(delta) * np.sqrt(tau) / sigma
     sd_r = np.sqrt(v * tau) / sigma
-    out = passk._gap_mixture(k.ravel(), w_tau, h, sd_r, window="sw-" + form)
+    out = quad.gap_mixture(k.ravel(), w_tau, h, sd_r, window="sw-" + form)
     return (out + floor).reshape(k.shape)
 
 
@@ -285,10 +279,6 @@ def tauberian_onset(
         The onset ``k`` (1.0 if the ratio is within tolerance everywhere; ``inf`` if it
         is not within tolerance at ``k_max``, e.g. with a large ``bias_var``).
     """
-    from scipy.optimize import brentq
-
-    from lidlib import passk
-
     beta = float(positive("beta", beta))
     tol = float(positive("rel_tol", rel_tol))
     k_max = float(positive("k_max", k_max))
@@ -297,9 +287,7 @@ def tauberian_onset(
 
     def gap(k):
         k = np.asarray(k, dtype=float)
-        r = passk.population_failure(k, beta, delta, sigma_eta, bias_var) / bias_free_asymptote(
-            k, beta, delta, sigma_eta
-        )
+        r = population_failure(k, beta, delta, sigma_eta, bias_var) / bias_free_asymptote(k, beta, delta, sigma_eta)
         return np.abs(r - 1.0) - tol
 
     grid = np.logspace(0.0, math.log10(k_max), 241)
@@ -310,7 +298,9 @@ def tauberian_onset(
     if outside.size == 0:
         return 1.0
     i = int(outside[-1])
-    return math.exp(brentq(lambda lk: float(gap(math.exp(lk))), math.log(grid[i]), math.log(grid[i + 1]), xtol=1e-10))
+    return math.exp(
+        optimize.brentq(lambda lk: float(gap(math.exp(lk))), math.log(grid[i]), math.log(grid[i + 1]), xtol=1e-10)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -361,8 +351,6 @@ class PrecisionLaw:
 
     def sample(self, n: int, rng) -> np.ndarray:
         """``n`` draws of ``tau`` from an explicit generator (or integer seed)."""
-        from lidlib._validation import rng_from
-
         return np.asarray(self.dist.rvs(size=positive_int("n", n), random_state=rng_from(rng)), dtype=float)
 
     def asymptote(self, ks, delta: float, sigma_eta: float) -> np.ndarray:
@@ -383,36 +371,14 @@ class PrecisionLaw:
         and that mass is added in closed form; the grid ends at the upper end of the
         support or at the ``1 - 1e-17`` quantile.
         """
-        from lidlib import passk
-
-        k = as_float_array("ks", ks)
-        if (k < 1).any():
-            raise ValueError(f"ks must be >= 1, got {k[k < 1].ravel()[0]:g}")
+        k = check_array("ks", ks, min_val=1.0)
         c = c_delta(delta, sigma_eta)
         k_max = float(k.max())
         lo_q = float(self.dist.ppf(1e-10))
-        tau_lo = min((1e-8 / (k_max * c)) ** 2, lo_q) if lo_q > 0 else (1e-8 / (k_max * c)) ** 2
-        upper = float(self.dist.support()[1])
-        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            tau_hi = upper if math.isfinite(upper) else float(self.dist.isf(1e-17))
-        if not math.isfinite(tau_hi):  # isf can fail far out in a heavy right tail
-            tau_hi = max(float(self.dist.median()), 1.0)
-            while self.dist.sf(tau_hi) > 1e-17 and tau_hi < 1e300:
-                tau_hi *= 10.0
-        u_lo, u_hi = math.log(tau_lo), math.log(tau_hi)
-        n_panels = max(8, int(math.ceil((u_hi - u_lo) * panels_per_unit)))
-        x, w = np.polynomial.legendre.leggauss(order)
-        edges = np.linspace(u_lo, u_hi, n_panels + 1)
-        width = np.diff(edges)[:, None]
-        u = (edges[:-1, None] + width * 0.5 * (x + 1.0)).ravel()
-        wu = (width * 0.5 * w).ravel()
-        tau = np.exp(u)
-        with np.errstate(divide="ignore", under="ignore"):
-            wt = wu * np.exp(self.dist.logpdf(tau) + u)
-        log_s = passk.log_single_trial_success(0.0, tau, delta, sigma_eta)
-        s = np.exp(log_s)
-        with np.errstate(divide="ignore"):
-            log_fail = np.where(log_s > -math.log(2.0), np.log(-np.expm1(log_s)), np.log1p(-s))
+        tau_lo = quad.tau_cutoff(k_max, c, lo_q if lo_q > 0 else None)
+        tau_hi = quad.law_upper_end(self.dist, 1e-17)
+        tau, wt, _ = quad.law_nodes(self.dist, tau_lo, tau_hi, panels_per_unit, order)
+        log_fail = quad.log1m_exp(np.asarray(log_single_trial_success(0.0, tau, delta, sigma_eta)))
         with np.errstate(under="ignore"):
             out = np.exp(np.outer(k.ravel(), log_fail)) @ wt
         return (out + float(self.dist.cdf(tau_lo))).reshape(k.shape)
@@ -420,8 +386,6 @@ class PrecisionLaw:
 
 def gamma_precision(beta: float, rate: float = 1.0) -> PrecisionLaw:
     """``tau ~ Gamma(beta/2, rate)`` (Eq. 1 for ``rate = 1``): ``L0 = rate^(beta/2) / Gamma(beta/2 + 1)``."""
-    from scipy import stats
-
     beta = float(positive("beta", beta))
     rate = float(positive("rate", rate))
     a = beta / 2.0
@@ -436,8 +400,6 @@ def power_precision(beta: float, upper: float | None = None) -> PrecisionLaw:
     A pure power law: ``L0 = upper^(-beta/2)``.  The default ``upper = beta/2 + 1``
     gives the mean ``beta/2`` of the Gamma law of Eq. 1.
     """
-    from scipy import stats
-
     beta = float(positive("beta", beta))
     a = beta / 2.0
     upper = a + 1.0 if upper is None else float(positive("upper", upper))
@@ -449,8 +411,6 @@ def beta_prime_precision(beta: float, b: float = 2.0) -> PrecisionLaw:
 
     Heavy right tail (``P(tau > t) ~ t^-b``); ``b = 2`` gives the mean ``beta/2``.
     """
-    from scipy import stats
-
     beta = float(positive("beta", beta))
     b = float(positive("b", b))
     a = beta / 2.0
@@ -459,8 +419,6 @@ def beta_prime_precision(beta: float, b: float = 2.0) -> PrecisionLaw:
 
 def lognormal_precision(mu: float, s: float) -> PrecisionLaw:
     """``log tau ~ N(mu, s^2)``: ``P(tau <= t)`` vanishes faster than any power, so not regularly varying."""
-    from scipy import stats
-
     mu = float(as_float_array("mu", mu))
     s = float(positive("s", s))
     return PrecisionLaw(f"lognormal({mu:.3g}, {s:g})", stats.lognorm(s, scale=math.exp(mu)), float("nan"), float("nan"))
@@ -497,8 +455,6 @@ def generalized_gamma_precision(beta: float, q: float) -> PrecisionLaw:
     SciPy's parametrisation this is ``gengamma(a = beta / (2 q), c = q)``;
     ``L0 = q / (Gamma(beta / (2 q)) (beta / 2))``.
     """
-    from scipy import stats
-
     beta = float(positive("beta", beta))
     q = float(positive("q", q))
     a = beta / (2.0 * q)

@@ -7,11 +7,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
+from scipy import optimize, special
 
-from lidlib._validation import nonnegative, positive, positive_int, rng_from
+from lidlib._quadrature import composite, law_nodes, law_upper_end, log1m_exp, log_panels, log_window_prob, tau_cutoff
+from lidlib._validation import check_array, nonnegative, positive, positive_int, rng_from
 from lidlib.model import LIDModel
-from lidlib.passk import _composite, _log_window_prob, population_failure, single_trial_success
+from lidlib.passk import population_failure, single_trial_success
 from lidlib.ridge import excess_risk, ridge_path
 from lidlib.slopes import local_slope
 from lidlib.tails import c_delta
@@ -32,13 +33,13 @@ def _bias_threshold(log_s: np.ndarray, h: np.ndarray, log_h: np.ndarray) -> np.n
     lo = np.zeros_like(h)
     hi = np.maximum(2.0 * h, 1.0)
     for _ in range(60):
-        grow = _log_window_prob(hi, h, log_h) > log_s
+        grow = log_window_prob(hi, h, log_h) > log_s
         if not grow.any():
             break
         hi = np.where(grow, 2.0 * hi, hi)
     for _ in range(80):
         mid = 0.5 * (lo + hi)
-        above = _log_window_prob(mid, h, log_h) > log_s
+        above = log_window_prob(mid, h, log_h) > log_s
         lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
     return 0.5 * (lo + hi)
 
@@ -75,9 +76,7 @@ def success_cdf(
     """
     if part not in ("total", "intrinsic", "bias"):
         raise ValueError(f"part must be 'total', 'intrinsic' or 'bias', got {part!r}")
-    s = np.asarray(s, dtype=float)
-    if np.isnan(s).any() or ((s <= 0) | (s >= 1)).any():
-        raise ValueError("s must lie strictly between 0 and 1")
+    s = check_array("s", s, min_val=0.0, max_val=1.0, include_boundaries="neither")
     beta = float(positive("beta", beta))
     delta = float(positive("delta", delta))
     sigma = float(positive("sigma_eta", sigma_eta))
@@ -96,8 +95,7 @@ def success_cdf(
         if u_lo >= u_hi:
             out[idx] = 0.0
             continue
-        n = max(4, int(math.ceil((u_hi - u_lo) * panels_per_unit)))
-        u, wu = _composite(u_lo, u_hi, n, order)
+        u, wu = log_panels(u_lo, u_hi, panels_per_unit, order, 4)
         tau = np.exp(u)
         w = np.exp(np.log(wu) + a * u - tau - special.gammaln(a))
         h = delta * np.sqrt(tau) / sigma
@@ -115,7 +113,7 @@ def window_exponents(
 
     For each ``v`` in ``bias_vars``: :func:`lidlib.slopes.local_slope` of
     :func:`lidlib.passk.population_failure` evaluated on ``ks`` (``excess=True``: of the
-    failure caused by the bias alone), i.e. :math:`eta_{\mathrm{eff}}` of Eq. 19/55
+    failure caused by the bias alone), i.e. :math:`\beta_{\mathrm{eff}}` of Eq. 19/55
     computed without simulation noise.
     """
     v = nonnegative("bias_vars", bias_vars).ravel()
@@ -232,8 +230,8 @@ def ridge_passk_experiment(
             per = np.exp(np.outer(np.log1p(-s), ks))  # (n_test, n_k)
             fail[i, j] = per.mean(axis=0)
             fail_se[i, j] = per.std(axis=0, ddof=1) / np.sqrt(n_test)
-            both = population_failure(
-                np.concatenate([ks, 2 * ks]), lid.beta, delta, lid.sigma_eta, bias_var=l_gen[i, j]
+            both = np.asarray(
+                population_failure(np.concatenate([ks, 2 * ks]), lid.beta, delta, lid.sigma_eta, bias_var=l_gen[i, j])
             )
             pred[i, j] = both[: ks.size]
             # per-instance variance of (1-s)^k is E[(1-s)^2k] - L(k)^2, known exactly
@@ -299,50 +297,37 @@ def law_excess_failure(
     ndarray
         :math:`\mathcal L_{\rm bias}(k)` for each ``k``.
     """
-    from lidlib.passk import _log1m_exp
-
-    k = positive("ks", ks)
-    if (k < 1).any():
-        raise ValueError("ks must be >= 1")
+    k = check_array("ks", ks, min_val=1.0)
     delta = float(positive("delta", delta))
     sigma = float(positive("sigma_eta", sigma_eta))
     v = float(positive("bias_var", bias_var))
     c = c_delta(delta, sigma)
     k_max = float(k.max())
-    tau_lo = (1e-8 / (k_max * c)) ** 2
-    upper = float(law.dist.support()[1])
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        tau_hi = upper if math.isfinite(upper) else float(law.dist.isf(tail_mass))
-    if not math.isfinite(tau_hi):  # isf can fail far out in a heavy right tail
-        tau_hi = max(float(law.dist.median()), 1.0)
-        while law.dist.sf(tau_hi) > tail_mass and tau_hi < 1e300:
-            tau_hi *= 10.0
+    tau_lo = tau_cutoff(k_max, c)
+    tau_hi = law_upper_end(law.dist, tail_mass)
     if not (math.isfinite(tau_hi) and tau_hi > tau_lo):
         raise ValueError(f"cannot place the upper end of the precision grid for {law.name}")
-    u_lo, u_hi = math.log(tau_lo), math.log(tau_hi)
-    u, wu = _composite(u_lo, u_hi, max(8, int(math.ceil((u_hi - u_lo) * panels_per_unit))), order)
-    tau = np.exp(u)
-    with np.errstate(divide="ignore", under="ignore"):
-        w_tau = wu * np.exp(law.dist.logpdf(tau) + u)
+    tau, w_tau, _ = law_nodes(law.dist, tau_lo, tau_hi, panels_per_unit, order)
     keep = w_tau > 0
     tau, w_tau = tau[keep], w_tau[keep]
     h = delta * np.sqrt(tau) / sigma
     log_h = np.log(h)
-    log_fail0 = _log1m_exp(_log_window_prob(np.zeros_like(h), h, log_h))
+    log_fail0 = log1m_exp(log_window_prob(np.zeros_like(h), h, log_h))
     rho = float(bias_var_power)
+    var_b: float | np.ndarray = v  # Var(B | tau)
     if rho != 0.0:
         if rho <= -1.0:
             raise ValueError("bias_var_power must exceed -1")
         norm = float(law.dist.expect(lambda t: t**rho))
-        v = v * tau**rho / norm
-    sd_r = np.sqrt(v * tau) / sigma
+        var_b = v * tau**rho / norm
+    sd_r = np.sqrt(var_b * tau) / sigma
     # beyond r_fail, k_max s < 1e-13: every attempt fails (the engine's cut, passk.population_failure)
     R = np.minimum(40.0 * sd_r, h - special.ndtri(1e-13 / k_max))
-    t, wt = _composite(0.0, 1.0, bias_panels, order)
+    t, wt = composite(0.0, 1.0, bias_panels, order)
     r = R[:, None] * t[None, :]
     z = r / sd_r[:, None]
     w2 = w_tau[:, None] * 2.0 * wt[None, :] * (R / sd_r)[:, None] * np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
-    lf = _log1m_exp(_log_window_prob(r.ravel(), np.repeat(h, t.size), np.repeat(log_h, t.size)))
+    lf = log1m_exp(log_window_prob(r.ravel(), np.repeat(h, t.size), np.repeat(log_h, t.size)))
     lf0 = np.repeat(log_fail0, t.size)
     with np.errstate(invalid="ignore"):
         gap = np.maximum(np.nan_to_num(lf - lf0, nan=0.0), 0.0)
@@ -458,14 +443,12 @@ def crossover_log_k(beta: float, delta: float, sigma_eta: float, bias_var: float
     (:func:`bias_exponent_saddle`).  Returns ``nan`` if the share is already above 1/2 at
     ``k = 1`` or still below it at ``k = e^log_k_max``.
     """
-    from lidlib.passk import population_failure
-
     c = c_delta(delta, sigma_eta)
 
     def gap(lk: float) -> float:
         k = np.array([math.exp(lk)])
-        ex = population_failure(k, beta, delta, sigma_eta, bias_var, excess=True)[0]
-        free = population_failure(k, beta, delta, sigma_eta)[0]
+        ex = np.asarray(population_failure(k, beta, delta, sigma_eta, bias_var, excess=True))[0]
+        free = np.asarray(population_failure(k, beta, delta, sigma_eta))[0]
         return math.log(ex) - math.log(free)
 
     lo, hi = 0.0, float(log_k_max)
@@ -553,8 +536,6 @@ def crossover_log_k_next(beta: float, sigma_eta: float, bias_var: float) -> floa
     threshold by about :math:`\delta\sigma_\eta\sqrt{2\ell/\tau_*}/v` in the exponent; see
     :func:`crossover_next_order_margin`.
     """
-    from scipy import optimize
-
     beta = float(positive("beta", beta))
     v = float(positive("bias_var", bias_var))
     s = float(positive("sigma_eta", sigma_eta))

@@ -34,7 +34,7 @@ def test_power_law_optimum_matches_grid_and_closed_form():
     C, R, c_N, c_k = 1e4, 0.2, 2.0, 0.5
     r = np.sqrt(R * gen.P * c_N / (inf.P * c_k))
     N_closed = C * r / (1 + r) / c_N
-    N25, kind = al.solve_eq25(gen, inf, C, R=R, c_N=c_N, c_k=c_k, N_min=1.0)
+    N25, kind = al.solve_power_law_optimum(gen, inf, C, R=R, c_N=c_N, c_k=c_k, N_min=1.0)
     assert kind == "interior" and N25 == pytest.approx(N_closed, rel=1e-9)
     res = al.optimal_allocation(gen, inf, C, R=R, c_N=c_N, c_k=c_k, N_min=1.0)
     assert res.kind == "interior"
@@ -50,7 +50,7 @@ def test_eq25_is_the_optimum_of_the_baseline(R, c_N):
     C, c_k = 3000.0, 1.0
     lo, hi = al.feasible_range(gen, inf, C, c_N, c_k, N_min=20.0)
     Nb, Lb = brute_force(gen, inf, C, R, c_N, c_k, lo, hi)
-    N25, kind = al.solve_eq25(gen, inf, C, R=R, c_N=c_N, c_k=c_k, N_min=20.0)
+    N25, kind = al.solve_power_law_optimum(gen, inf, C, R=R, c_N=c_N, c_k=c_k, N_min=20.0)
     res = al.optimal_allocation(gen, inf, C, R=R, c_N=c_N, c_k=c_k, N_min=20.0)
     assert res.loss <= Lb * (1 + 1e-9)
     assert res.N == pytest.approx(Nb, rel=2e-4)
@@ -63,11 +63,11 @@ def test_boundary_policies_and_end_slopes():
     low = al.optimal_allocation(gen, inf, C, R=1e-9, N_min=50.0)  # training nearly free of weight
     assert low.kind == "all-inference" and low.N == pytest.approx(50.0)
     assert low.slope_ends[0] > 0  # dL/dN > 0 at N_min: training does not pay
-    assert al.solve_eq25(gen, inf, C, R=1e-9, N_min=50.0)[1] == "all-inference"
+    assert al.solve_power_law_optimum(gen, inf, C, R=1e-9, N_min=50.0)[1] == "all-inference"
     high = al.optimal_allocation(gen, inf, C, R=1e6, N_min=50.0)
     assert high.kind == "all-training" and high.k == pytest.approx(1.0)
     assert high.slope_ends[1] < 0  # still falling at k = 1
-    assert al.solve_eq25(gen, inf, C, R=1e6, N_min=50.0)[1] == "all-training"
+    assert al.solve_power_law_optimum(gen, inf, C, R=1e6, N_min=50.0)[1] == "all-training"
     assert high.loss == pytest.approx(high.loss_all_training)
     assert low.loss == pytest.approx(low.loss_all_inference)
 
@@ -92,18 +92,18 @@ def test_eq24_is_exact_when_the_prefactor_is_constant():
     gen = al.PowerLawLoss(100.0, 1.0)
     C = 1000.0  # small budget: the optimum sits where beta_eff(N) still rises
     for R in (1e-5, 1e-4, 1e-3):
-        N24, kind = al.solve_eq24(gen, surf, C, R=R, N_min=60.0)
+        N24, kind = al.solve_first_order_condition(gen, surf, C, R=R, N_min=60.0)
         lo, hi = al.feasible_range(gen, surf, C, N_min=60.0)
         Nb, _ = brute_force(gen, L_fn, C, R, 1.0, 1.0, lo, hi)
         assert kind == "interior"
         assert N24 == pytest.approx(Nb, rel=2e-3)
 
 
-def test_eq24_residual_is_minus_the_exact_derivative_without_prefactor_drift():
+def test_first_order_residual_is_minus_the_exact_derivative_without_prefactor_drift():
     surf = al.InferenceSurface(NS, KS, pure_power_surface(NS, KS, 0.7))
     gen = al.PowerLawLoss(100.0, 1.0)
     N = np.array([200.0, 800.0, 2000.0])
-    res = al.eq24_residual(N, 4000.0, 0.01, gen, surf, c_N=1.5, c_k=0.5)
+    res = al.first_order_residual(N, 4000.0, 0.01, gen, surf, c_N=1.5, c_k=0.5)
     exact = al.dtotal_dN(N, 4000.0, 0.01, gen, surf, c_N=1.5, c_k=0.5)
     np.testing.assert_allclose(res, -exact, rtol=2e-3, atol=1e-12)
 
@@ -204,8 +204,8 @@ def test_window_slope_reading_on_exact_power_laws():
     np.testing.assert_allclose(win(30.0, N), 30.0 ** -b(N), rtol=1e-6)
     gen = al.PowerLawLoss(10.0, 1.0)
     for R in (1e-3, 1.0):
-        n_p, _ = al.solve_eq24(gen, surf, 3000.0, R=R, N_min=60.0)
-        n_w, _ = al.solve_eq24(gen, win, 3000.0, R=R, N_min=60.0)
+        n_p, _ = al.solve_first_order_condition(gen, surf, 3000.0, R=R, N_min=60.0)
+        n_w, _ = al.solve_first_order_condition(gen, win, 3000.0, R=R, N_min=60.0)
         assert n_w == pytest.approx(n_p, rel=1e-3)
 
 

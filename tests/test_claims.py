@@ -301,7 +301,7 @@ def test_chapter_table_escapes_pipes_in_statements():
 
 
 def test_verdict_words_cite_fragile_claims(monkeypatch):
-    monkeypatch.setattr(claims, "_robustness_of", lambda ch, id: {"passed": 5, "n": 10, "fragile": True})
+    monkeypatch.setattr(claims, "robustness_of", lambda ch, id: {"passed": 5, "n": 10, "fragile": True})
     led = claims.Ledger("demo", "quick", 0)
     rec = led.check("a", "s", "r", measured=2.0, expected=1.0, tolerance=0.1, **K)
     assert claims.verdict_words(rec) == "fails (fragile: it passes at 5 of 10 seeds)"

@@ -101,15 +101,6 @@ def test_bootstrap_seeded_and_shapes():
         C.bootstrap_failure(n, c, [1000], 5, 0)
 
 
-def test_window_slopes_matches_local_slope():
-    ks = np.geomspace(1, 1e4, 30)
-    L = np.array([ks**-0.3, 2 * ks**-0.7])
-    W = np.array([(1, 10), (100, 1e4)])
-    s = C.window_slopes(ks, L, W)
-    np.testing.assert_allclose(s, [[0.3, 0.3], [0.7, 0.7]], atol=1e-12)
-    np.testing.assert_allclose(s[1], lidlib.local_slope(ks, L[1], W), atol=1e-12)
-
-
 # --------------------------------------------------------------------------- likelihood
 def test_fit_recovers_beta_binomial_within_ci():
     rng = np.random.default_rng(4)

@@ -65,7 +65,7 @@ def test_steps_law_exact_and_sampled():
         assert abs(np.mean(L >= li) - p) < 5 * np.sqrt(p * (1 - p) / L.size)
     # precision tau = 1/L: P(tau <= t) = ceil(1/t)^(-beta/2)
     t = np.array([0.3, 0.05, 1e-3])
-    np.testing.assert_allclose(ds.precision_cdf(t, beta), np.ceil(1 / t) ** (-beta / 2))
+    np.testing.assert_allclose(ds.steps_precision_cdf(t, beta), np.ceil(1 / t) ** (-beta / 2))
 
 
 @pytest.mark.slowish
@@ -95,7 +95,7 @@ def test_student_recovers_teacher_mean_when_teacher_is_noise_free():
     assert np.all(ds.generalisation_loss(task, w, th) < 1e-12)
     test = task.sample(300, w, g)
     # perfect student: pass@1 failure of the rounded answer against a noise-free teacher is 0
-    assert ds.population_failure(test.q @ th[0, 1], test.answer, 0.0, task.beta, [1, 10])[0] == pytest.approx(
+    assert ds.student_failure(test.q @ th[0, 1], test.answer, 0.0, task.beta, [1, 10])[0] == pytest.approx(
         0.0, abs=1e-12
     )
 
@@ -126,7 +126,7 @@ def test_ridge_sweep_matches_lstsq_and_ridge_shrinks():
 def test_bias_free_failure_approaches_tauberian_asymptote():
     beta, mu = 3.0, 12.5
     ks = np.array([1e4, 1e5])
-    f = ds.population_failure([0.0], [0.0], mu, beta, ks)
+    f = ds.student_failure([0.0], [0.0], mu, beta, ks)
     c = 1 / np.sqrt(2 * np.pi * 2 * mu)
     np.testing.assert_allclose(f / (special.gamma(beta + 1) * (ks * c) ** (-beta)), 1.0, rtol=0.01)
 
@@ -194,7 +194,7 @@ def test_fixed_seed_gives_fixed_numbers():
         (lambda: ds.ridge_sweep(np.ones((10, 2)), np.ones(9), [5]), "X"),
         (lambda: ds.ridge_sweep(np.ones((10, 2)), np.ones(10), [5, 4]), "Ns"),
         (lambda: ds.failure_by_steps([0.0], [0.0], [1], 1.0, [0.5]), "ks"),
-        (lambda: ds.population_failure([0.0, 1.0], [0.0], 1.0, 3.0, [1]), "pred"),
+        (lambda: ds.student_failure([0.0, 1.0], [0.0], 1.0, 3.0, [1]), "pred"),
         (
             lambda: ds.simulate_passk([0.0], ds.DistillTask(d=2).sample(1, [1, 1], 0), 1.0, 5, 0, protocol="x"),
             "protocol",
@@ -233,9 +233,7 @@ def test_budget_objective_matches_a_hand_computation():
             lam = task.rates  # E[q q^T] of independent Poisson quantities, written out
             M = np.diag(lam) + np.outer(lam, lam)
             Lg = np.mean([(t - w) @ M @ (t - w) for t in th[:, i]])
-            fail = np.mean(
-                [ds.population_failure(test.q @ t, test.answer, task.mu, task.beta, [k])[0] for t in th[:, i]]
-            )
+            fail = np.mean([ds.student_failure(test.q @ t, test.answer, task.mu, task.beta, [k])[0] for t in th[:, i]])
             assert T[i, j] == pytest.approx(R * Lg / task.sigma_eta2 + fail, rel=1e-9)
 
 

@@ -83,25 +83,13 @@ DOCUMENTED = {
     "lidlib/model.py": set(),
     "lidlib/ridge.py": set(),
     "lidlib/beta_model.py": set(),
-    # being renamed in another branch (issue 21, part 2): old and new names, until their
-    # docstrings are completed after the rename
-    "lidlib/allocation.py": {
-        "solve_eq24",
-        "solve_eq25",
-        "eq24_residual",
-        "solve_first_order_condition",
-        "solve_power_law_optimum",
-        "first_order_residual",
-    },
-    "lidlib/experiments/distill.py": {
-        "population_failure",
-        "precision_cdf",
-        "student_failure",
-        "steps_precision_cdf",
-    },
+    "lidlib/allocation.py": set(),
+    "lidlib/experiments/distill.py": set(),
     "lidlib/experiments/cifar10h.py": set(),
     "lidlib/experiments/llm_passk.py": set(),
     "lidlib/experiments/simple_model.py": set(),
+    "lidlib/experiments/training_law.py": set(),
+    "lidlib/experiments/tauberian.py": set(),
     "lidlib/counts.py": set(),
     "lidlib/data/formats.py": set(),
 }

@@ -131,6 +131,30 @@ def test_local_slope_of_a_power_law_and_windows():
         lidlib.local_slope(k[::-1], L, (10, 100))
 
 
+def test_local_slope_of_a_stack_of_curves():
+    """values of shape (..., m): one slope per curve, checked against known exponents and
+    the one-curve fit (np.polyfit), which is an independent computation of the same slope."""
+    ks = np.geomspace(1, 1e4, 30)
+    L = np.array([ks**-0.3, 2 * ks**-0.7, 0.5 * ks**-1.1 * (1 + 1 / ks)])
+    W = np.array([(1, 10), (100, 1e4)])
+    s = lidlib.local_slope(ks, L, W)
+    assert s.shape == (3, 2)
+    np.testing.assert_allclose(s[:2], [[0.3, 0.3], [0.7, 0.7]], atol=1e-12)
+    for i in range(3):
+        np.testing.assert_allclose(s[i], lidlib.local_slope(ks, L[i], W), rtol=1e-12)
+    one = lidlib.local_slope(ks, L, (100, 1e4))  # one window: no window axis
+    assert one.shape == (3,)
+    np.testing.assert_allclose(one, s[:, 1], rtol=1e-14)
+    boot = np.stack([L, 3 * L])  # (replicates, curves, m)
+    np.testing.assert_allclose(lidlib.local_slope(ks, boot, W), np.stack([s, s]), rtol=1e-12)
+    with pytest.raises(ValueError, match="values"):
+        lidlib.local_slope(ks, L[:, :-1], W)
+    with pytest.raises(ValueError, match="values"):
+        lidlib.local_slope(ks, -L, W)
+    with pytest.raises(ValueError, match="window"):
+        lidlib.local_slope(ks, L, (2000, 2100))
+
+
 def test_fit_saturating_recovers_parameters_from_noisy_data():
     rng = np.random.default_rng(0)
     N = np.logspace(1.5, 5, 25)

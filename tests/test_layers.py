@@ -119,3 +119,89 @@ def test_argument_parsing_lives_in_the_cli_with_one_parser():
         if isinstance(node, ast.ClassDef) and any(ast.unparse(b).endswith("ArgumentParser") for b in node.bases)
     ]
     assert subclasses == ["cli/parser.py:ArgumentParser"], subclasses
+
+
+def test_no_private_names_cross_modules():
+    """``from lidlib.x import _private`` only inside the module's own package helpers."""
+    bad = []
+    for path in FILES:
+        for line, module, names in lidlib_imports(path):
+            private = [n for n in names if n.startswith("_") and not n.startswith("__")]
+            private = [n for n in private if f"{module}.{n}" not in targets(module, [n])[1:]]
+            if private:
+                bad.append(f"{path.relative_to(PKG.parent)}:{line} imports {private} from {module}")
+    assert not bad, "\n".join(bad)
+
+
+def is_module(dotted: str) -> bool:
+    """Whether a dotted ``lidlib`` name is a module or package of the source tree."""
+    candidate = PKG.parent / Path(*dotted.split("."))
+    return candidate.with_suffix(".py").exists() or (candidate / "__init__.py").exists()
+
+
+def module_aliases(tree: ast.AST) -> dict[str, str]:
+    """Local names bound to ``lidlib`` modules anywhere in a file (``from lidlib import passk``
+    binds ``passk``; ``import lidlib.book.claims as claims`` binds ``claims``; ``import lidlib``
+    binds ``lidlib``)."""
+    out = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.split(".")[0] == "lidlib":
+                    out[a.asname or a.name.split(".")[0]] = a.name if a.asname else "lidlib"
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.split(".")[0] == "lidlib":
+                for a in node.names:
+                    if is_module(f"{node.module}.{a.name}"):
+                        out[a.asname or a.name] = f"{node.module}.{a.name}"
+    return out
+
+
+def private_attribute_uses(tree: ast.AST, here: str) -> list[tuple[int, str]]:
+    """``(line, "module._name")`` for every attribute access to a private name of another
+    ``lidlib`` module (``passk._gamma_nodes``, ``lidlib.book.claims._esc``); private
+    *modules* reached as attributes (``lidlib._validation``) are the package's helpers."""
+    aliases = module_aliases(tree)
+
+    def resolve(node: ast.AST) -> str | None:
+        if isinstance(node, ast.Name):
+            return aliases.get(node.id)
+        if isinstance(node, ast.Attribute):
+            base = resolve(node.value)
+            if base is not None and is_module(f"{base}.{node.attr}"):
+                return f"{base}.{node.attr}"
+        return None
+
+    bad = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+            owner = resolve(node.value)
+            if owner is not None and owner != here and not is_module(f"{owner}.{node.attr}"):
+                bad.append((node.lineno, f"{owner}.{node.attr}"))
+    return bad
+
+
+def test_no_private_attributes_cross_modules():
+    """No ``passk._x`` or ``claims._esc``: another module's private names stay private."""
+    bad = []
+    for path in FILES:
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for line, name in private_attribute_uses(tree, module_name(path)):
+            bad.append(f"{path.relative_to(PKG.parent)}:{line} uses {name}")
+    assert not bad, "\n".join(bad)
+
+
+def test_the_private_attribute_checker_sees_violations():
+    """The rule can fail: each spelling of a cross-module private access is caught."""
+    src = (
+        "import lidlib\n"
+        "import lidlib.passk as pk\n"
+        "from lidlib import passk, _quadrature\n"
+        "from lidlib.book import claims\n"
+        "def f():\n"
+        "    return (passk._gamma_nodes, claims._esc, lidlib.passk._x, pk._y,\n"
+        "            lidlib._quadrature.composite, _quadrature.gap_mixture, passk.__name__)\n"
+    )
+    found = sorted(name for _, name in private_attribute_uses(ast.parse(src), "lidlib.tails"))
+    assert found == ["lidlib.book.claims._esc", "lidlib.passk._gamma_nodes", "lidlib.passk._x", "lidlib.passk._y"]
+    assert private_attribute_uses(ast.parse(src), "lidlib.passk") == [(6, "lidlib.book.claims._esc")]

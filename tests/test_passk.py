@@ -332,7 +332,7 @@ def test_failure_curve_chunking_matches_unchunked(monkeypatch):
     s = np.random.default_rng(9).uniform(size=(2, 1001)) ** 3
     ks = np.arange(1, 12)
     full = failure_curve(s, ks)
-    monkeypatch.setattr(passk, "_CHUNK_ELEMENTS", 50)  # forces 1001 / 2 = 501 chunks
+    monkeypatch.setattr(passk, "CHUNK_ELEMENTS", 50)  # forces 1001 / 2 = 501 chunks
     np.testing.assert_allclose(failure_curve(s, ks), full, rtol=1e-14)
 
 

@@ -118,3 +118,17 @@ def test_public_api_contract_names():
 
     for name in ("single_trial_success", "failure_curve", "pass_at_k_unbiased"):
         assert callable(getattr(lidlib, name))
+
+
+def test_no_control_characters_in_sources():
+    """A stray control character (a ``\\b`` typed into a non-raw docstring became a
+    backspace once and broke the maths on the API page) fails here, not in a browser."""
+    import re
+
+    bad = []
+    for pattern in ("lidlib/**/*.py", "tests/*.py", "notebooks/*.md", "book/*.md", "docs/*.md", "*.md"):
+        for path in ROOT.glob(pattern):
+            text = path.read_text(encoding="utf-8")
+            for m in re.finditer(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
+                bad.append(f"{path.relative_to(ROOT)}:{text.count(chr(10), 0, m.start()) + 1}: {m.group()!r}")
+    assert not bad, "\n".join(bad)

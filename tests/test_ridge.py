@@ -200,10 +200,10 @@ def test_ols_noise_curves_mean_level():
 def test_power_law_fit_recovers_exact_law():
     Ns = np.array([10.0, 20.0, 40.0, 80.0])
     L = np.vstack([3.0 * Ns**-1.5, 3.0 * Ns**-1.5])
-    f = ridge.power_law_fit(Ns, L, n_boot=20)
+    f = ridge.power_law_fit(Ns, L, n_boot=20, rng=0)
     assert f["slope"] == pytest.approx(-1.5) and np.exp(f["intercept"]) == pytest.approx(3.0)
     assert f["slope_se"] < 1e-12
-    g = ridge.power_law_fit(Ns, L, fixed_slope=-1.5, statistic="median", n_boot=5)
+    g = ridge.power_law_fit(Ns, L, fixed_slope=-1.5, statistic="median", n_boot=5, rng=0)
     assert np.exp(g["intercept"]) == pytest.approx(3.0)
 
 
@@ -235,8 +235,8 @@ def test_power_law_fit_recovers_exact_law():
             lambda X, y: ridge.learning_curves(model.LIDModel(d=4, alpha=1, beta=3, sigma_eta=1), [5], 0.0, 0, 0),
             "n_seeds",
         ),
-        (lambda X, y: ridge.power_law_fit([1, 2], np.ones((3, 3))), "losses"),
-        (lambda X, y: ridge.power_law_fit([1, 2], np.ones((3, 2)), statistic="mode"), "statistic"),
+        (lambda X, y: ridge.power_law_fit([1, 2], np.ones((3, 3)), rng=0), "losses"),
+        (lambda X, y: ridge.power_law_fit([1, 2], np.ones((3, 2)), statistic="mode", rng=0), "statistic"),
         (lambda X, y: ridge.paper_lambda_schedule([10], 0, 1.0), "d"),
     ],
 )

@@ -1,4 +1,4 @@
-"""Tests for the Tauberian chapter's library code (lidlib.tails and lidlib.passk additions).
+"""Tests for the Tauberian chapter's library code (lidlib.tails, lidlib.passk and lidlib.simulate).
 
 Oracles: adaptive quadrature (scipy.integrate.quad, nested where needed), closed forms
 (Gamma integrals, geometric laws), and seeded simulation with 5-sigma tolerances.
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy import integrate, special
 
-from lidlib import passk, population_failure, single_trial_success, tails
+from lidlib import passk, population_failure, simulate, single_trial_success, tails
 
 DELTA, SIGMA = 0.05, 1.0
 C = math.sqrt(2 / math.pi) * DELTA / SIGMA
@@ -170,17 +170,17 @@ def test_law_sampling_matches_cdf():
 def test_geometric_first_success_law_and_edges():
     rng = np.random.default_rng(11)
     s = np.full(400_000, 0.03)
-    T = passk.first_success_geometric(s, rng)
+    T = simulate.first_success_geometric(s, rng)
     assert np.all(T >= 1) and np.all(T == np.round(T))
     for k in (1, 10, 50, 200):
         p = (1 - 0.03) ** k
         assert abs(np.mean(T > k) - p) < 5 * math.sqrt(p * (1 - p) / T.size)
-    edge = passk.first_success_geometric([0.0, 1.0, 1e-300], rng)
+    edge = simulate.first_success_geometric([0.0, 1.0, 1e-300], rng)
     assert edge[0] == np.inf and edge[1] == 1.0 and 1e295 < edge[2] < np.inf
     with pytest.raises(ValueError, match="success_probs"):
-        passk.first_success_geometric([1.5], rng)
+        simulate.first_success_geometric([1.5], rng)
     with pytest.raises(ValueError, match="rng"):
-        passk.first_success_geometric([0.5], 3)
+        simulate.first_success_geometric([0.5], 3)
 
 
 @pytest.mark.slowish
@@ -189,7 +189,7 @@ def test_literal_first_success_is_geometric_with_exact_success():
     n, k_max = 30_000, 200
     offset, scale = np.full(n, 0.3), np.full(n, 1.5)
     s = float(single_trial_success(0.3, 1.0, 0.05, 1.5))
-    T = passk.first_success_literal(offset, scale, 0.05, k_max, rng)
+    T = simulate.first_success_literal(offset, scale, 0.05, k_max, rng)
     for k in (1, 20, 100, 200):
         p = (1 - s) ** k
         assert abs(np.mean(T > k) - p) < 5 * math.sqrt(p * (1 - p) / n)
@@ -197,11 +197,11 @@ def test_literal_first_success_is_geometric_with_exact_success():
 
 
 def test_survival_from_first_success_counts():
-    est, se = passk.survival_from_first_success([1, 2, 2, 5, np.inf], [1, 2, 4, 10])
+    est, se = simulate.survival_from_first_success([1, 2, 2, 5, np.inf], [1, 2, 4, 10])
     np.testing.assert_allclose(est, [0.8, 0.4, 0.4, 0.2])
     np.testing.assert_allclose(se, np.sqrt(est * (1 - est) / 5))
     with pytest.raises(ValueError, match="first_success"):
-        passk.survival_from_first_success([0.5, 2], [1])
+        simulate.survival_from_first_success([0.5, 2], [1])
 
 
 @pytest.mark.slowish
@@ -214,33 +214,33 @@ def test_survival_check_null_is_calibrated():
     exceed = 0
     reps = 300
     for _ in range(reps):
-        T = passk.first_success_geometric(np.full(2_000, s), rng)
-        chk = passk.survival_check(T, ks, L, rng, n_rep=2_000)
+        T = simulate.first_success_geometric(np.full(2_000, s), rng)
+        chk = simulate.survival_check(T, ks, L, rng, n_rep=2_000)
         exceed += chk.max_abs_z > chk.null_quantile(0.9)
     frac = exceed / reps
     assert abs(frac - 0.1) < 5 * math.sqrt(0.09 / reps)
     with pytest.raises(ValueError, match="non-increasing"):
-        passk.survival_check(T, ks, L[::-1], rng)
+        simulate.survival_check(T, ks, L[::-1], rng)
 
 
 # --------------------------------------------------------------------------- protocols
 def test_trial_geometry():
     tau, bias = np.array([0.5, 2.0]), np.array([0.1, -0.2])
-    o, sc = passk.trial_geometry(tau, bias, 2.0)
+    o, sc = simulate.trial_geometry(tau, bias, 2.0)
     np.testing.assert_allclose(o, bias)
     np.testing.assert_allclose(sc, 2.0 / np.sqrt(tau))
-    o, sc = passk.trial_geometry(tau, bias, 2.0, protocol="model-fixed-mean", sampler_sd=0.7)
+    o, sc = simulate.trial_geometry(tau, bias, 2.0, protocol="model-fixed-mean", sampler_sd=0.7)
     np.testing.assert_allclose(sc, 0.7)
-    o, _ = passk.trial_geometry(
+    o, _ = simulate.trial_geometry(
         np.full(100_000, 4.0), np.zeros(100_000), 2.0, np.random.default_rng(0), protocol="model-calibrated-label"
     )
     assert o.std() == pytest.approx(1.0, rel=0.02)  # eta_0 ~ N(0, sigma^2 / tau) = N(0, 1)
     with pytest.raises(ValueError, match="protocol"):
-        passk.trial_geometry(tau, bias, 2.0, protocol="bogus")
+        simulate.trial_geometry(tau, bias, 2.0, protocol="bogus")
     with pytest.raises(ValueError, match="sampler_sd"):
-        passk.trial_geometry(tau, bias, 2.0, protocol="model-fixed-label", rng=np.random.default_rng(0))
+        simulate.trial_geometry(tau, bias, 2.0, protocol="model-fixed-label", rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="rng"):
-        passk.trial_geometry(tau, bias, 2.0, protocol="model-calibrated-label")
+        simulate.trial_geometry(tau, bias, 2.0, protocol="model-calibrated-label")
 
 
 def _ref_protocol(k, beta, delta, sigma, v, label, sampler_sd):
@@ -320,8 +320,8 @@ def test_simulated_protocols_agree_with_exact_curves(protocol, sd):
     rng = np.random.default_rng(21)
     ks = np.array([1, 10, 100, 1000])
     n = 200_000
-    T = passk.simulate_first_success(n, 2.0, DELTA, SIGMA, rng, bias_var=0.1, protocol=protocol, sampler_sd=sd)
-    est, _ = passk.survival_from_first_success(T, ks)
+    T = simulate.simulate_first_success(n, 2.0, DELTA, SIGMA, rng, bias_var=0.1, protocol=protocol, sampler_sd=sd)
+    est, _ = simulate.survival_from_first_success(T, ks)
     exact = passk.protocol_failure(ks, 2.0, DELTA, SIGMA, 0.1, protocol=protocol, sampler_sd=sd)
     assert np.all(np.abs(est - exact) < 5 * np.sqrt(exact * (1 - exact) / n))
 
@@ -330,22 +330,22 @@ def test_simulated_protocols_agree_with_exact_curves(protocol, sd):
 def test_literal_simulation_agrees_with_engine():
     rng = np.random.default_rng(22)
     n, k_max = 20_000, 100
-    T = passk.simulate_first_success(n, 2.0, 0.2, SIGMA, rng, bias_var=0.2, method="literal", k_max=k_max)
+    T = simulate.simulate_first_success(n, 2.0, 0.2, SIGMA, rng, bias_var=0.2, method="literal", k_max=k_max)
     ks = np.array([1, 5, 20, 100])
-    est, _ = passk.survival_from_first_success(T, ks)
+    est, _ = simulate.survival_from_first_success(T, ks)
     exact = population_failure(ks, 2.0, 0.2, SIGMA, 0.2)
     assert np.all(np.abs(est - exact) < 5 * np.sqrt(exact * (1 - exact) / n))
     with pytest.raises(ValueError, match="k_max"):
-        passk.simulate_first_success(10, 2.0, 0.2, SIGMA, rng, method="literal")
+        simulate.simulate_first_success(10, 2.0, 0.2, SIGMA, rng, method="literal")
     with pytest.raises(ValueError, match="method"):
-        passk.simulate_first_success(10, 2.0, 0.2, SIGMA, rng, method="magic")
+        simulate.simulate_first_success(10, 2.0, 0.2, SIGMA, rng, method="magic")
 
 
 def test_simulation_is_reproducible():
-    a = passk.simulate_first_success(
+    a = simulate.simulate_first_success(
         1000, 3.0, DELTA, SIGMA, np.random.default_rng(7), protocol="model-calibrated-label"
     )
-    b = passk.simulate_first_success(
+    b = simulate.simulate_first_success(
         1000, 3.0, DELTA, SIGMA, np.random.default_rng(7), protocol="model-calibrated-label"
     )
     np.testing.assert_array_equal(a, b)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import scipy
 
-from lidlib import model, passk, ridge
+from lidlib import model, passk, ridge, simulate
 
 
 def _timed(fn: Callable[[], Any], repeat: int = 3) -> tuple[float, Any]:
@@ -69,8 +69,8 @@ def bench_passk(n: int = 10_000, n_k: int = 40, k_max: int = 10_000, seed: int =
 
     def geometric():
         s = passk.single_trial_success(bias, tau, 0.1, 1.0)
-        t = passk.first_success_geometric(s, np.random.default_rng(seed + 2))
-        return passk.survival_from_first_success(t, ks)[0]
+        t = simulate.first_success_geometric(s, np.random.default_rng(seed + 2))
+        return simulate.survival_from_first_success(t, ks)[0]
 
     t_geo, geo = _timed(geometric, repeat=5)
     se = np.sqrt(ex * (1 - ex) / n)

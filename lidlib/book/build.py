@@ -198,7 +198,8 @@ def toc_chapters(root: Path) -> list[str]:
     return [Path(f).stem for f in files if f.startswith(prefix)]
 
 
-def _check_profile(profile: str) -> None:
+def check_profile(profile: str) -> None:
+    """``ValueError`` unless ``profile`` is one of :data:`PROFILES`."""
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
 
@@ -411,7 +412,7 @@ def run_chapter(
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
-    _check_profile(profile)
+    check_profile(profile)
     root = find_root(root)
     src = root / "notebooks" / f"{chapter}.md"
     if not src.is_file():
@@ -570,7 +571,7 @@ def update_baseline(root: Path) -> Path:
     data = {
         "profile": "quick",
         "seed": 0,
-        "commit": _git_commit(root),
+        "commit": git_commit(root),
         "verdicts": claims.verdicts({ch: results[ch] for ch in chapters}),
     }
     out = root / BASELINE
@@ -640,16 +641,16 @@ def findings_markdown(root: Path) -> str:
         "|---|---|---|---|---|",
     ]
     for r in paper:
-        rob = claims._robustness_of(r["chapter"], r["id"])
+        rob = claims.robustness_of(r["chapter"], r["id"])
         verdict = {"pass": "pass", "fail": "**FAIL**", "not run": "not run"}[r["status"]]
         if rob and rob.get("fragile"):
             verdict += f" (*fragile*: {rob['passed']}/{rob['n']} seeds)"
         if r.get("knife_edge"):
             verdict += " (knife-edge)"
-        stmt = claims._esc(r["statement"])
+        stmt = claims.escape_cell(r["statement"])
         lines.append(
-            f'| {verdict} | <a href="{r["link"]}">{stmt}</a> | {claims._esc(r["paper_ref"] or "")} '
-            f"| {claims._fmt(r['measured'])} | {claims._fmt(r['expected'])} |"
+            f'| {verdict} | <a href="{r["link"]}">{stmt}</a> | {claims.escape_cell(r["paper_ref"] or "")} '
+            f"| {claims.format_value(r['measured'])} | {claims.format_value(r['expected'])} |"
         )
     lines += [
         "",
@@ -728,7 +729,7 @@ def measure_builds(root: Path | None = None, profile: str = "quick", jobs: int |
     key (``lid_model``: the cost of editing one chapter). Each time is wall-clock,
     execution plus render. Destroys the current ``_build/`` and outputs of ``root``.
     """
-    _check_profile(profile)
+    check_profile(profile)
     root = find_root(root)
     for d in (root / "_build", root / GENERATED, root / "results"):
         shutil.rmtree(d, ignore_errors=True)
@@ -751,7 +752,7 @@ def measure_builds(root: Path | None = None, profile: str = "quick", jobs: int |
         "date": time.strftime("%Y-%m-%d"),
         "load": round(os.getloadavg()[1], 2),  # 5-minute load average at the end
         "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
-        "commit": _git_commit(root),
+        "commit": git_commit(root),
     }
     f.parent.mkdir(parents=True, exist_ok=True)
     f.write_text(json.dumps(allp, indent=1) + "\n")
@@ -842,7 +843,8 @@ def bench_markdown(root: Path) -> str:
     return "\n".join(lines)
 
 
-def _git_commit(root: Path) -> str | None:
+def git_commit(root: Path) -> str | None:
+    """The short hash of ``HEAD`` in ``root``, or ``None`` outside a git checkout."""
     try:
         out = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
@@ -962,7 +964,7 @@ def build_book(
     force : bool
         Re-execute every chapter even if its cache key is unchanged.
     """
-    _check_profile(profile)
+    check_profile(profile)
     root = find_root(root)
     chapters = toc_chapters(root)
     jobs = jobs or os.cpu_count() or 1
@@ -983,7 +985,7 @@ def build_book(
                 "seed": seed,
                 "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
                 "date": time.strftime("%Y-%m-%d"),
-                "commit": _git_commit(root),
+                "commit": git_commit(root),
                 "jobs": jobs,
                 "seconds": {ch: round(r.seconds, 2) for ch, r in runs.items()},
                 "execution_wall_seconds": round(wall, 2),

@@ -140,12 +140,12 @@ class ClaimRecord(dict):
             return f"{head}{tag} · {self['statement']} ({self['paper_ref']}): {self.get('reason', '')}"
         return (
             f"{head}{tag} · {self['statement']} ({self['paper_ref']}): "
-            f"measured {_fmt(self['measured'])}, expected {_fmt(self['expected'])}{_tol(self)}"
+            f"measured {format_value(self['measured'])}, expected {format_value(self['expected'])}{_tol(self)}"
             f"{_margin_text(self)}{_fragile_text(self)}"
         )
 
     def __repr__(self) -> str:
-        return f"[{status_of(self)}] {self['id']}: measured {_fmt(self.get('measured'))}"
+        return f"[{status_of(self)}] {self['id']}: measured {format_value(self.get('measured'))}"
 
 
 #: Output-metadata key that marks the inline copy of a ledger figure (see Ledger.figure).
@@ -332,7 +332,7 @@ class Ledger:
         return self._add(ClaimRecord(rec))
 
     def _add(self, rec: ClaimRecord) -> ClaimRecord:
-        rob = _robustness_of(self.chapter, rec["id"])
+        rob = robustness_of(self.chapter, rec["id"])
         if rob is not None:
             rec["robustness"] = rob
         self.claims.append(rec)
@@ -446,8 +446,8 @@ class Ledger:
         ]
         for c in self.claims:
             rows.append(
-                f"| {_status(c)}{_fragile_cell(c)} | {_kind_cell(c)} | {_esc(c['statement'])} | {_esc(c['paper_ref'])} | "
-                f"{_fmt(c['expected'])}{_tol(c)} | {_fmt(c['measured'])} | {_margin_cell(c)} |"
+                f"| {_status(c)}{_fragile_cell(c)} | {_kind_cell(c)} | {escape_cell(c['statement'])} | {escape_cell(c['paper_ref'])} | "
+                f"{format_value(c['expected'])}{_tol(c)} | {format_value(c['measured'])} | {_margin_cell(c)} |"
             )
         return "\n".join(rows)
 
@@ -528,11 +528,12 @@ def _status(c: dict[str, Any] | bool | None) -> str:
 def _kind_cell(c: dict[str, Any]) -> str:
     k = c.get("kind", "?")
     if k == "proxy":
-        return f"**proxy**: {_esc(c.get('setting', ''))}"
+        return f"**proxy**: {escape_cell(c.get('setting', ''))}"
     return k
 
 
-def _esc(x: str) -> str:
+def escape_cell(x: str) -> str:
+    """``x`` as text for a cell of a Markdown table (``|`` escaped)."""
     return str(x).replace("|", "\\|")
 
 
@@ -573,13 +574,14 @@ def _fragile_text(c: dict[str, Any]) -> str:
     return f"; *fragile*: passes at {r['passed']} of {r['n']} seeds (quick profile)"
 
 
-def _fmt(x: Any) -> str:
+def format_value(x: Any) -> str:
+    """A measured or expected value as table text: 4 significant digits, yes/no, ``n/a``, short lists."""
     if isinstance(x, bool):
         return "yes" if x else "no"
     if isinstance(x, float):
         return f"{x:.4g}"
     if isinstance(x, list):
-        inner = ", ".join(_fmt(v) for v in x[:6])
+        inner = ", ".join(format_value(v) for v in x[:6])
         return f"[{inner}{', ...' if len(x) > 6 else ''}]"
     return "n/a" if x is None else str(x).replace("|", "\\|")
 
@@ -588,14 +590,14 @@ def _tol(c: dict[str, Any]) -> str:
     t = c.get("tolerance")
     if t is None:
         return ""
-    return f" ± {_fmt(t)}{' (rel.)' if c.get('relative') else ''}"
+    return f" ± {format_value(t)}{' (rel.)' if c.get('relative') else ''}"
 
 
 ROBUSTNESS_FILE = Path("book") / "robustness.json"
 _ROBUSTNESS_CACHE: dict[str, Any] = {}
 
 
-def _robustness_of(chapter: str, id: str) -> dict[str, Any] | None:
+def robustness_of(chapter: str, id: str) -> dict[str, Any] | None:
     """Pass count over seeds of one claim from the committed ``book/robustness.json``, if any."""
     if "data" not in _ROBUSTNESS_CACHE:
         root = project_root()
@@ -749,17 +751,17 @@ def write_claims_page(
         return ""
 
     def row(ch: str, c: dict[str, Any]) -> str:
-        note = f" *{_esc(c['note'])}*" if c.get("note") else ""
+        note = f" *{escape_cell(c['note'])}*" if c.get("note") else ""
         st = status_of(c)
         if st == "not run":
-            detail = f"not run: {_esc(c.get('reason', ''))}"
+            detail = f"not run: {escape_cell(c.get('reason', ''))}"
             exp = meas = "n/a"
         else:
-            detail = f"fails if: {_esc(c.get('fails_if', '(not stated)'))}"
-            exp, meas = f"{_fmt(c['expected'])}{_tol(c)}", _fmt(c["measured"])
+            detail = f"fails if: {escape_cell(c.get('fails_if', '(not stated)'))}"
+            exp, meas = f"{format_value(c['expected'])}{_tol(c)}", format_value(c["measured"])
         return (
-            f"| {_status(c)}{fragile(ch, c)} | {_kind_cell(c)} | {_esc(c['statement'])}{note} "
-            f"<br><small>{detail}</small> <br>`{c['id']}` | {_esc(c['paper_ref'])} | {exp} | {meas} | "
+            f"| {_status(c)}{fragile(ch, c)} | {_kind_cell(c)} | {escape_cell(c['statement'])}{note} "
+            f"<br><small>{detail}</small> <br>`{c['id']}` | {escape_cell(c['paper_ref'])} | {exp} | {meas} | "
             f"{_margin_cell(c)} | {cell_link(ch, c)} |"
         )
 

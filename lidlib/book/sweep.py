@@ -116,9 +116,9 @@ def sweep(
     """
     from dask.distributed import Client, LocalCluster, as_completed
 
-    from lidlib.book.build import _check_profile, _git_commit, find_root, toc_chapters
+    from lidlib.book.build import check_profile, find_root, git_commit, toc_chapters
 
-    _check_profile(profile)
+    check_profile(profile)
     if not seeds:
         raise ValueError("sweep needs at least one seed")
     root = find_root(root)
@@ -160,7 +160,7 @@ def sweep(
     if failed:
         raise RuntimeError("sweep jobs failed: " + "; ".join(f"{r['chapter']} seed {r['seed']}" for r in failed))
     agg = claims.aggregate_sweep(runs, profile)
-    agg["commit"] = _git_commit(root)
+    agg["commit"] = git_commit(root)
     agg["date"] = time.strftime("%Y-%m-%d")
     agg["chapters"] = chapters
     out = root / "book" / "robustness.json"

@@ -36,7 +36,7 @@ Student
     single teacher answer per training problem.  The teacher's mean is exactly
     ``w . x``, so a linear head can represent it: the best achievable ``L_gen`` is 0.
 
-Pass@k (:func:`population_failure`)
+Pass@k (:func:`student_failure`)
     Target-draw protocol: the student's rounded prediction ``r`` succeeds on one
     attempt when a fresh teacher answer equals ``r`` (tolerance ``delta = 1/2`` on the
     integer lattice): ``s = P(Skellam(L mu) = r - a)``.  The verifier protocol (the
@@ -63,12 +63,12 @@ __all__ = [
     "steps_survival",
     "skellam_pmf",
     "answer_pmf",
-    "precision_cdf",
+    "steps_precision_cdf",
     "teacher_answers",
     "empirical_precision",
     "ridge_sweep",
     "steps_grid",
-    "population_failure",
+    "student_failure",
     "failure_by_steps",
     "simulate_passk",
     "ols_asymptote",
@@ -146,8 +146,30 @@ def sample_steps(n: int, beta: float, rng) -> np.ndarray:
     return L.astype(np.int64)
 
 
-def precision_cdf(t, beta: float) -> np.ndarray:
-    r"""Exact ``P(tau <= t)`` for ``tau = 1/L``: ``ceil(1/t)^(-beta/2)`` (0 for ``t <= 0``, 1 for ``t >= 1``)."""
+def steps_precision_cdf(t, beta: float) -> np.ndarray:
+    r"""Exact ``P(tau <= t)`` for ``tau = 1/L``: ``ceil(1/t)^(-beta/2)`` (0 for ``t <= 0``, 1 for ``t >= 1``).
+
+    The law of the precision implied by the step count ``L``; the Gamma law of the LID
+    model has :func:`lidlib.model.precision_cdf`.
+
+    Parameters
+    ----------
+    t : array_like
+        Precisions (``inf`` allowed).
+    beta : float
+        Tail index of ``L`` (positive).
+
+    Returns
+    -------
+    ndarray
+        ``P(tau <= t)``, same shape as ``t``.
+
+    Examples
+    --------
+    >>> from lidlib.experiments import distill
+    >>> distill.steps_precision_cdf([0.1, 0.25, 0.3, 1.0], 2.0)  # 1 / ceil(1/t) for beta = 2
+    array([0.1 , 0.25, 0.25, 1.  ])
+    """
     b = _beta(beta)
     t = as_float_array("t", t, allow_inf=True)
     with np.errstate(divide="ignore"):
@@ -667,7 +689,7 @@ def failure_by_steps(pred, answer, steps, mu: float, ks) -> np.ndarray:
     return np.einsum("lrk,r->lk", f, frac)
 
 
-def population_failure(pred, answer, mu: float, beta: float, ks, grid=None) -> np.ndarray:
+def student_failure(pred, answer, mu: float, beta: float, ks, grid=None) -> np.ndarray:
     r"""Pass@k failure of a student, averaged over test problems and *exactly* over ``L``.
 
     .. math::
@@ -678,7 +700,33 @@ def population_failure(pred, answer, mu: float, beta: float, ks, grid=None) -> n
     with ``r_i = round(pred_i) - answer_i``.  ``L`` is independent of the features,
     so the test problems need not carry their own ``L``; the sum over ``l`` uses
     :func:`steps_grid` (the mass beyond its last node counts as failure).  A perfect
-    student (``pred = answer``) gives the bias-free curve.
+    student (``pred = answer``) gives the bias-free curve.  The counterpart, for this
+    task, of :func:`lidlib.passk.population_failure` (Eq. 13).
+
+    Parameters
+    ----------
+    pred, answer : array_like
+        The student's predictions and the true answers, one per test problem.
+    mu : float
+        Noise rate of a step (the Skellam parameter per step).
+    beta : float
+        Tail index of the step count ``L``.
+    ks : array_like
+        Numbers of attempts.
+    grid : tuple, optional
+        :func:`steps_grid` output, to reuse.
+
+    Returns
+    -------
+    ndarray of shape (len(ks),)
+
+    Examples
+    --------
+    >>> from lidlib.experiments import distill
+    >>> distill.student_failure([0.0, 0.0], [0.0, 0.0], 0.5, 3.0, [1, 10, 100]).round(4).tolist()  # perfect
+    [0.6129, 0.0345, 0.0001]
+    >>> distill.student_failure([0.0, 3.0], [0.0, 0.0], 0.5, 3.0, [1, 10, 100]).round(4).tolist()  # one off by 3
+    [0.7955, 0.4263, 0.1473]
     """
     nodes, w, rest = steps_grid(beta) if grid is None else grid
     F = failure_by_steps(pred, answer, nodes, mu, ks)
@@ -895,7 +943,7 @@ def pooled_failure(task: DistillTask, thetas, test: Problems, ks, grid=None) -> 
 
     ``thetas`` has shape ``(n_heads, d)`` (or ``(d,)``); the mean over heads is the
     expected curve of the training procedure at one ``N`` (one call of
-    :func:`population_failure` on the pooled rounded errors).
+    :func:`student_failure` on the pooled rounded errors).
 
     Parameters
     ----------
@@ -927,7 +975,7 @@ def pooled_failure(task: DistillTask, thetas, test: Problems, ks, grid=None) -> 
     th = np.atleast_2d(as_float_array("thetas", thetas))
     pred = (test.q @ th.T).T.ravel()
     ans = np.tile(test.answer, th.shape[0])
-    return population_failure(pred, ans, task.mu, task.beta, ks, grid)
+    return student_failure(pred, ans, task.mu, task.beta, ks, grid)
 
 
 def describe(problems: Problems, i: int, w, max_items: int = 6) -> str:

@@ -31,8 +31,8 @@ from lidlib.counts import (
     compare_saturation_gls,
     paired_bootstrap_failure,
     paired_differences,
-    window_slopes,
 )
+from lidlib.slopes import local_slope
 
 __all__ = [
     "PYTHIA_PARAMS",
@@ -257,7 +257,7 @@ def paired_window_exponents(
     r"""Effective exponents :math:`\beta_{\rm eff}` (Eq. 19) in ``k``-windows, with a paired bootstrap.
 
     The point estimates are the least-squares log-log slopes of ``curves`` in each window
-    (:func:`lidlib.counts.window_slopes`); the replicates are the same slopes of the
+    (:func:`lidlib.local_slope`, the closed form for a stack of curves); the replicates are the same slopes of the
     curves of :func:`lidlib.counts.paired_bootstrap_failure`, which resamples one set of
     problems per replicate for all models, so that the replicates carry the correlation
     between models that share a benchmark.
@@ -283,9 +283,9 @@ def paired_window_exponents(
     if not 0 < level < 1:
         raise ValueError(f"level must lie in (0, 1), got {level}")
     W = np.atleast_2d(np.asarray(windows, float))
-    value = window_slopes(ks, curves, W)
+    value = local_slope(ks, np.asarray(curves, float), W)
     pboot = paired_bootstrap_failure(n_by_model, c_by_model, ks, n_boot, rng)
-    boot = np.array([window_slopes(ks, pboot[i], W) for i in range(pboot.shape[0])])
+    boot = np.array([local_slope(ks, pboot[i], W) for i in range(pboot.shape[0])])
     q = round(50 * (1 - level), 12)  # 2.5 exactly for level 0.95
     lo, hi = np.percentile(boot, [q, 100 - q], axis=1)
     return WindowExponents(W, value, boot, lo, hi)
