@@ -213,3 +213,49 @@ def test_robustness_table_eps_v_variant_and_controls():
     assert t["beta_eff"].shape == (2, 2) and np.all(np.isfinite(t["L_gen_const_last"]))
     # a larger variance floor widens every target law: the bias-free slope changes
     assert t["beta_eff_oracle"][0] != t["beta_eff_oracle"][1]
+
+
+# ---------------------------------------------------------------- chapter helpers (issue 21)
+def test_subset_image_lookup_and_missing():
+    imgs = np.arange(3 * 2 * 2 * 3).reshape(3, 2, 2, 3)
+    px, lab = C.subset_image(imgs, np.array([7, 8, 9]), np.array([4, 10, 50]), 10)
+    np.testing.assert_array_equal(px, imgs[1])
+    assert lab == 8
+    with pytest.raises(ValueError, match="not in the committed subset"):
+        C.subset_image(imgs, np.array([7, 8, 9]), np.array([4, 10, 50]), 11)
+
+
+def test_paired_and_unpaired_differences_hand_case():
+    a, b = np.array([3.0, 5.0, 7.0]), np.array([1.0, 2.0, 3.0])
+    mean, se = C.paired_difference(a, b)  # differences 2, 3, 4: mean 3, sd 1, se 1/sqrt(3)
+    assert mean == 3.0 and se == pytest.approx(1 / np.sqrt(3))
+    diff, se_u = C.unpaired_difference(a, b)  # sds 2 and 1: se = sqrt(4/3 + 1/3)
+    assert diff == 3.0 and se_u == pytest.approx(np.sqrt(5 / 3))
+    # pairing removes shared noise: a shared offset leaves the paired s.e. unchanged, not the unpaired one
+    shift = np.array([0.0, 100.0, -50.0])
+    assert C.paired_difference(a + shift, b + shift) == pytest.approx((mean, se))
+    assert C.unpaired_difference(a + shift, b + shift)[1] > 10 * se_u
+
+
+def test_exceeds_verdict_and_margin():
+    assert C.exceeds(0.5, 0.1) == {"passed": True, "margin": pytest.approx(0.4)}
+    assert C.exceeds(0.15, 0.1)["passed"] is False
+    assert C.exceeds(0.0, 0.1)["margin"] == float("inf")
+    assert C.exceeds(0.25, 0.1, n_se=3.0)["passed"] is False
+
+
+def test_power_law_rms_zero_for_power_law_positive_for_curved():
+    ks = np.geomspace(1, 1e4, 50)
+    assert C.power_law_rms(ks, 3.0 * ks**-0.4, (10, 1e3)) == pytest.approx(0.0, abs=1e-12)
+    curved = 0.3 + 0.7 * ks**-0.5  # bends onto a floor
+    x = np.log(ks[(ks >= 10) & (ks <= 1e3)])
+    y = np.log(curved[(ks >= 10) & (ks <= 1e3)])
+    resid = y - np.polyval(np.polyfit(x, y, 1), x)
+    assert C.power_law_rms(ks, curved, (10, 1e3)) == pytest.approx(np.sqrt(np.mean(resid**2)))
+    assert C.power_law_rms(ks, curved, (10, 1e3)) > 0.01
+
+
+def test_break_even_size_solves_the_variance_law():
+    d, s, nv, var_m = 50, 4.0, 1.3, 0.8
+    N = C.break_even_size(d, s, nv, var_m)
+    assert C.ols_variance_law(np.array([N]), d, nv, s)[0] == pytest.approx(var_m, rel=1e-12)

@@ -86,6 +86,8 @@ DOCUMENTED = {
     "lidlib/allocation.py": set(),
     "lidlib/experiments/distill.py": set(),
     "lidlib/experiments/cifar10h.py": set(),
+    "lidlib/experiments/llm_passk.py": set(),
+    "lidlib/experiments/simple_model.py": set(),
     "lidlib/experiments/training_law.py": set(),
     "lidlib/experiments/tauberian.py": set(),
     "lidlib/experiments/two_tail_law.py": set(),

@@ -37,6 +37,7 @@ Science module: imports NumPy and lidlib science modules only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -59,6 +60,12 @@ __all__ = [
     "robustness_table",
     "gaussian_features",
     "realisable_means",
+    "subset_image",
+    "paired_difference",
+    "unpaired_difference",
+    "exceeds",
+    "power_law_rms",
+    "break_even_size",
 ]
 
 
@@ -773,3 +780,146 @@ def realisable_means(X, m) -> np.ndarray:
     A = np.column_stack([np.ones(X.shape[0]), X])
     coef, *_ = np.linalg.lstsq(A, m, rcond=None)
     return A @ coef
+
+
+def subset_image(images, labels, index, i: int) -> tuple[np.ndarray, int]:
+    """Pixels and CIFAR-10 label of test image ``i`` from a committed subset of the test images (Sec. 5, Fig. 4).
+
+    Parameters
+    ----------
+    images : array (m, 32, 32, 3)
+    labels : array (m,)
+    index : array (m,)
+        Sorted test-set indices of the subset (as :func:`lidlib.data.load_cifar10_test_subset` returns them).
+    i : int
+        Test-set index.
+
+    Returns
+    -------
+    pixels : ndarray
+    label : int
+
+    Raises
+    ------
+    ValueError
+        If image ``i`` is not in the subset.
+    """
+    index = np.asarray(index)
+    j = int(np.searchsorted(index, i))
+    if j == index.size or index[j] != i:
+        raise ValueError(f"test image {i} is not in the committed subset (data/cifar10-test/)")
+    return images[j], int(labels[j])
+
+
+def paired_difference(a, b) -> tuple[float, float]:
+    """Mean and standard error of the replicate-paired difference ``a - b`` (the controls of Sec. 5.2).
+
+    Each replicate of :func:`scaling_experiment` evaluates the head and its controls on
+    the same split and training draw, so their difference is paired.
+
+    Parameters
+    ----------
+    a, b : array_like (reps,)
+
+    Returns
+    -------
+    mean, se : float
+
+    Examples
+    --------
+    >>> paired_difference([3.0, 5.0], [1.0, 1.0])
+    (3.0, 1.0)
+    """
+    diff = np.asarray(a, float) - np.asarray(b, float)
+    return float(diff.mean()), float(diff.std(ddof=1) / np.sqrt(diff.size))
+
+
+def unpaired_difference(a, b) -> tuple[float, float]:
+    """Difference of the means of two independent replicate sets and its standard error (Sec. 5.2 controls).
+
+    Parameters
+    ----------
+    a, b : array_like
+        Replicates of two experiments that share no split or draw.
+
+    Returns
+    -------
+    diff, se : float
+        ``mean(a) - mean(b)`` and ``hypot(se_a, se_b)``.
+    """
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    return float(a.mean() - b.mean()), float(np.hypot(a.std(ddof=1) / np.sqrt(a.size), b.std(ddof=1) / np.sqrt(b.size)))
+
+
+def exceeds(gap: float, se: float, n_se: float = 2.0) -> dict[str, Any]:
+    """Verdict and margin of the one-sided claim ``gap > n_se * se`` (a rise or gap of Sec. 5.2 beyond its noise).
+
+    Returns
+    -------
+    dict
+        ``passed`` and ``margin = n_se * se / gap`` (below 1 passes; infinite when
+        ``gap <= 0``), as keyword arguments of :meth:`lidlib.book.claims.Ledger.check`.
+
+    Examples
+    --------
+    >>> exceeds(0.5, 0.1)
+    {'passed': True, 'margin': 0.4}
+    >>> exceeds(-0.1, 0.1)["margin"]
+    inf
+    """
+    return dict(passed=bool(gap > n_se * se), margin=n_se * se / gap if gap > 0 else float("inf"))
+
+
+def power_law_rms(ks, F, window) -> float:
+    """Root-mean-square deviation of ``log F`` from its least-squares line in ``log k`` over a window (Sec. 5.2: "approximate power law").
+
+    Zero for an exact power law; it measures how much a failure curve bends inside the
+    ``k``-window over which its local slope (Eq. 19) is read.
+
+    Parameters
+    ----------
+    ks : array_like
+    F : array_like
+        Failure curve at ``ks`` (floored at 1e-300).
+    window : (float, float)
+
+    Returns
+    -------
+    float
+    """
+    ks = np.asarray(ks, float)
+    sel = (ks >= window[0]) & (ks <= window[1])
+    if sel.sum() < 3:
+        raise ValueError("the window must contain at least three of the ks")
+    x, y = np.log(ks[sel]), np.log(np.maximum(np.asarray(F, float)[sel], 1e-300))
+    return float(np.sqrt(np.mean((y - np.polyval(np.polyfit(x, y, 1), x)) ** 2)))
+
+
+def break_even_size(d: int, s: float, mean_noise_var: float, var_m: float) -> float:
+    r"""Training size at which the OLS variance law falls to the variance of the mean labels (Sec. 4.1, 5.1).
+
+    Solves :math:`s^2\,\overline{v+\epsilon_v}\,d/(N-d-1) = \operatorname{Var}(m)` for
+    ``N`` (see :func:`ols_variance_law`): below it the trained head's estimation variance
+    exceeds the loss of the constant (training-mean) predictor.
+
+    Parameters
+    ----------
+    d : int
+        Number of features.
+    s : float
+        Feature and target scale.
+    mean_noise_var : float
+        Mean target noise variance, ``mean(v + eps_v)``.
+    var_m : float
+        Variance of the mean labels over the images.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> break_even_size(10, 2.0, 1.0, 4.0)
+    21.0
+    """
+    return d + 1 + s**2 * float(mean_noise_var) * d / var_m
