@@ -317,3 +317,13 @@ def test_markdown_table_formats_escapes_and_checks_shape():
         markdown_table(["a", "b", "c"], [(1, 2)])
     with pytest.raises(ValueError, match="fmt has 1 entries"):
         markdown_table(["a", "b"], [(1, 2)], [".2f"])
+
+
+def test_fail_note_only_on_failure():
+    from lidlib.book.claims import Ledger
+
+    led = Ledger("mini", "quick", 0)
+    kw = dict(kind="finding", fails_if="x off by more than 1", fail_note="an erratum")
+    ok = led.check("ok", "x is 1", "Eq. 1", measured=1.2, expected=1.0, tolerance=1.0, **kw)
+    bad = led.check("bad", "x is 1", "Eq. 1", measured=3.0, expected=1.0, tolerance=1.0, note="n", **kw)
+    assert "note" not in ok and bad["note"] == "n; an erratum"

@@ -227,6 +227,7 @@ class Ledger:
         margin: float | None = None,
         setting: str = "",
         note: str = "",
+        fail_note: str = "",
     ) -> dict[str, Any]:
         """Record one checked claim and return its record.
 
@@ -256,6 +257,10 @@ class Ledger:
             ledger's ``proxy``).
         note : str, optional
             Shown in italics after the statement.
+        fail_note : str, optional
+            What a failure means (an erratum, the chapter's reading of it); added to the
+            note only when the claim fails, so a verdict that flips with the seed or the
+            profile never carries the wrong explanation.
 
         Returns
         -------
@@ -296,6 +301,8 @@ class Ledger:
                 "knife_edge": bool(margin is not None and math.isfinite(margin) and abs(margin - 1.0) <= KNIFE_EDGE),
             }
         )
+        if fail_note and not passed:
+            note = f"{note}; {fail_note}" if note else fail_note
         if note:
             rec["note"] = note
         return self._add(ClaimRecord(rec))
