@@ -331,7 +331,7 @@ def uncaptioned_figures(nb) -> list[str]:
     return [n for n in shown if n and n not in captioned]
 
 
-def _prepare_for_site(path: Path) -> None:
+def _prepare_for_site(path: Path) -> list[str]:
     """Tag the executed notebook for the site.
 
     Shows readers only the parameters a chapter really ran with: papermill keeps the
@@ -339,7 +339,8 @@ def _prepare_for_site(path: Path) -> None:
     cell after it; the defaults are tagged ``remove-cell``. Folds the input of plotting
     and long cells (:func:`fold_input`) with ``hide-input``. Drops the inline copy of
     every figure that the text places as a numbered figure (:func:`captioned_figures`),
-    so each figure appears once, with its number and caption.
+    so each figure appears once, with its number and caption. Returns the figures
+    left without a caption (:func:`uncaptioned_figures`).
     """
     import nbformat
 
@@ -357,6 +358,7 @@ def _prepare_for_site(path: Path) -> None:
         c.metadata["tags"] = tags
         c.outputs = [o for o in c.outputs if o.get("metadata", {}).get(claims.FIGURE_KEY) not in captioned]
     nbformat.write(nb, path)
+    return uncaptioned_figures(nb)
 
 
 def _plain(value):
@@ -494,9 +496,14 @@ def run_chapter(
     seconds = time.perf_counter() - t0
     for line in stalled_cells(out):
         print(f"[lidlib] chapter {chapter!r} stalled in {line}", file=sys.stderr)
-    _prepare_for_site(out)
+    bare = _prepare_for_site(out)
     if not res.is_file():
         raise ChapterError(f"chapter {chapter!r} ran but wrote no {res} (call ledger.save())")
+    if bare:
+        raise ChapterError(
+            f"chapter {chapter!r}: figure(s) {', '.join(bare)} have no numbered caption; place each with "
+            "a {glue:figure} fig-<name> block (see Ledger.figure)"
+        )
     run = ChapterRun(chapter, seconds, out, res)
     if book_nb and book_res:  # the book's own outputs: remember what made them
         _record_key(

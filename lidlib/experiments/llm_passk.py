@@ -283,7 +283,7 @@ def paired_window_exponents(
     if not 0 < level < 1:
         raise ValueError(f"level must lie in (0, 1), got {level}")
     W = np.atleast_2d(np.asarray(windows, float))
-    value = local_slope(ks, np.asarray(curves, float), W)
+    value = np.asarray(local_slope(ks, np.asarray(curves, float), W))
     pboot = paired_bootstrap_failure(n_by_model, c_by_model, ks, n_boot, rng)
     boot = np.array([local_slope(ks, pboot[i], W) for i in range(pboot.shape[0])])
     q = round(50 * (1 - level), 12)  # 2.5 exactly for level 0.95
@@ -321,8 +321,8 @@ def adjacent_reversals(exps: WindowExponents, names: Sequence[str], *, level: fl
         out.append(
             {
                 "window": (float(a), float(b)),
-                "reversed": [f"{names[d['j']]} > {names[d['i']]}" for d in diffs if d["diff"] < 0],
-                "resolved": [f"{names[d['j']]} > {names[d['i']]}" for d in diffs if d["hi"] < 0],
+                "reversed": [f"{names[int(d['j'])]} > {names[int(d['i'])]}" for d in diffs if d["diff"] < 0],
+                "resolved": [f"{names[int(d['j'])]} > {names[int(d['i'])]}" for d in diffs if d["hi"] < 0],
             }
         )
     return out
