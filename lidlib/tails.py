@@ -46,11 +46,31 @@ def lower_tail_index(samples, k: int, *, corrected: bool = True) -> tuple[float,
         Positive samples.
     k : int
         Number of smallest order statistics used (``1 <= k < len(samples)``).
+    corrected : bool, default True
+        Fit the second-order model (``True``) or return the Hill estimator (``False``).
 
     Returns
     -------
     a_hat, se : float
         For the LID precision, ``a = beta/2`` (Definition 3.1, comment (ii)).
+
+    Raises
+    ------
+    ValueError
+        If a sample is not positive, or ``k`` is not in ``[1, len(samples))``.
+
+    Examples
+    --------
+    An exponential law, ``Gamma(1, 1)``, has the lower-tail index ``a = 1``:
+
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).gamma(1.0, size=20000)
+    >>> a, se = lower_tail_index(x, 500)
+    >>> abs(a - 1.0) < 3 * se
+    True
+    >>> a, se = lower_tail_index(x, 500, corrected=False)
+    >>> round(a, 2), round(se, 3)
+    (0.98, 0.044)
     """
     t, _ = _lowest(samples, k)
     k = t.size
@@ -80,7 +100,33 @@ def lower_tail_index(samples, k: int, *, corrected: bool = True) -> tuple[float,
 
 
 def c_delta(delta: float, sigma_eta: float) -> float:
-    """Small-window slope ``c_delta = sqrt(2/pi) delta / sigma_eta`` (Eq. 14): ``s ≈ c_delta sqrt(tau)``."""
+    """Small-window slope ``c_delta = sqrt(2/pi) delta / sigma_eta`` (Eq. 14): ``s ≈ c_delta sqrt(tau)``.
+
+    Parameters
+    ----------
+    delta : float
+        Tolerance half-width (positive).
+    sigma_eta : float
+        Noise scale (positive).
+
+    Returns
+    -------
+    float
+        ``sqrt(2/pi) delta / sigma_eta``.
+
+    Raises
+    ------
+    ValueError
+        If ``delta`` or ``sigma_eta`` is not positive.
+
+    Examples
+    --------
+    >>> import math
+    >>> round(c_delta(0.05, 1.0), 6)
+    0.039894
+    >>> math.isclose(c_delta(0.05, 1.0), math.sqrt(2 / math.pi) * 0.05)
+    True
+    """
     delta = float(positive("delta", delta))
     sigma_eta = float(positive("sigma_eta", sigma_eta))
     return quad.c_delta(delta, sigma_eta)
@@ -97,6 +143,32 @@ def bias_free_constant(beta: float, delta: float, sigma_eta: float) -> float:
     (Eq. 15 and 45), from :math:`\int_0^\infty e^{-k c_\delta\sqrt\tau}\,
     \tau^{\beta/2-1}\,d\tau/\Gamma(\beta/2)` with ``u = k c_delta sqrt(tau)``.
     Computed in log space, so it is finite wherever the result is representable.
+
+    Parameters
+    ----------
+    beta : float
+        Tail index (positive).
+    delta, sigma_eta : float
+        Tolerance and noise scale (positive).
+
+    Returns
+    -------
+    float
+        The constant :math:`C_1`.
+
+    Raises
+    ------
+    ValueError
+        If a parameter is not positive.
+
+    Examples
+    --------
+    For ``beta = 2`` the constant is ``2 Gamma(2) / (Gamma(1) c_delta^2) = 2 / c_delta^2``:
+
+    >>> round(bias_free_constant(2.0, 0.05, 1.0), 4)
+    1256.6371
+    >>> round(2.0 / c_delta(0.05, 1.0) ** 2, 4)
+    1256.6371
     """
     beta = float(positive("beta", beta))
     c = c_delta(delta, sigma_eta)
@@ -105,7 +177,33 @@ def bias_free_constant(beta: float, delta: float, sigma_eta: float) -> float:
 
 
 def bias_free_asymptote(ks, beta: float, delta: float, sigma_eta: float) -> np.ndarray:
-    """The Tauberian approximation ``C_1 k^-beta`` (Eq. 15) on an array of ``k``."""
+    """The Tauberian approximation ``C_1 k^-beta`` (Eq. 15) on an array of ``k``.
+
+    Parameters
+    ----------
+    ks : array_like
+        Numbers of attempts (positive).
+    beta : float
+        Tail index (positive).
+    delta, sigma_eta : float
+        Tolerance and noise scale (positive).
+
+    Returns
+    -------
+    ndarray
+        ``C_1 k^-beta`` (:func:`bias_free_constant`), same shape as ``ks``.
+
+    Raises
+    ------
+    ValueError
+        If a ``k`` or a parameter is not positive.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.round(bias_free_asymptote([10, 100], 2.0, 0.05, 1.0), 4)
+    array([12.5664,  0.1257])
+    """
     k = positive("ks", ks)
     return bias_free_constant(beta, delta, sigma_eta) * k ** (-float(beta))
 
@@ -138,6 +236,19 @@ def small_window_success(bias, tau, delta: float, sigma_eta: float) -> np.ndarra
     -------
     ndarray
         Broadcast over ``bias`` and ``tau``.
+
+    Raises
+    ------
+    ValueError
+        If ``tau``, ``delta`` or ``sigma_eta`` is not positive.
+
+    Examples
+    --------
+    Without bias the success grows as ``c_delta sqrt(tau)``:
+
+    >>> import numpy as np
+    >>> np.round(small_window_success(0.0, [1.0, 4.0], 0.05, 1.0), 6)
+    array([0.039894, 0.079788])
     """
     b = as_float_array("bias", bias)
     t = positive("tau", tau)
@@ -208,6 +319,17 @@ def small_window_failure(
     -------
     ndarray
         Same shape as ``ks``.
+
+    Raises
+    ------
+    ValueError
+        If ``form`` is unknown, a ``k`` is below 1, or a parameter is out of range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.round(small_window_failure([10, 1000], 2.0, 0.05, 1.0), 5)
+    array([0.71382, 0.00125])
     """
     if form not in ("exp", "power"):
         raise ValueError(f"form must be 'exp' or 'power', got {form!r}")
@@ -243,6 +365,31 @@ def tauberian_ratio_second_order(ks, beta: float, delta: float, sigma_eta: float
     ``k s^2/2 = u^2 / 2k``); the ``(k c_delta)^-2`` term is the factor :math:`e^{-\tau}`
     dropped in Eq. 43 (``tau = u^2 / (k c_delta)^2``).  The curvature of the window
     (Eq. 14 is only the first term of ``erf``) enters at order ``k^-2``.
+
+    Parameters
+    ----------
+    ks : array_like
+        Numbers of attempts (positive).
+    beta : float
+        Tail index (positive).
+    delta, sigma_eta : float
+        Tolerance and noise scale (positive).
+
+    Returns
+    -------
+    ndarray
+        The predicted ratio, same shape as ``ks``.
+
+    Raises
+    ------
+    ValueError
+        If a ``k`` or a parameter is not positive.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.round(tauberian_ratio_second_order([100, 1000], 2.0, 0.05, 1.0), 4)
+    array([0.593 , 0.9932])
     """
     k = positive("ks", ks)
     beta = float(positive("beta", beta))
@@ -254,6 +401,33 @@ def tauberian_onset_second_order(beta: float, delta: float, sigma_eta: float, re
     """The ``k`` at which :func:`tauberian_ratio_second_order` equals ``1 - rel_tol``.
 
     Solves ``beta (beta + 1) (x / 2 + x^2 / c_delta^2) = rel_tol`` for ``x = 1/k``.
+
+    Parameters
+    ----------
+    beta : float
+        Tail index (positive).
+    delta, sigma_eta : float
+        Tolerance and noise scale (positive).
+    rel_tol : float, default 0.01
+        Relative distance from the asymptote (positive).
+
+    Returns
+    -------
+    float
+        The onset ``k``.
+
+    Raises
+    ------
+    ValueError
+        If a parameter is not positive.
+
+    Examples
+    --------
+    >>> k = tauberian_onset_second_order(2.0, 0.05, 1.0)
+    >>> round(k, 1)
+    782.1
+    >>> round(float(tauberian_ratio_second_order(k, 2.0, 0.05, 1.0)), 6)
+    0.99
     """
     beta = float(positive("beta", beta))
     tol = float(positive("rel_tol", rel_tol))
@@ -273,11 +447,34 @@ def tauberian_onset(
     logarithmic grid of ``k`` in ``[1, k_max]``; the last grid interval where
     ``|ratio - 1|`` crosses ``rel_tol`` is refined with Brent's method.
 
+    Parameters
+    ----------
+    beta : float
+        Tail index (positive).
+    delta, sigma_eta : float
+        Tolerance and noise scale (positive).
+    rel_tol : float, default 0.01
+        Relative distance from the asymptote (positive).
+    k_max : float, default 1e8
+        Upper end of the search grid (at least 2).
+    bias_var : float, default 0
+        Variance of the model bias.
+
     Returns
     -------
     float
         The onset ``k`` (1.0 if the ratio is within tolerance everywhere; ``inf`` if it
         is not within tolerance at ``k_max``, e.g. with a large ``bias_var``).
+
+    Raises
+    ------
+    ValueError
+        If a parameter is not positive or ``k_max < 2``.
+
+    Examples
+    --------
+    >>> round(tauberian_onset(2.0, 0.5, 1.0, k_max=1e4), 1)
+    307.6
     """
     beta = float(positive("beta", beta))
     tol = float(positive("rel_tol", rel_tol))
@@ -346,15 +543,76 @@ class PrecisionLaw:
         return math.isfinite(self.beta)
 
     def cdf(self, t) -> np.ndarray:
-        """``P(tau <= t)``."""
+        """``P(tau <= t)``.
+
+        Parameters
+        ----------
+        t : array_like
+            Points at which to evaluate the distribution function.
+
+        Returns
+        -------
+        ndarray
+            ``P(tau <= t)``, same shape as ``t``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> np.round(gamma_precision(2.0).cdf([0.5, 1.0]), 6)
+        array([0.393469, 0.632121])
+        """
         return self.dist.cdf(as_float_array("t", t, allow_inf=True))
 
     def sample(self, n: int, rng) -> np.ndarray:
-        """``n`` draws of ``tau`` from an explicit generator (or integer seed)."""
+        """``n`` draws of ``tau`` from an explicit generator (or integer seed).
+
+        Parameters
+        ----------
+        n : int
+            Number of draws (positive).
+        rng : numpy.random.Generator or int
+            Random generator or seed.
+
+        Returns
+        -------
+        ndarray
+            Shape ``(n,)``.
+
+        Raises
+        ------
+        ValueError
+            If ``n`` is not a positive integer.
+
+        Examples
+        --------
+        >>> gamma_precision(2.0).sample(3, 0).shape
+        (3,)
+        """
         return np.asarray(self.dist.rvs(size=positive_int("n", n), random_state=rng_from(rng)), dtype=float)
 
     def asymptote(self, ks, delta: float, sigma_eta: float) -> np.ndarray:
-        """Tauberian prediction ``L0 Gamma(beta + 1) (k c_delta)^-beta`` (NaN if not regularly varying)."""
+        r"""Tauberian prediction ``L0 Gamma(beta + 1) (k c_delta)^-beta`` (NaN if not regularly varying).
+
+        Parameters
+        ----------
+        ks : array_like
+            Numbers of attempts (positive).
+        delta, sigma_eta : float
+            Tolerance and noise scale (positive).
+
+        Returns
+        -------
+        ndarray
+            Same shape as ``ks``.
+
+        Examples
+        --------
+        For the Gamma law of Eq. 1 it is :math:`C_1 k^{-\beta}` (:func:`bias_free_asymptote`):
+
+        >>> import numpy as np
+        >>> np.round(gamma_precision(2.0).asymptote([100.0], 0.05, 1.0), 4)
+        array([0.1257])
+        """
         k = positive("ks", ks)
         c = c_delta(delta, sigma_eta)
         if not self.regularly_varying:
@@ -370,6 +628,28 @@ class PrecisionLaw:
         fails up to a relative ``1e-8`` (the exact success is at most ``c_delta sqrt(tau)``)
         and that mass is added in closed form; the grid ends at the upper end of the
         support or at the ``1 - 1e-17`` quantile.
+
+        Parameters
+        ----------
+        ks : array_like
+            Numbers of attempts, ``k >= 1``.
+        delta, sigma_eta : float
+            Tolerance and noise scale (positive).
+        panels_per_unit : float, default 2.0
+            Quadrature panels per unit of ``log tau``.
+        order : int, default 10
+            Gauss-Legendre nodes per panel.
+
+        Returns
+        -------
+        ndarray
+            The failure probability, same shape as ``ks``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> np.round(gamma_precision(2.0).failure([100.0], 0.05, 1.0), 4)
+        array([0.0934])
         """
         k = check_array("ks", ks, min_val=1.0)
         c = c_delta(delta, sigma_eta)
@@ -385,7 +665,30 @@ class PrecisionLaw:
 
 
 def gamma_precision(beta: float, rate: float = 1.0) -> PrecisionLaw:
-    """``tau ~ Gamma(beta/2, rate)`` (Eq. 1 for ``rate = 1``): ``L0 = rate^(beta/2) / Gamma(beta/2 + 1)``."""
+    """``tau ~ Gamma(beta/2, rate)`` (Eq. 1 for ``rate = 1``): ``L0 = rate^(beta/2) / Gamma(beta/2 + 1)``.
+
+    Parameters
+    ----------
+    beta : float
+        Tail index (positive).
+    rate : float, default 1.0
+        Rate of the Gamma law (positive).
+
+    Returns
+    -------
+    PrecisionLaw
+
+    Raises
+    ------
+    ValueError
+        If ``beta`` or ``rate`` is not positive.
+
+    Examples
+    --------
+    >>> law = gamma_precision(2.0)
+    >>> law.name, float(law.tail_constant)
+    ('Gamma(1, 1)', 1.0)
+    """
     beta = float(positive("beta", beta))
     rate = float(positive("rate", rate))
     a = beta / 2.0
@@ -399,6 +702,28 @@ def power_precision(beta: float, upper: float | None = None) -> PrecisionLaw:
 
     A pure power law: ``L0 = upper^(-beta/2)``.  The default ``upper = beta/2 + 1``
     gives the mean ``beta/2`` of the Gamma law of Eq. 1.
+
+    Parameters
+    ----------
+    beta : float
+        Tail index (positive).
+    upper : float, optional
+        Upper end of the support (positive); default ``beta/2 + 1``.
+
+    Returns
+    -------
+    PrecisionLaw
+
+    Raises
+    ------
+    ValueError
+        If ``beta`` or ``upper`` is not positive.
+
+    Examples
+    --------
+    >>> law = power_precision(2.0)
+    >>> law.name, float(law.tail_constant)
+    ('power law on [0, 2]', 0.5)
     """
     beta = float(positive("beta", beta))
     a = beta / 2.0
@@ -410,6 +735,28 @@ def beta_prime_precision(beta: float, b: float = 2.0) -> PrecisionLaw:
     """``tau ~ BetaPrime(beta/2, b)``, density ``t^(a-1) (1+t)^(-a-b) / B(a, b)``: ``L0 = 1/(a B(a, b))``.
 
     Heavy right tail (``P(tau > t) ~ t^-b``); ``b = 2`` gives the mean ``beta/2``.
+
+    Parameters
+    ----------
+    beta : float
+        Tail index (positive).
+    b : float, default 2.0
+        Upper-tail index (positive).
+
+    Returns
+    -------
+    PrecisionLaw
+
+    Raises
+    ------
+    ValueError
+        If ``beta`` or ``b`` is not positive.
+
+    Examples
+    --------
+    >>> law = beta_prime_precision(2.0)
+    >>> law.name, round(float(law.tail_constant), 6)
+    ('BetaPrime(1, 2)', 2.0)
     """
     beta = float(positive("beta", beta))
     b = float(positive("b", b))
@@ -418,7 +765,31 @@ def beta_prime_precision(beta: float, b: float = 2.0) -> PrecisionLaw:
 
 
 def lognormal_precision(mu: float, s: float) -> PrecisionLaw:
-    """``log tau ~ N(mu, s^2)``: ``P(tau <= t)`` vanishes faster than any power, so not regularly varying."""
+    """``log tau ~ N(mu, s^2)``: ``P(tau <= t)`` vanishes faster than any power, so not regularly varying.
+
+    Parameters
+    ----------
+    mu : float
+        Mean of ``log tau``.
+    s : float
+        Standard deviation of ``log tau`` (positive).
+
+    Returns
+    -------
+    PrecisionLaw
+        With ``beta`` and ``tail_constant`` set to ``nan``.
+
+    Raises
+    ------
+    ValueError
+        If ``s`` is not positive.
+
+    Examples
+    --------
+    >>> law = lognormal_precision(0.0, 1.0)
+    >>> law.name, law.regularly_varying
+    ('lognormal(0, 1)', False)
+    """
     mu = float(as_float_array("mu", mu))
     s = float(positive("s", s))
     return PrecisionLaw(f"lognormal({mu:.3g}, {s:g})", stats.lognorm(s, scale=math.exp(mu)), float("nan"), float("nan"))
@@ -438,6 +809,31 @@ def lognormal_saddle_slope(ks, mu: float, s: float, delta: float, sigma_eta: flo
             W\!\left(\frac{k c_\delta s^2 e^{\mu/2}}{4}\right) \sim \frac{4}{s^2}\log k ,
 
     a slope that grows without bound: no power law.
+
+    Parameters
+    ----------
+    ks : array_like
+        Numbers of attempts (positive).
+    mu, s : float
+        Mean and standard deviation (positive) of ``log tau``.
+    delta, sigma_eta : float
+        Tolerance and noise scale (positive).
+
+    Returns
+    -------
+    ndarray
+        The local slope, same shape as ``ks``.
+
+    Raises
+    ------
+    ValueError
+        If a ``k``, ``s``, ``delta`` or ``sigma_eta`` is not positive.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.round(lognormal_saddle_slope([10.0, 1000.0], 0.0, 1.0, 0.05, 1.0), 4)
+    array([0.3642, 6.9754])
     """
     k = positive("ks", ks)
     s = float(positive("s", s))
@@ -454,6 +850,29 @@ def generalized_gamma_precision(beta: float, q: float) -> PrecisionLaw:
     ``q < 1`` a heavier and ``q > 1`` a lighter upper tail (``q -> inf``: bounded).  In
     SciPy's parametrisation this is ``gengamma(a = beta / (2 q), c = q)``;
     ``L0 = q / (Gamma(beta / (2 q)) (beta / 2))``.
+
+    Parameters
+    ----------
+    beta : float
+        Tail index (positive).
+    q : float
+        Upper-tail shape (positive); ``q = 1`` is the Gamma law.
+
+    Returns
+    -------
+    PrecisionLaw
+
+    Raises
+    ------
+    ValueError
+        If ``beta`` or ``q`` is not positive.
+
+    Examples
+    --------
+    ``q = 1`` has the tail constant of ``Gamma(1, 1)``:
+
+    >>> round(float(generalized_gamma_precision(2.0, 1.0).tail_constant), 6)
+    1.0
     """
     beta = float(positive("beta", beta))
     q = float(positive("q", q))
