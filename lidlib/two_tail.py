@@ -19,7 +19,33 @@ from lidlib.tails import c_delta
 
 
 def intrinsic_constant(beta: float, delta: float, sigma_eta: float) -> float:
-    r"""``A = c_delta^-beta / Gamma(beta/2 + 1)`` of the intrinsic tail ``A s^beta`` (Eq. 52)."""
+    r"""``A = c_delta^-beta / Gamma(beta/2 + 1)`` of the intrinsic tail ``A s^beta`` (Eq. 52).
+
+    Parameters
+    ----------
+    beta : float
+        Tail index (positive).
+    delta, sigma_eta : float
+        Tolerance and noise scale (positive).
+
+    Returns
+    -------
+    float
+        The constant ``A``.
+
+    Raises
+    ------
+    ValueError
+        If a parameter is not positive.
+
+    Examples
+    --------
+    For ``beta = 2``, ``A = 1 / c_delta^2``:
+
+    >>> from lidlib.tails import c_delta
+    >>> round(intrinsic_constant(2.0, 0.05, 1.0), 4), round(1 / c_delta(0.05, 1.0) ** 2, 4)
+    (628.3185, 628.3185)
+    """
     beta = float(positive("beta", beta))
     return float(math.exp(-beta * math.log(c_delta(delta, sigma_eta)) - special.gammaln(beta / 2.0 + 1.0)))
 
@@ -73,6 +99,47 @@ def success_cdf(
     ``log tau``. ``part`` selects ``"total"``, ``"intrinsic"`` (the first term) or
     ``"bias"`` (the integral, kept at full relative precision even when it is far
     below the first term).
+
+    Parameters
+    ----------
+    s : array_like
+        Success probabilities in ``(0, 1)``.
+    beta : float
+        Tail index (positive).
+    delta, sigma_eta : float
+        Tolerance and noise scale (positive).
+    bias_var : float, default 0
+        Variance ``v`` of the model bias.
+    part : {"total", "intrinsic", "bias"}
+        Which term to return, see above.
+    order : int, default 12
+        Gauss-Legendre nodes per panel.
+    panels_per_unit : float, default 2.0
+        Panels per unit of ``log tau``.
+
+    Returns
+    -------
+    ndarray
+        :math:`\Pr(S_N \le s)` (or the selected part), same shape as ``s``.
+
+    Raises
+    ------
+    ValueError
+        If ``part`` is unknown, an ``s`` is outside ``(0, 1)`` or a parameter is out of range.
+
+    Examples
+    --------
+    Without bias the law is the Gamma distribution function at ``tau_s``:
+
+    >>> import numpy as np
+    >>> from scipy import special
+    >>> s = np.array([0.01, 0.1])
+    >>> np.round(success_cdf(s, 2.0, 0.05, 1.0), 6)
+    array([0.060902, 0.998193])
+    >>> np.round(1 - np.exp(-2 * special.erfinv(s) ** 2 / 0.05**2), 6)
+    array([0.060902, 0.998193])
+    >>> np.round(success_cdf([0.01], 2.0, 0.05, 1.0, 0.1, part="bias"), 6)
+    array([0.000466])
     """
     if part not in ("total", "intrinsic", "bias"):
         raise ValueError(f"part must be 'total', 'intrinsic' or 'bias', got {part!r}")
@@ -115,6 +182,41 @@ def window_exponents(
     :func:`lidlib.passk.population_failure` evaluated on ``ks`` (``excess=True``: of the
     failure caused by the bias alone), i.e. :math:`\beta_{\mathrm{eff}}` of Eq. 19/55
     computed without simulation noise.
+
+    Parameters
+    ----------
+    ks : array_like
+        Strictly increasing positive numbers of attempts.
+    window : (k1, k2) or array of shape (w, 2)
+        The ``k``-window(s) of :func:`lidlib.slopes.local_slope`.
+    bias_vars : array_like
+        Bias variances ``v >= 0``.
+    beta : float
+        Tail index (positive).
+    delta, sigma_eta : float
+        Tolerance and noise scale (positive).
+    excess : bool, default False
+        Use the failure caused by the bias alone.
+
+    Returns
+    -------
+    ndarray
+        One exponent per bias variance (shape ``(len(bias_vars),)``, followed by
+        ``(w,)`` for an array of windows).
+
+    Raises
+    ------
+    ValueError
+        If a bias variance is negative or a window holds fewer than two ``ks``.
+
+    Examples
+    --------
+    Without bias the exponent tends to ``beta`` (Eq. 15); the bias lowers it:
+
+    >>> import numpy as np
+    >>> ks = np.geomspace(1e4, 1e6, 9)
+    >>> np.round(window_exponents(ks, (1e4, 1e6), [0.0, 0.1], 2.0, 0.05, 1.0), 3)
+    array([2.   , 1.957])
     """
     v = nonnegative("bias_vars", bias_vars).ravel()
     return np.array(
@@ -140,6 +242,31 @@ def bias_exponent_saddle(ks, bias_var: float, delta: float, sigma_eta: float) ->
 
     which scales as :math:`v^{-1/2}`, not :math:`v^{-1}`, and decreases slowly with ``k``.
     Valid where :math:`k c_\delta \gg 1` and :math:`\tau_* \gg 1`.
+
+    Parameters
+    ----------
+    ks : array_like
+        Numbers of attempts, each above ``1 / c_delta``.
+    bias_var : float
+        Bias variance ``v`` (positive).
+    delta, sigma_eta : float
+        Tolerance and noise scale (positive).
+
+    Returns
+    -------
+    ndarray
+        :math:`\gamma_{\mathrm{loc}}(k)`, same shape as ``ks``.
+
+    Raises
+    ------
+    ValueError
+        If a ``k`` is not above ``1 / c_delta`` or a parameter is not positive.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.round(bias_exponent_saddle([1e4, 1e6], 0.1, 0.05, 1.0), 4)
+    array([1.2922, 0.9716])
     """
     k = positive("ks", ks)
     v = float(positive("bias_var", bias_var))
@@ -152,7 +279,25 @@ def bias_exponent_saddle(ks, bias_var: float, delta: float, sigma_eta: float) ->
 
 @dataclass(frozen=True)
 class RidgePassk:
-    """Output of :func:`ridge_passk_experiment` (arrays indexed ``[seed, N, k]``)."""
+    """Output of :func:`ridge_passk_experiment` (arrays indexed ``[seed, N, k]``).
+
+    Attributes
+    ----------
+    Ns : ndarray, shape (n_N,)
+        Training-set sizes.
+    ks : ndarray, shape (n_k,)
+        Numbers of attempts.
+    failure : ndarray, shape (n_seeds, n_N, n_k)
+        Simulated failure: Monte Carlo over test instances, exact per instance.
+    failure_se : ndarray, shape (n_seeds, n_N, n_k)
+        Standard error of ``failure`` over the test instances.
+    l_gen : ndarray, shape (n_seeds, n_N)
+        Exact ``L_gen`` of each fit.
+    predicted : ndarray, shape (n_seeds, n_N, n_k)
+        :func:`lidlib.passk.population_failure` with ``bias_var = l_gen``.
+    predicted_se : ndarray, shape (n_seeds, n_N, n_k)
+        Exact standard error of the Monte Carlo mean, from ``L(2k) - L(k)^2``.
+    """
 
     Ns: np.ndarray  # (n_N,)
     ks: np.ndarray  # (n_k,)
@@ -163,7 +308,21 @@ class RidgePassk:
     predicted_se: np.ndarray  # (n_seeds, n_N, n_k): exact s.e. of the Monte Carlo mean, from L(2k) - L(k)^2
 
     def z_scores(self) -> np.ndarray:
-        """``(failure - predicted) / predicted_se``: standard normal if simulation and theory agree."""
+        """``(failure - predicted) / predicted_se``: standard normal if simulation and theory agree.
+
+        Returns
+        -------
+        ndarray, shape (n_seeds, n_N, n_k)
+            The z-scores.
+
+        Examples
+        --------
+        >>> from lidlib.model import LIDModel
+        >>> lid = LIDModel(d=8, alpha=1.0, beta=2.0, sigma_eta=1.0)
+        >>> res = ridge_passk_experiment(lid, [20, 40], [1, 10], n_test=50, n_seeds=1, delta=0.5, rng=0)
+        >>> res.z_scores().shape
+        (1, 2, 2)
+        """
         return (self.failure - self.predicted) / self.predicted_se
 
     @property
@@ -207,6 +366,43 @@ def ridge_passk_experiment(
     ``population_failure(ks, beta, delta, sigma_eta, bias_var=L_gen)`` is the same
     quantity computed by quadrature, and ``L(2k) - L(k)^2`` is the exact variance of one
     instance's ``(1-s)^k``, which gives the exact standard error of the simulation.
+
+    Parameters
+    ----------
+    lid : LIDModel
+        The data model (:class:`lidlib.model.LIDModel`).
+    Ns : array_like of int
+        Training-set sizes.
+    ks : array_like
+        Numbers of attempts (positive).
+    n_test : int
+        Test instances per fit (positive).
+    n_seeds : int
+        Independent training sets (positive).
+    delta : float
+        Tolerance (positive).
+    lam : float, default 0
+        Ridge penalty.
+    rng : numpy.random.Generator or int
+        Random generator or seed.
+
+    Returns
+    -------
+    RidgePassk
+        Simulated and predicted failure curves.
+
+    Raises
+    ------
+    ValueError
+        If ``ks``, ``n_test``, ``n_seeds`` or ``delta`` is not positive.
+
+    Examples
+    --------
+    >>> from lidlib.model import LIDModel
+    >>> lid = LIDModel(d=8, alpha=1.0, beta=2.0, sigma_eta=1.0)
+    >>> res = ridge_passk_experiment(lid, [20, 40], [1, 10], n_test=50, n_seeds=1, delta=0.5, rng=0)
+    >>> res.failure.shape, res.l_gen.shape
+    ((1, 2, 2), (1, 2))
     """
     Ns = np.asarray(Ns, dtype=int)
     ks = positive("ks", ks)
@@ -296,6 +492,24 @@ def law_excess_failure(
     -------
     ndarray
         :math:`\mathcal L_{\rm bias}(k)` for each ``k``.
+
+    Raises
+    ------
+    ValueError
+        If a ``k`` is below 1, a parameter is not positive, ``bias_var_power <= -1``,
+        or the upper end of the precision grid cannot be placed.
+
+    Examples
+    --------
+    For the Gamma law it agrees with ``population_failure(..., excess=True)``:
+
+    >>> import numpy as np
+    >>> from lidlib.passk import population_failure
+    >>> from lidlib.tails import gamma_precision
+    >>> np.round(law_excess_failure([10, 100], gamma_precision(2.0), 0.05, 1.0, 0.1), 6)
+    array([0.014288, 0.003845])
+    >>> np.round(population_failure([10, 100], 2.0, 0.05, 1.0, 0.1, excess=True), 6)
+    array([0.014288, 0.003845])
     """
     k = check_array("ks", ks, min_val=1.0)
     delta = float(positive("delta", delta))
@@ -354,6 +568,28 @@ def upper_tail_power(q: float, rho: float = 0.0) -> float:
     (``tau`` correlated with ``x``, Def. 3.1 comment (iii)), the integrand becomes
     :math:`\exp(-\tau^q - A\tau^{-(1+\rho)})` and ``p = q / (q + 1 + rho)``: the
     correlation changes the exponent, not only constants.
+
+    Parameters
+    ----------
+    q : float
+        Upper-tail shape (positive, or ``inf`` for a bounded precision).
+    rho : float, default 0
+        Power of ``tau`` in ``Var(B | tau)``; must exceed -1.
+
+    Returns
+    -------
+    float
+        ``p = q / (q + 1 + rho)``.
+
+    Raises
+    ------
+    ValueError
+        If ``rho <= -1`` or ``q`` is not positive.
+
+    Examples
+    --------
+    >>> upper_tail_power(1.0), upper_tail_power(float("inf")), round(upper_tail_power(1.0, rho=1.0), 4)
+    (0.5, 1.0, 0.3333)
     """
     q = float(q)
     rho = float(rho)
@@ -387,6 +623,40 @@ def bias_log_failure_saddle(
     (``tau_max`` given; ``q`` is then ignored) the maximum sits at the end of the support
     and :math:`\ln\mathcal L_{\rm bias} \approx -A/\tau_{\max}`, the :math:`1/v` law of
     Eq. 18 with :math:`\tau = \tau_{\max}`.  Slowly varying prefactors are dropped.
+
+    Parameters
+    ----------
+    ks : array_like
+        Numbers of attempts, each above ``1 / c_delta``.
+    bias_var : float
+        Bias variance ``v`` (positive).
+    delta, sigma_eta : float
+        Tolerance and noise scale (positive).
+    q : float, default 1.0
+        Upper-tail shape of the precision law (positive).
+    tau_max : float, optional
+        Upper end of a bounded precision; if given, ``q`` is ignored.
+
+    Returns
+    -------
+    ndarray
+        :math:`\ln\mathcal L_{\rm bias}(k)`, same shape as ``ks``.
+
+    Raises
+    ------
+    ValueError
+        If a ``k`` is not above ``1 / c_delta`` or a parameter is not positive.
+
+    Examples
+    --------
+    For ``q = 1`` it is ``-2 sigma_eta sqrt(ell / v)``:
+
+    >>> import numpy as np
+    >>> from lidlib.tails import c_delta
+    >>> np.round(bias_log_failure_saddle([1e4], 0.1, 0.05, 1.0), 4)
+    array([-15.4775])
+    >>> round(float(-2 * np.sqrt(np.log(1e4 * c_delta(0.05, 1.0)) / 0.1)), 4)
+    -15.4775
     """
     k = positive("ks", ks)
     v = float(positive("bias_var", bias_var))
@@ -407,6 +677,37 @@ def bias_exponent_saddle_q(
 
     :math:`q^{1/(q+1)}(\sigma_\eta^2/v)^{q/(q+1)}\ell^{-1/(q+1)}`; with ``tau_max``:
     :math:`\sigma_\eta^2/(v\,\tau_{\max})`.  ``q = 1`` reproduces :func:`bias_exponent_saddle`.
+
+    Parameters
+    ----------
+    ks : array_like
+        Numbers of attempts, each above ``1 / c_delta``.
+    bias_var : float
+        Bias variance ``v`` (positive).
+    delta, sigma_eta : float
+        Tolerance and noise scale (positive).
+    q : float, default 1.0
+        Upper-tail shape of the precision law (positive).
+    tau_max : float, optional
+        Upper end of a bounded precision; if given, ``q`` is ignored.
+
+    Returns
+    -------
+    ndarray
+        The local exponent, same shape as ``ks``.
+
+    Raises
+    ------
+    ValueError
+        If a ``k`` is not above ``1 / c_delta`` or a parameter is not positive.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.round(bias_exponent_saddle_q([1e4], 0.1, 0.05, 1.0), 4)
+    array([1.2922])
+    >>> np.round(bias_exponent_saddle_q([1e4], 0.1, 0.05, 1.0, tau_max=2.0), 4)
+    array([5.])
     """
     k = positive("ks", ks)
     v = float(positive("bias_var", bias_var))
@@ -421,7 +722,31 @@ def bias_exponent_saddle_q(
 
 
 def fitted_power(vs, gammas) -> tuple[float, float]:
-    r"""Least-squares ``p`` (and its regression s.e.) in :math:`\gamma \propto v^{-p}`."""
+    r"""Least-squares ``p`` (and its regression s.e.) in :math:`\gamma \propto v^{-p}`.
+
+    Parameters
+    ----------
+    vs : array_like
+        Bias variances (positive).
+    gammas : array_like
+        Exponents at those variances (positive).
+
+    Returns
+    -------
+    p, se : float
+        The fitted power and its standard error from the regression.
+
+    Raises
+    ------
+    ValueError
+        If a value is not positive.
+
+    Examples
+    --------
+    >>> p, se = fitted_power([0.01, 0.1, 1.0], [10.0, 10**0.5, 1.0])
+    >>> round(p, 6)
+    0.5
+    """
     lv, lg = np.log(positive("vs", vs)), np.log(positive("gammas", gammas))
     (slope, _), cov = np.polyfit(lv, lg, 1, cov=True)
     return float(-slope), float(np.sqrt(cov[0, 0]))
@@ -442,6 +767,27 @@ def crossover_log_k(beta: float, delta: float, sigma_eta: float, bias_var: float
     perturbative region, because the bias tail decays more slowly than any power
     (:func:`bias_exponent_saddle`).  Returns ``nan`` if the share is already above 1/2 at
     ``k = 1`` or still below it at ``k = e^log_k_max``.
+
+    Parameters
+    ----------
+    beta : float
+        Tail index (positive).
+    delta, sigma_eta : float
+        Tolerance and noise scale (positive).
+    bias_var : float
+        Bias variance ``v`` (positive).
+    log_k_max : float, default 60
+        Upper end of the search in ``ln k``.
+
+    Returns
+    -------
+    float
+        ``ln(k* c_delta)``, or ``nan``.
+
+    Examples
+    --------
+    >>> round(crossover_log_k(2.0, 0.5, 1.0, 0.5, log_k_max=20.0), 3)
+    3.446
     """
     c = c_delta(delta, sigma_eta)
 
@@ -480,6 +826,34 @@ def crossover_log_k_leading(beta: float, sigma_eta: float, bias_var: float, q: f
 
     which for the Gamma law (``q = 1``) is :math:`4\sigma_\eta^2/(\beta^2 v)`: with
     :math:`v = \mathcal L_{\rm gen}(N)\propto 1/N`, ``k*`` grows exponentially in ``N``.
+
+    Parameters
+    ----------
+    beta : float
+        Tail index (positive).
+    sigma_eta : float
+        Noise scale.
+    bias_var : float
+        Bias variance ``v`` (positive).
+    q : float, default 1.0
+        Upper-tail shape of the precision law (positive).
+
+    Returns
+    -------
+    float
+        :math:`\ell_*`.
+
+    Raises
+    ------
+    ValueError
+        If ``beta``, ``bias_var`` or ``q`` is not positive.
+
+    Examples
+    --------
+    ``q = 1``: ``4 sigma_eta^2 / (beta^2 v)``:
+
+    >>> crossover_log_k_leading(2.0, 1.0, 0.5)
+    2.0
     """
     beta = float(positive("beta", beta))
     v = float(positive("bias_var", bias_var))
@@ -507,6 +881,39 @@ def bias_exponent_offset(
     :math:`\mathcal L_{\rm bias}\propto A^{-3/2}e^{-A/\tau_{\max}}` and the term is
     :math:`+3/(2\ell)`.  The term does not depend on ``v``, so it biases a power-law fit
     of :math:`\gamma` against ``v`` (most where :math:`\gamma` is small).
+
+    Parameters
+    ----------
+    beta : float
+        Tail index.
+    ks : array_like
+        Numbers of attempts (positive).
+    delta, sigma_eta : float
+        Tolerance and noise scale (positive).
+    q : float, default 1.0
+        Upper-tail shape of the precision law (positive).
+    bounded : bool, default False
+        A precision bounded by :math:`\tau_{\max}` (``q`` is then ignored).
+
+    Returns
+    -------
+    ndarray
+        The offset, same shape as ``ks``.
+
+    Raises
+    ------
+    ValueError
+        If a ``k`` or a parameter is not positive.
+
+    Examples
+    --------
+    ``beta = 2 q`` cancels the term; a bounded precision gives ``3 / (2 ell)``:
+
+    >>> import numpy as np
+    >>> np.round(bias_exponent_offset(2.0, [1e4], 0.05, 1.0), 4)
+    array([-0.])
+    >>> np.round(bias_exponent_offset(2.0, [1e4], 0.05, 1.0, bounded=True), 4)
+    array([0.2505])
     """
     k = positive("ks", ks)
     ell = np.log(k * c_delta(delta, sigma_eta))
@@ -535,6 +942,30 @@ def crossover_log_k_next(beta: float, sigma_eta: float, bias_var: float) -> floa
     :math:`\delta\sqrt{\tau_*}/\sigma_\eta`, whose first effect raises the bias
     threshold by about :math:`\delta\sigma_\eta\sqrt{2\ell/\tau_*}/v` in the exponent; see
     :func:`crossover_next_order_margin`.
+
+    Parameters
+    ----------
+    beta : float
+        Tail index (positive).
+    sigma_eta : float
+        Noise scale (positive).
+    bias_var : float
+        Bias variance ``v`` (positive).
+
+    Returns
+    -------
+    float
+        ``ln(k* c_delta)``, or ``nan`` if the two sides do not cross.
+
+    Raises
+    ------
+    ValueError
+        If a parameter is not positive.
+
+    Examples
+    --------
+    >>> round(crossover_log_k_next(2.0, 1.0, 0.5), 4)
+    3.0363
     """
     beta = float(positive("beta", beta))
     v = float(positive("bias_var", bias_var))
@@ -565,6 +996,30 @@ def crossover_next_order_margin(beta: float, delta: float, sigma_eta: float, bia
     since :math:`d(\beta\ell - 2\tau_*)/d\ell = \beta/2` at the crossover, it moves
     :math:`\ell_*` by that amount divided by :math:`\beta/2`.  Used as the modelling margin
     of the crossover claim.
+
+    Parameters
+    ----------
+    beta : float
+        Tail index (positive).
+    delta, sigma_eta : float
+        Tolerance and noise scale (positive).
+    bias_var : float
+        Bias variance ``v`` (positive).
+
+    Returns
+    -------
+    float
+        The margin in ``ln k*``.
+
+    Raises
+    ------
+    ValueError
+        If a parameter is not positive.
+
+    Examples
+    --------
+    >>> round(crossover_next_order_margin(2.0, 0.5, 1.0, 0.5), 4)
+    1.5698
     """
     ell = crossover_log_k_next(beta, sigma_eta, bias_var)
     ts = float(sigma_eta) * math.sqrt(ell / float(bias_var))
