@@ -455,9 +455,35 @@ PROTOCOLS: tuple[str, ...] = (
 def check_protocol(protocol: str, sampler_sd: float | None) -> float | None:
     """Validate a protocol of :data:`PROTOCOLS`; return its fixed sampler spread (``None``: calibrated).
 
+    The protocols are the target draw of Sec. 4.2 and the model draws of App. B.4.
     ``sampler_sd`` must be given (positive) for the ``model-fixed-*`` protocols and is
     ignored by the others.  Used by :func:`protocol_failure` and the simulations of
     :mod:`lidlib.simulate`.
+
+    Parameters
+    ----------
+    protocol : str
+        One of :data:`PROTOCOLS`.
+    sampler_sd : float or None
+        Proposal spread of the ``model-fixed-*`` protocols.
+
+    Returns
+    -------
+    float or None
+        ``sampler_sd`` for a ``model-fixed-*`` protocol, else ``None``.
+
+    Raises
+    ------
+    ValueError
+        If the protocol is unknown, or ``sampler_sd`` is missing or not positive for a
+        ``model-fixed-*`` protocol.
+
+    Examples
+    --------
+    >>> check_protocol("target", None) is None
+    True
+    >>> check_protocol("model-fixed-label", 0.5)
+    0.5
     """
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")

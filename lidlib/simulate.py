@@ -264,7 +264,29 @@ def simulate_first_success(
 
 @dataclass(frozen=True)
 class SurvivalCheck:
-    """Result of :func:`survival_check` (all arrays are over the ``ks`` given)."""
+    r"""Result of :func:`survival_check` (all arrays are over the ``ks`` given).
+
+    Attributes
+    ----------
+    ks : ndarray
+        The budgets ``k``.
+    estimate : ndarray
+        Simulated failure :math:`\hat L(k)`.
+    standard_error : ndarray
+        Its standard error.
+    exact : ndarray
+        The exact failure :math:`L(k)` (made non-increasing).
+    z : ndarray
+        :math:`(\hat L - L) / \sqrt{L(1-L)/n}`.
+    testable : ndarray of bool
+        The ``k`` that enter the statistic (enough expected successes and failures).
+    n : int
+        Number of simulated instances.
+    max_abs_z : float
+        The statistic :math:`\max_j |z_j|` over the testable ``k``.
+    null_max_abs_z : ndarray
+        Replicates of the statistic under the hypothesis.
+    """
 
     ks: NDArray[np.float64]
     estimate: NDArray[np.float64]
@@ -277,7 +299,31 @@ class SurvivalCheck:
     null_max_abs_z: NDArray[np.float64]
 
     def null_quantile(self, level: float = 0.999) -> float:
-        """Quantile of ``max |z|`` under the hypothesis that ``exact`` is the true curve."""
+        """Quantile of ``max |z|`` under the hypothesis that ``exact`` is the true curve.
+
+        Parameters
+        ----------
+        level : float, default 0.999
+            Quantile level in ``[0, 1]``.
+
+        Returns
+        -------
+        float
+            The quantile of :attr:`null_max_abs_z`.
+
+        Examples
+        --------
+        First successes of a geometric law with success probability 0.1, whose exact
+        failure is ``0.9^k``:
+
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> t = rng.geometric(0.1, size=2000)
+        >>> ks = np.array([1.0, 5.0, 10.0, 20.0])
+        >>> check = survival_check(t, ks, 0.9**ks, rng, n_rep=2000)
+        >>> check.max_abs_z < check.null_quantile(0.999)
+        True
+        """
         return float(np.quantile(self.null_max_abs_z, level))
 
 

@@ -99,7 +99,37 @@ def _curves(ks, values) -> tuple[np.ndarray, np.ndarray]:
 
 
 def pointwise_slope(ks, values) -> np.ndarray:
-    """``-d log L / d log k`` at every point (second-order finite differences)."""
+    r"""``-d log L / d log k`` at every point (second-order finite differences).
+
+    The pointwise counterpart of :func:`local_slope`, the estimator of
+    :math:`\beta_{\mathrm{eff}}` of Eq. 19.
+
+    Parameters
+    ----------
+    ks : array_like, shape (m,)
+        Strictly increasing positive ``k`` values (at least two).
+    values : array_like, shape (m,)
+        Positive values ``L(k)``.
+
+    Returns
+    -------
+    ndarray, shape (m,)
+        The local slope at each ``k``.
+
+    Raises
+    ------
+    ValueError
+        If the lengths differ, a value is not positive, or ``ks`` is not strictly increasing.
+
+    Examples
+    --------
+    A pure power law ``L = 3 k^-1.5`` has the slope 1.5 everywhere:
+
+    >>> import numpy as np
+    >>> k = np.array([1.0, 2.0, 4.0, 8.0])
+    >>> np.round(pointwise_slope(k, 3 * k**-1.5), 6)
+    array([1.5, 1.5, 1.5, 1.5])
+    """
     k, v = _curve(ks, values)
     return -np.gradient(np.log(v), np.log(k))
 
@@ -110,6 +140,20 @@ class SaturatingFit:
 
     Unpacks as ``beta, delta, c, nu = fit``; ``cov`` is the covariance of
     ``(beta, delta, log c, nu)`` from the least-squares Jacobian (``None`` if singular).
+    Calling the fit evaluates :func:`saturating` at its parameters.
+
+    Attributes
+    ----------
+    beta : float
+        Asymptotic exponent :math:`\beta`.
+    delta : float
+        Depth :math:`\Delta` of the finite-``N`` deficit.
+    c : float
+        Scale ``c > 0``.
+    nu : float
+        Power ``nu > 0``.
+    cov : ndarray of shape (4, 4) or None
+        Covariance of ``(beta, delta, log c, nu)``.
     """
 
     beta: float
@@ -131,7 +175,31 @@ class SaturatingFit:
 
 
 def saturating(N, beta: float, delta: float, c: float, nu: float) -> np.ndarray:
-    r"""The saturating law :math:`\beta - \Delta/(1 + c N^\nu)` of Eq. 20."""
+    r"""The saturating law :math:`\beta - \Delta/(1 + c N^\nu)` of Eq. 20.
+
+    Parameters
+    ----------
+    N : array_like
+        Sample sizes (positive).
+    beta, delta, c, nu : float
+        The parameters of the law.
+
+    Returns
+    -------
+    ndarray
+        :math:`\beta_{\mathrm{eff}}(N)`, same shape as ``N``.
+
+    Raises
+    ------
+    ValueError
+        If an ``N`` is not positive.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.round(saturating([1.0, 100.0], 2.0, 1.0, 1.0, 1.0), 6)
+    array([1.5     , 1.990099])
+    """
     N = positive("N", N)
     return beta - delta / (1.0 + c * N**nu)
 
@@ -156,6 +224,23 @@ def fit_saturating(Ns, beta_eff, sigma=None) -> SaturatingFit:
     -------
     SaturatingFit
         Unpacks to ``(beta, delta, c, nu)``.
+
+    Raises
+    ------
+    ValueError
+        If the lengths differ, ``Ns`` has fewer than four distinct values, a ``N`` or
+        ``sigma`` is not positive, or the fit fails from every starting point.
+
+    Examples
+    --------
+    Noise-free points of the law are fitted back:
+
+    >>> import numpy as np
+    >>> Ns = np.geomspace(10, 1e4, 8)
+    >>> fit = fit_saturating(Ns, saturating(Ns, 2.0, 1.0, 0.01, 1.0))
+    >>> beta, delta, c, nu = fit
+    >>> round(beta, 4), round(delta, 4), round(c, 4), round(nu, 4)
+    (2.0, 1.0, 0.01, 1.0)
     """
     N = positive("Ns", Ns).ravel()
     y = as_float_array("beta_eff", beta_eff).ravel()

@@ -37,14 +37,42 @@ _NAMES = ("W1", "b1", "Wm", "bm", "Wl", "bl", "W3", "b3", "W4", "b4")
 
 @dataclass
 class VAE:
-    """Weights of the VAE (float32 arrays) and its training history."""
+    """Weights of the VAE of App. A (float32 arrays) and its training history.
+
+    Attributes
+    ----------
+    params : dict of str to ndarray
+        Weights and biases ``W1, b1`` (encoder), ``Wm, bm`` and ``Wl, bl`` (mean and log
+        variance), ``W3, b3, W4, b4`` (decoder).
+    losses : list of float
+        Mean training loss of each epoch.
+    """
 
     params: dict[str, NDArray[np.float32]]
     losses: list[float] = field(default_factory=list)
 
     @classmethod
     def init(cls, rng, d_in: int = 784, d_h: int = 400, d_z: int = 20) -> VAE:
-        """PyTorch-style uniform initialisation ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``."""
+        """PyTorch-style uniform initialisation ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator or int
+            Random generator or seed.
+        d_in, d_h, d_z : int
+            Input, hidden and latent dimensions (App. A: 784, 400, 20).
+
+        Returns
+        -------
+        VAE
+            Untrained, with an empty loss history.
+
+        Examples
+        --------
+        >>> vae = VAE.init(0, d_in=4, d_h=3, d_z=2)
+        >>> vae.params["W1"].shape, vae.params["W1"].dtype, vae.losses
+        ((4, 3), dtype('float32'), [])
+        """
         g = rng_from(rng)
         shapes = {"W1": (d_in, d_h), "Wm": (d_h, d_z), "Wl": (d_h, d_z), "W3": (d_z, d_h), "W4": (d_h, d_in)}
         p: dict[str, NDArray[np.float32]] = {}
@@ -55,11 +83,49 @@ class VAE:
         return cls(p)
 
     def encode(self, x: NDArray) -> tuple[NDArray, NDArray]:
+        """Mean and log variance of the latent code of each image.
+
+        Parameters
+        ----------
+        x : ndarray, shape (n, d_in)
+            Images scaled to [0, 1].
+
+        Returns
+        -------
+        mu, logvar : ndarray, shape (n, d_z)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> vae = VAE.init(0, d_in=4, d_h=3, d_z=2)
+        >>> mu, logvar = vae.encode(np.full((5, 4), 0.5, dtype=np.float32))
+        >>> mu.shape, logvar.shape
+        ((5, 2), (5, 2))
+        """
         p = self.params
         h = np.maximum(x @ p["W1"] + p["b1"], 0)
         return h @ p["Wm"] + p["bm"], h @ p["Wl"] + p["bl"]
 
     def decode(self, z: NDArray) -> NDArray:
+        """Reconstructed images (sigmoid outputs) of latent codes.
+
+        Parameters
+        ----------
+        z : ndarray, shape (n, d_z)
+            Latent codes.
+
+        Returns
+        -------
+        ndarray, shape (n, d_in)
+            Pixel intensities in ``(0, 1)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> y = VAE.init(0, d_in=4, d_h=3, d_z=2).decode(np.zeros((5, 2), dtype=np.float32))
+        >>> y.shape, bool(((y > 0) & (y < 1)).all())
+        ((5, 4), True)
+        """
         p = self.params
         g = np.maximum(z @ p["W3"] + p["b3"], 0)
         return _sigmoid(g @ p["W4"] + p["b4"])
@@ -72,7 +138,35 @@ def _sigmoid(t: NDArray) -> NDArray:
 def loss_and_grads(vae: VAE, x: NDArray, eps: NDArray, temperature: float = 1.0) -> tuple[float, dict[str, NDArray]]:
     r"""Batch-mean of BCE (summed over pixels) + KL, and its gradients (back-propagation).
 
-    ``z = mu + T exp(logvar / 2) eps``; KL ``= -1/2 sum(1 + logvar - mu^2 - exp(logvar))``.
+    ``z = mu + T exp(logvar / 2) eps``; KL ``= -1/2 sum(1 + logvar - mu^2 - exp(logvar))``
+    (the loss of App. A).
+
+    Parameters
+    ----------
+    vae : VAE
+        The model.
+    x : ndarray, shape (B, d_in)
+        A batch of images in [0, 1].
+    eps : ndarray, shape (B, d_z)
+        Standard normal reparameterisation noise.
+    temperature : float, default 1.0
+        Noise temperature ``T``.
+
+    Returns
+    -------
+    loss : float
+        The batch-mean loss.
+    grads : dict of str to ndarray
+        Its gradient with respect to each entry of ``vae.params`` (same shapes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> vae = VAE.init(0, d_in=4, d_h=3, d_z=2)
+    >>> x = np.full((8, 4), 0.5, dtype=np.float32)
+    >>> loss, grads = loss_and_grads(vae, x, np.zeros((8, 2), dtype=np.float32))
+    >>> sorted(grads) == sorted(vae.params), grads["W1"].shape
+    (True, (4, 3))
     """
     p = vae.params
     B = x.shape[0]
@@ -142,6 +236,31 @@ def train_vae(
         If given, the trained weights are stored there as ``.npz``, keyed by a hash of
         the data, all settings (an integer seed is required for the key), the source of
         this module and the NumPy version, and loaded instead of retraining when present.
+
+    Returns
+    -------
+    VAE
+        The trained model, with the mean loss of each epoch in ``losses``.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is empty, not 2-d or outside [0, 1], a setting is not positive, or
+        ``cache_dir`` is given with an ``rng`` that is not an integer seed.
+
+    Examples
+    --------
+    A few epochs on eight random 4-pixel images (cached in a temporary directory; the
+    second call loads the weights):
+
+    >>> import tempfile
+    >>> import numpy as np
+    >>> x = np.random.default_rng(1).uniform(size=(8, 4)).astype(np.float32)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     vae = train_vae(x, 3, 0, batch_size=4, cache_dir=d)
+    ...     again = train_vae(x, 3, 0, batch_size=4, cache_dir=d)
+    >>> len(vae.losses), vae.losses[-1] < vae.losses[0], again.losses == vae.losses
+    (3, True, True)
     """
     x = np.asarray(x, dtype=np.float32)
     if x.ndim != 2 or x.size == 0 or (x < 0).any() or (x > 1).any():
@@ -196,6 +315,39 @@ def reconstruction_errors(
 
     Each trial decodes ``z = mu + T sigma eps`` with fresh ``eps``. Returns an array of
     shape ``(n_images, n_trials)``.
+
+    Parameters
+    ----------
+    vae : VAE
+        A (trained) model.
+    x : ndarray, shape (n_images, d_in)
+        Images in [0, 1] (not all zero).
+    n_trials : int
+        Reconstruction attempts per image (positive).
+    rng : numpy.random.Generator or int
+        Random generator or seed for the noise ``eps``.
+    temperature : float, default 1.1
+        Noise temperature ``T``.
+    chunk : int, default 50
+        Trials decoded at once (memory only).
+
+    Returns
+    -------
+    ndarray, shape (n_images, n_trials)
+        The relative errors.
+
+    Raises
+    ------
+    ValueError
+        If ``n_trials`` is not a positive integer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.random.default_rng(1).uniform(size=(8, 4)).astype(np.float32)
+    >>> errors = reconstruction_errors(VAE.init(0, d_in=4, d_h=3, d_z=2), x, 5, rng=0)
+    >>> errors.shape, bool((errors > 0).all())
+    ((8, 5), True)
     """
     x = np.asarray(x, dtype=np.float32)
     n_trials = positive_int("n_trials", n_trials)
@@ -213,7 +365,30 @@ def reconstruction_errors(
 
 
 def trial_correlation(errors: NDArray) -> NDArray[np.float64]:
-    r"""The trial-trial matrix of Eq. 17, ``eps_{kk'} = (1/n) sum_i error_{i,k} error_{i,k'}``."""
+    r"""The trial-trial matrix of Eq. 17, ``eps_{kk'} = (1/n) sum_i error_{i,k} error_{i,k'}``.
+
+    Parameters
+    ----------
+    errors : ndarray, shape (n_images, K)
+        Relative errors of every attempt.
+
+    Returns
+    -------
+    ndarray, shape (K, K)
+        The matrix ``errors^T errors / n_images``.
+
+    Raises
+    ------
+    ValueError
+        If ``errors`` is not 2-d.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> trial_correlation(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([[ 5.,  7.],
+           [ 7., 10.]])
+    """
     e = np.asarray(errors, dtype=float)
     if e.ndim != 2:
         raise ValueError("errors must be a 2-d array (images x trials)")
@@ -223,7 +398,32 @@ def trial_correlation(errors: NDArray) -> NDArray[np.float64]:
 def eigen_decay_exponent(eigenvalues: NDArray, lo: int, hi: int) -> tuple[float, float]:
     """Power-law exponent ``kappa`` of ``lambda_i ~ i^-kappa`` fitted for ranks ``lo..hi`` (1-based).
 
-    Returns ``(kappa, standard error)`` of an ordinary least-squares fit in log-log.
+    Returns ``(kappa, standard error)`` of an ordinary least-squares fit in log-log;
+    applied to the spectrum of the Eq. 17 matrix (:func:`trial_correlation`).
+
+    Parameters
+    ----------
+    eigenvalues : array_like
+        The eigenvalues (any order; sorted in decreasing order here).
+    lo, hi : int
+        The rank window, 1-based and inclusive.
+
+    Returns
+    -------
+    kappa, se : float
+        The exponent and its standard error.
+
+    Raises
+    ------
+    ValueError
+        If fewer than three positive eigenvalues lie in the rank window.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> kappa, se = eigen_decay_exponent(np.arange(1, 11) ** -2.0, 2, 8)
+    >>> round(kappa, 6)
+    2.0
     """
     lam = np.sort(np.asarray(eigenvalues, dtype=float))[::-1]
     i = np.arange(1, lam.size + 1)
@@ -245,6 +445,7 @@ def passk_curves(errors, thresholds, ks, kappa: float) -> dict[float, dict[str, 
     errors : array (n_images, K)
         Relative errors (Eq. 16) of every attempt.
     thresholds : sequence of float
+        Success thresholds on the relative error.
     ks : array of int
         Numbers of attempts, ``1 <= k <= K``.
     kappa : float
@@ -256,6 +457,21 @@ def passk_curves(errors, thresholds, ks, kappa: float) -> dict[float, dict[str, 
         ``threshold -> {"measured", "independent", "effective_k"}``: the unbiased
         estimator from the counts (Chen et al.), ``1 - mean_i p_i^k`` and
         ``1 - mean_i p_i^{H_k(kappa)}`` with the plug-in ``p_i = 1 - c_i / K``.
+
+    Raises
+    ------
+    ValueError
+        If ``errors`` is not 2-d or a ``k`` lies outside ``[1, K]``.
+
+    Examples
+    --------
+    Two images, two attempts each; below the threshold 0.25 each image succeeds once
+    (``c_i = 1``), so pass@1 is 1/2 and pass@2 is 1:
+
+    >>> import numpy as np
+    >>> curves = passk_curves(np.array([[0.1, 0.3], [0.2, 0.4]]), [0.25], [1, 2], kappa=1.0)
+    >>> np.round(curves[0.25]["measured"], 4), np.round(curves[0.25]["independent"], 4)
+    (array([0.5, 1. ]), array([0.5 , 0.75]))
     """
     from scipy import special
 
