@@ -453,7 +453,7 @@ PROTOCOLS: tuple[str, ...] = (
 
 
 def check_protocol(protocol: str, sampler_sd: float | None) -> float | None:
-    """Validate a protocol of :data:`PROTOCOLS`; return its fixed sampler spread (``None``: calibrated).
+    """Validate a protocol of :data:`PROTOCOLS` (Sec. 4.2, App. B.4); return its fixed sampler spread (``None``: calibrated).
 
     The protocols are the target draw of Sec. 4.2 and the model draws of App. B.4.
     ``sampler_sd`` must be given (positive) for the ``model-fixed-*`` protocols and is

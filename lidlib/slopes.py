@@ -99,7 +99,7 @@ def _curves(ks, values) -> tuple[np.ndarray, np.ndarray]:
 
 
 def pointwise_slope(ks, values) -> np.ndarray:
-    r"""``-d log L / d log k`` at every point (second-order finite differences).
+    r"""``-d log L / d log k`` at every point (second-order finite differences; Eq. 19).
 
     The pointwise counterpart of :func:`local_slope`, the estimator of
     :math:`\beta_{\mathrm{eff}}` of Eq. 19.

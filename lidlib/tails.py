@@ -27,7 +27,7 @@ def _lowest(samples, k: int) -> tuple[np.ndarray, float]:
 
 
 def lower_tail_index(samples, k: int, *, corrected: bool = True) -> tuple[float, float]:
-    """Estimate the index ``a`` of a lower tail ``P(X <= t) ~ C t^a`` as ``t -> 0``.
+    """Estimate the index ``a`` of a lower tail ``P(X <= t) ~ C t^a`` as ``t -> 0`` (Def. 3.1, comment (ii)).
 
     Uses the ``k`` smallest samples, rescaled by the threshold ``u = x_(k+1)`` to
     ``t_i = x_(i)/u`` in ``(0, 1]``.
@@ -279,7 +279,7 @@ def _hyperu_ratio(a: float, z: np.ndarray) -> np.ndarray:
 def small_window_failure(
     ks, beta: float, delta: float, sigma_eta: float, bias_var: float = 0.0, *, form: str = "exp"
 ) -> np.ndarray:
-    r"""Population failure under the small-window approximation, :math:`\mathbb E[e^{-k\,s_{sw}}]`.
+    r"""Population failure under the small-window approximation, :math:`\mathbb E[e^{-k\,s_{sw}}]` (Eq. 41-42).
 
     The approximation chain of Sec. 4.2 and App. B.3: the single-trial success is
     replaced by :func:`small_window_success` and :math:`(1-s)^k` by
@@ -440,7 +440,7 @@ def tauberian_onset_second_order(beta: float, delta: float, sigma_eta: float, re
 def tauberian_onset(
     beta: float, delta: float, sigma_eta: float, rel_tol: float = 0.01, *, k_max: float = 1e8, bias_var: float = 0.0
 ) -> float:
-    r"""Smallest ``k`` beyond which the exact failure is within ``rel_tol`` of :math:`C_1 k^{-\beta}`.
+    r"""Smallest ``k`` beyond which the exact failure is within ``rel_tol`` of :math:`C_1 k^{-\beta}` (Eq. 15).
 
     Root-finding on the exact engine (:func:`lidlib.population_failure`): the ratio
     :math:`\mathcal L_{\inf}(k) / (C_1 k^{-\beta})` (Eq. 15/45) is evaluated on a
@@ -507,7 +507,7 @@ def tauberian_onset(
 
 @dataclass(frozen=True)
 class PrecisionLaw:
-    r"""A law of the latent precision and its exact bias-free pass@k failure.
+    r"""A law of the latent precision and its exact bias-free pass@k failure (Def. 3.1, comment (ii)).
 
     Definition 3.1, comment (ii): only the near-zero tail
     :math:`\Pr(\tau\le t)\sim L_0\,t^{\beta/2}` should matter for the exponent.  For a
@@ -605,6 +605,11 @@ class PrecisionLaw:
         ndarray
             Same shape as ``ks``.
 
+        Raises
+        ------
+        ValueError
+            If a ``k``, ``delta`` or ``sigma_eta`` is not positive.
+
         Examples
         --------
         For the Gamma law of Eq. 1 it is :math:`C_1 k^{-\beta}` (:func:`bias_free_asymptote`):
@@ -622,7 +627,7 @@ class PrecisionLaw:
     def failure(
         self, ks, delta: float, sigma_eta: float, *, panels_per_unit: float = 2.0, order: int = 10
     ) -> np.ndarray:
-        r"""Exact :math:`\mathbb E[(1 - s(0, \tau))^k]` by Gauss-Legendre quadrature in ``log tau``.
+        r"""Exact bias-free failure :math:`\mathbb E[(1 - s(0, \tau))^k]` (Eq. 13) by Gauss-Legendre quadrature in ``log tau``.
 
         Below ``tau_lo = min((1e-8 / (k_max c_delta))^2, F^-1(1e-10))`` every attempt
         fails up to a relative ``1e-8`` (the exact success is at most ``c_delta sqrt(tau)``)
@@ -644,6 +649,11 @@ class PrecisionLaw:
         -------
         ndarray
             The failure probability, same shape as ``ks``.
+
+        Raises
+        ------
+        ValueError
+            If a ``k`` is below 1, or ``delta`` or ``sigma_eta`` is not positive.
 
         Examples
         --------

@@ -81,7 +81,7 @@ def success_cdf(
     order: int = 12,
     panels_per_unit: float = 2.0,
 ) -> np.ndarray:
-    r"""Exact law of the single-trial success :math:`S_N = s(B, \tau)`: :math:`\Pr(S_N \le s)`.
+    r"""Exact law of the single-trial success :math:`S_N = s(B, \tau)`: :math:`\Pr(S_N \le s)` (Prop. C.2).
 
     With :math:`\tau\sim\mathrm{Gamma}(\beta/2,1)` and :math:`B\sim\mathcal N(0, v)` independent
     (Prop. C.2) and the exact window probability :math:`s(B,\tau)`, which falls with
@@ -176,7 +176,7 @@ def success_cdf(
 def window_exponents(
     ks, window, bias_vars, beta: float, delta: float, sigma_eta: float, *, excess: bool = False
 ) -> np.ndarray:
-    r"""Local exponent of the exact failure in a fixed ``k``-window, for several bias variances.
+    r"""Local exponent of the exact failure in a fixed ``k``-window, for several bias variances (Eq. 19/55).
 
     For each ``v`` in ``bias_vars``: :func:`lidlib.slopes.local_slope` of
     :func:`lidlib.passk.population_failure` evaluated on ``ks`` (``excess=True``: of the
@@ -453,7 +453,7 @@ def law_excess_failure(
     tail_mass: float = 1e-60,
     bias_var_power: float = 0.0,
 ) -> np.ndarray:
-    r"""Failure caused by the bias, :math:`\mathcal L(k; v) - \mathcal L(k; 0)`, for any precision law.
+    r"""Failure caused by the bias, :math:`\mathcal L(k; v) - \mathcal L(k; 0)`, for any precision law (Eq. 13).
 
     The same quantity as ``population_failure(..., excess=True)`` (Eq. 13 with the bias
     of Eq. 16 left exact) but with :math:`\tau` drawn from ``law`` (a
@@ -903,7 +903,7 @@ def bias_exponent_offset(
     Raises
     ------
     ValueError
-        If a ``k`` or a parameter is not positive.
+        If a ``k``, ``delta``, ``sigma_eta`` or ``q`` is not positive.
 
     Examples
     --------
@@ -1014,7 +1014,7 @@ def crossover_next_order_margin(beta: float, delta: float, sigma_eta: float, bia
     Raises
     ------
     ValueError
-        If a parameter is not positive.
+        If ``beta``, ``sigma_eta`` or ``bias_var`` is not positive.
 
     Examples
     --------

@@ -83,7 +83,7 @@ class VAE:
         return cls(p)
 
     def encode(self, x: NDArray) -> tuple[NDArray, NDArray]:
-        """Mean and log variance of the latent code of each image.
+        """Mean and log variance of the latent code of each image (the encoder of App. A).
 
         Parameters
         ----------
@@ -107,7 +107,7 @@ class VAE:
         return h @ p["Wm"] + p["bm"], h @ p["Wl"] + p["bl"]
 
     def decode(self, z: NDArray) -> NDArray:
-        """Reconstructed images (sigmoid outputs) of latent codes.
+        """Reconstructed images (sigmoid outputs) of latent codes (the decoder of App. A).
 
         Parameters
         ----------
