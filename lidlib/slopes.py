@@ -45,6 +45,12 @@ def local_slope(ks, values, window) -> float | np.ndarray:
         Shape ``values.shape[:-1]``, followed by ``(w,)`` for an array of windows; a
         float for one curve and one window.
 
+    Raises
+    ------
+    ValueError
+        If a ``k`` or value is not positive, the lengths differ, ``ks`` is not strictly
+        increasing, or a window is malformed or holds fewer than two ``ks``.
+
     Notes
     -----
     One curve is fitted by ``np.polyfit``; a stack of curves by the closed form of the
@@ -52,6 +58,19 @@ def local_slope(ks, values, window) -> float | np.ndarray:
     ``log k`` and ``log L`` in the window, vectorised over the leading axes. The two
     agree to rounding (~1e-15); each is kept so that the book's numbers stay bit-for-bit
     those computed before the two estimators were one function.
+
+    Examples
+    --------
+    A pure power law ``L = 3 k^-1.5`` has the slope 1.5 in any window; two curves and
+    two windows give a ``(2, 2)`` array:
+
+    >>> import numpy as np
+    >>> k = np.array([1.0, 2.0, 4.0, 8.0, 16.0])
+    >>> round(local_slope(k, 3 * k**-1.5, (2, 16)), 6)
+    1.5
+    >>> np.round(local_slope(k, np.stack([k**-1.5, k**-0.5]), [(1, 4), (4, 16)]), 6)
+    array([[1.5, 1.5],
+           [0.5, 0.5]])
     """
     one_curve = np.ndim(values) <= 1
     k, L = _curve(ks, values) if one_curve else _curves(ks, values)
