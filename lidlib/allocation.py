@@ -257,7 +257,7 @@ class InferenceSurface:
         r"""Grid from the exact LID engine, ``bias_var = L_gen(N)`` (Eq. 13, 16).
 
         ``bias_var`` is an array (one variance per ``N``) or a callable of ``N``.
-        One :func:`lidlib.population_failure` call per ``N``.
+        One :func:`lidlib.passk.population_failure` call per ``N``.
 
         Parameters
         ----------

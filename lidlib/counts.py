@@ -155,7 +155,7 @@ def failure_all_k(n: ArrayLike, c: ArrayLike, k_max: int | None = None) -> NDArr
                          = \prod_{j=0}^{k-1} \frac{n_i - c_i - j}{n_i - j}
                          = \exp \sum_{j=0}^{k-1} \mathrm{log1p}\!\Big(-\frac{c_i}{n_i - j}\Big),
 
-    the complement of Chen et al.'s estimator (as :func:`lidlib.pass_at_k_unbiased`),
+    the complement of Chen et al.'s estimator (as :func:`lidlib.passk.pass_at_k_unbiased`),
     evaluated for all ``k`` by one cumulative sum of logs per problem: ``O(k_max)``
     work per problem instead of ``O(k_max^2)``. The factor is exactly 0 once
     ``j >= n - c`` (then ``-inf`` in the log). The cumulative sum has a relative error

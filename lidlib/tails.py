@@ -218,7 +218,7 @@ def small_window_success(bias, tau, delta: float, sigma_eta: float) -> np.ndarra
 
     Eq. 16 and 58 (Eq. 14 for ``B = 0``), with :math:`c_\delta = \sqrt{2/\pi}\,\delta/\sigma_\eta`:
     the Gaussian density of the trial error at the gap ``B`` times the window ``2 delta``.
-    It is the leading term of the exact success (:func:`lidlib.single_trial_success`) for
+    It is the leading term of the exact success (:func:`lidlib.passk.single_trial_success`) for
     ``h max(1, m) -> 0``, with ``h = delta sqrt(tau)/sigma_eta`` and
     ``m = |B| sqrt(tau)/sigma_eta``; it is not a probability (it exceeds 1 once
     ``c_delta sqrt(tau) > 1``).
@@ -298,7 +298,7 @@ def small_window_failure(
 
     which equals :math:`C_1 k^{-\beta}\,[1 - \beta(\beta+1)/\lambda^2 + O(\lambda^{-4})]`:
     the Gamma integral of Eq. 44-45 is its leading term.  For ``v > 0`` the double
-    integral is done by the quadrature of :func:`lidlib.population_failure`.
+    integral is done by the quadrature of :func:`lidlib.passk.population_failure`.
 
     ``form="power"`` keeps the power instead, :math:`\mathbb E[(1 - \min(s_{sw}, 1))^k]`,
     which isolates the error of the window expansion (Eq. 14/16) from that of the
@@ -442,7 +442,7 @@ def tauberian_onset(
 ) -> float:
     r"""Smallest ``k`` beyond which the exact failure is within ``rel_tol`` of :math:`C_1 k^{-\beta}` (Eq. 15).
 
-    Root-finding on the exact engine (:func:`lidlib.population_failure`): the ratio
+    Root-finding on the exact engine (:func:`lidlib.passk.population_failure`): the ratio
     :math:`\mathcal L_{\inf}(k) / (C_1 k^{-\beta})` (Eq. 15/45) is evaluated on a
     logarithmic grid of ``k`` in ``[1, k_max]``; the last grid interval where
     ``|ratio - 1|`` crosses ``rel_tol`` is refined with Brent's method.

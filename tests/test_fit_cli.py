@@ -199,3 +199,16 @@ def test_run_accepts_paths_and_unknown_chapter_exits_2(capsys):
     )
     assert main(["run", "no_such_chapter.md"]) == 2
     assert "no chapter" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "opt", [["--plot", "x.png"], ["--per-problem", "pp.csv"], ["--plan", "100", "--within", "0.05"]]
+)
+def test_single_model_options_on_a_multi_model_file_name_the_fix(tmp_path, capsys, opt):
+    f = tmp_path / "two.csv"
+    f.write_text("model,n,c\n" + "".join(f"{m},20,{c}\n" for m in ("a", "b") for c in (0, 3, 7, 12, 20)))
+    opt = [str(tmp_path / o) if o.endswith((".png", ".csv")) else o for o in opt]
+    assert cli_fit([str(f), *opt]) == 2
+    err = capsys.readouterr().err
+    assert "--model" in err and "2 models" in err and len(err.strip().splitlines()) == 1
+    assert not list(tmp_path.glob("x.png")) and not list(tmp_path.glob("pp.csv"))

@@ -382,6 +382,16 @@ def _grouped_counts(args, data: formats.Counts) -> int:
     preds = np.array(args.predict, dtype=float)
     assert data.group is not None  # _run_counts calls this only for files with several models
     groups = list(dict.fromkeys(data.group.tolist()))
+    single = [
+        opt
+        for opt, val in (("--plot", args.plot), ("--per-problem", args.per_problem), ("--plan", args.plan))
+        if val is not None
+    ]
+    if single:
+        raise ValueError(
+            f"{args.file} holds {len(groups)} models; {', '.join(single)} work on one model at a time: "
+            f"add --model NAME (one of {', '.join(map(str, groups))})"
+        )
     res, fcs = {}, {}
     for g in groups:
         sel = data.group == g

@@ -99,7 +99,7 @@ def lid_interpolation_error(surface, gen, beta: float, delta: float, sigma_eta: 
 
     Draws ``n`` points uniformly in :math:`(\log N, \log k)` over the grid of
     ``surface`` and compares ``surface(k, N)`` with
-    :func:`lidlib.population_failure` at bias variance ``gen(N)``.
+    :func:`lidlib.passk.population_failure` at bias variance ``gen(N)``.
 
     Parameters
     ----------

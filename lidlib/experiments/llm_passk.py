@@ -257,7 +257,7 @@ def paired_window_exponents(
     r"""Effective exponents :math:`\beta_{\rm eff}` (Eq. 19) in ``k``-windows, with a paired bootstrap.
 
     The point estimates are the least-squares log-log slopes of ``curves`` in each window
-    (:func:`lidlib.local_slope`, the closed form for a stack of curves); the replicates are the same slopes of the
+    (:func:`lidlib.slopes.local_slope`, the closed form for a stack of curves); the replicates are the same slopes of the
     curves of :func:`lidlib.counts.paired_bootstrap_failure`, which resamples one set of
     problems per replicate for all models, so that the replicates carry the correlation
     between models that share a benchmark.
@@ -456,7 +456,7 @@ def best_model_at_budgets(
 
 
 def interval_text(interval, fmt: str = ".3f") -> str:
-    """An interval as ``"[lo, hi]"`` for the chapter's tables (profile intervals of :func:`lidlib.fit_passk_counts`).
+    """An interval as ``"[lo, hi]"`` for the chapter's tables (profile intervals of :func:`lidlib.counts.fit_passk_counts`).
 
     Parameters
     ----------

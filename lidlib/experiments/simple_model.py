@@ -274,7 +274,7 @@ def split_half_independence(errors, thresholds, *, alpha: float = 0.01) -> dict[
     """Are attempts independent given the image? pass@k from the first half of the attempts against the second half (predecessor Sec. 4).
 
     For each threshold, each image's pass@k is estimated without bias from its first
-    ``K // 2`` attempts (:func:`lidlib.pass_at_k_unbiased`) and compared with whether
+    ``K // 2`` attempts (:func:`lidlib.passk.pass_at_k_unbiased`) and compared with whether
     one of the next ``k`` attempts, in the order drawn, succeeded. Under independence the
     mean difference over images is zero at every ``k``; it is tested with a
     Bonferroni-corrected two-sided z-test (family-wise level ``alpha``) over the ``k``

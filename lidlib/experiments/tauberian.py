@@ -1,7 +1,7 @@
 r"""The Tauberian chapter's experiments: from the precision tail to ``C_1 k^-beta`` (Sec. 4.2, App. B.3-B.4).
 
 The chapter ``notebooks/tauberian.md`` checks each step of the Tauberian argument against
-the exact engine (:func:`lidlib.population_failure`) and against simulation. This module
+the exact engine (:func:`lidlib.passk.population_failure`) and against simulation. This module
 holds its orchestration: the adaptive-quadrature oracles of Eq. 42-43
 (:func:`eq42_quadrature`, :func:`eq43_quadrature`), the diagnostics of the approach to
 ``C_1 k^-beta`` (:func:`ratio_diagnostics`), the error maps of the small-window expansion
@@ -217,7 +217,7 @@ def population_error_map(delta_over_sigma, bias_sd_over_sigma, k: float, beta: f
     -------
     err_power, err_exp : ndarray, shape (n_bias, n_delta)
         ``(1 - s_sw)^k`` (Eq. 16 alone) and ``exp(-k s_sw)`` (Eq. 16 and 41), each over the
-        exact :func:`lidlib.population_failure`, minus one.
+        exact :func:`lidlib.passk.population_failure`, minus one.
     """
     d_grid = np.asarray(delta_over_sigma, dtype=float)
     sb_grid = np.asarray(bias_sd_over_sigma, dtype=float)
@@ -471,7 +471,7 @@ def literal_vs_geometric(
     For each case ``(beta, Var B / sigma_eta^2)``: ``n_literal`` instances with ``k_literal``
     literal target draws each and ``n_geometric`` instances with one geometric draw each
     (:func:`lidlib.simulate.simulate_first_success`, streams spawned per case), both tested
-    with :func:`lidlib.simulate.survival_check` against :func:`lidlib.population_failure`.
+    with :func:`lidlib.simulate.survival_check` against :func:`lidlib.passk.population_failure`.
 
     Parameters
     ----------
