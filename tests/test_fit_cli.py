@@ -212,3 +212,18 @@ def test_single_model_options_on_a_multi_model_file_name_the_fix(tmp_path, capsy
     err = capsys.readouterr().err
     assert "--model" in err and "2 models" in err and len(err.strip().splitlines()) == 1
     assert not list(tmp_path.glob("x.png")) and not list(tmp_path.glob("pp.csv"))
+
+
+@pytest.mark.slowish
+def test_plot_band_uses_the_replicates_of_the_printed_interval(tmp_path, capsys):
+    """--plot draws its band from the same bootstrap as the printed interval, so asking for
+    a plot does not change the printed numbers."""
+    f = _samples_file(tmp_path, P=40, n=30)
+    base = [str(f), "--predict", "10", "300", "--json", "--n-boot", "40", "--seed", "5"]
+    assert cli_fit(base) == 0
+    plain = json.loads(capsys.readouterr().out)["forecast"]
+    assert cli_fit([*base, "--plot", str(tmp_path / "p.png")]) == 0
+    plotted = json.loads(capsys.readouterr().out)["forecast"]
+    assert (tmp_path / "p.png").stat().st_size > 0
+    for key in ("pass_at_k", "lo", "hi", "n_boot_ok"):
+        assert plain[key] == plotted[key]

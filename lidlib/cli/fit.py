@@ -267,7 +267,11 @@ def _forecast(args, n: np.ndarray, c: np.ndarray, ks: np.ndarray, label: str = "
         print(
             f"lidlib fit: bootstrap{label}: {args.n_boot} replicates of {n.size} problems", file=sys.stderr, flush=True
         )
-    boot = C.bootstrap_forecast(n, c, ks, method, args.n_boot, rng, progress=prog)
+    # with --plot, the band is drawn from the same replicates as the printed interval: the
+    # resampling does not depend on k, so the plot grid is appended to the same bootstrap
+    grid = _plot_grid(n, ks) if getattr(args, "plot", None) else np.empty(0)
+    boot = C.bootstrap_forecast(n, c, np.r_[ks, grid] if grid.size else ks, method, args.n_boot, rng, progress=prog)
+    boot, boot_grid = boot[:, : ks.size], boot[:, ks.size :]
     lo_f, hi_f, ok = centred_interval(fail, boot, LEVEL)
     nmin = float(n.min())
     meas = np.full(ks.size, np.nan)
@@ -288,7 +292,14 @@ def _forecast(args, n: np.ndarray, c: np.ndarray, ks: np.ndarray, label: str = "
         "best": best,
         "selection_scores": scores,
         "boot": boot,
+        "band": (grid, boot_grid),
     }
+
+
+def _plot_grid(n: np.ndarray, preds: np.ndarray) -> np.ndarray:
+    """The budgets at which ``--plot`` draws the forecast and its band."""
+    kmax = float(max(preds.max() if preds.size else 0, 30 * int(n.min())))
+    return np.geomspace(1, kmax, 80)
 
 
 def centred_interval(point: np.ndarray, boot: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -404,7 +415,7 @@ def _grouped_counts(args, data: formats.Counts) -> int:
     if args.json:
         out: dict[str, Any] = {"file": str(args.file), "input": "counts", "format": data.fmt, "groups": {}}
         for g, fits in res.items():
-            fc = {k: v for k, v in fcs[g].items() if k != "boot"}
+            fc = {k: v for k, v in fcs[g].items() if k not in ("boot", "band")}
             out["groups"][g] = {
                 "n_problems": int((data.group == g).sum()),
                 "fits": {m: f.as_dict() for m, f in fits.items()},
@@ -550,7 +561,7 @@ def _run_counts(args, data: formats.Counts) -> int:
             "likelihood_models": list(count_fits),
             "best": fc["best"],
             "best_criterion": "self-thinning: smallest out-of-sample error forecasting this file's own counts",
-            "forecast": {k_: v for k_, v in fc.items() if k_ != "boot"},
+            "forecast": {k_: v for k_, v in fc.items() if k_ not in ("boot", "band")},
             "predict": {
                 "k": preds.tolist(),
                 **{m: np.atleast_1d(f.predict(preds)).tolist() if preds.size else [] for m, f in allf.items()},
@@ -608,13 +619,12 @@ def _plot_counts(args, n, c, fc, preds) -> None:
     from lidlib.book import plotting
 
     nmin = int(n.min())
-    kmax = float(max(preds.max() if preds.size else 0, 30 * nmin))
+    kg, boot = fc["band"]  # the replicates of the printed interval (see _forecast)
+    kmax = float(kg[-1])
     ks_d = np.unique(np.round(np.geomspace(1, nmin, 60)))
     nu, cu, w = C.count_pairs(n, c)
     f_d = (w @ C.failure_at(nu, cu, ks_d)) / w.sum()
-    kg = np.geomspace(1, kmax, 80)
     fg, _ = C.forecast_failure(n, c, kg, fc["method"])
-    boot = C.bootstrap_forecast(n, c, kg, fc["method"], min(args.n_boot, 100), np.random.default_rng(args.seed))
     lo, hi, ok = centred_interval(fg, boot, LEVEL)
     fig, ax = plotting.panels(1, width=6.0, height=4.2)
     if ok.sum() >= 10:
@@ -630,7 +640,7 @@ def _plot_counts(args, n, c, fc, preds) -> None:
         xlabel="number of samples k",
         ylabel="failure 1 - pass@k",
         xlim=(1, kmax),
-        title=f"{Path(args.file).name}: {n.size} problems",
+        title=f"{Path(args.file).name}{f' ({args.model})' if getattr(args, 'model', None) else ''}: {n.size} problems",
     )
     ax.legend(loc="lower left")
     _save(fig, args.plot)
