@@ -150,16 +150,46 @@ _SOURCES: dict[str, dict[str, Any]] = {
 
 
 class DataUnavailableError(RuntimeError):
-    """A data file is neither in the mirror nor in the cache and cannot be downloaded."""
+    """A data file is neither in the mirror nor in the cache and cannot be downloaded.
+
+    Parameters
+    ----------
+    message : str
+        Names the file and the command or setting that would provide it.
+    """
 
 
 class DataIntegrityError(RuntimeError):
-    """A data file does not match its registered checksum (corrupt or truncated)."""
+    """A data file does not match its registered checksum (corrupt or truncated).
+
+    Parameters
+    ----------
+    message : str
+        Names the file, the expected and the actual hash.
+    """
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One registered data file; ``sha256`` is the hash of the mirror copy."""
+    """One registered data file; ``sha256`` is the hash of the mirror copy.
+
+    Attributes
+    ----------
+    name : str
+        Path relative to the repository's ``data/`` folder (and to a mirror).
+    sha256 : str
+        Hash of the committed or mirror copy.
+    source : str
+        How a missing copy is obtained: ``"file"``, ``"archive"``, ``"gz-prefix"``,
+        ``"mirror-only"`` or ``"derived"`` (made here and committed).
+    url, licence, description : str
+        Where it comes from, under which terms, and what it is.
+    url_status : str
+        ``"canonical"``, ``"guess"`` or ``"none"``.
+    download_hash, member, prefix
+        The hash of what ``url`` serves (if not ``sha256``), the archive member, and the
+        number of IDX items kept.
+    """
 
     name: str
     sha256: str
@@ -174,7 +204,24 @@ class Entry:
 
 
 def load_registry(path: Path = REGISTRY_FILE, sources: dict[str, dict[str, Any]] = _SOURCES) -> dict[str, Entry]:
-    """Join the pooch registry file with the source table into ``{name: Entry}``."""
+    """Join the pooch registry file with the source table into ``{name: Entry}``.
+
+    Parameters
+    ----------
+    path : Path
+        A registry in pooch's format (``name sha256:<hash>`` per line, ``#`` comments).
+    sources : dict
+        Source, URL, licence and description per name.
+
+    Returns
+    -------
+    dict of str to Entry
+
+    Raises
+    ------
+    RuntimeError
+        If the two tables list different files.
+    """
     hashes = {}
     for line in path.read_text().splitlines():
         if line.strip() and not line.lstrip().startswith("#"):
@@ -191,26 +238,83 @@ REGISTRY: dict[str, Entry] = load_registry()
 
 
 def registry_entry(name: str) -> Entry:
-    """The registry entry of ``name``; ``ValueError`` listing the known names if there is none."""
+    """The registry entry of ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A registered file, e.g. ``"cifar10h/cifar10h-counts.npy"``.
+
+    Returns
+    -------
+    Entry
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not registered; the message lists the known names.
+
+    Examples
+    --------
+    >>> from lidlib import data
+    >>> data.registry_entry("cifar10h/cifar10h-counts.npy").source
+    'file'
+    """
     if name not in REGISTRY:
         raise ValueError(f"unknown data file {name!r}; known names: {', '.join(REGISTRY)}")
     return REGISTRY[name]
 
 
 def mirror_dir() -> Path | None:
-    """Return the mirror directory named by ``$LIDLIB_DATA_DIR``, or None."""
+    """The mirror directory named by ``$LIDLIB_DATA_DIR``.
+
+    Returns
+    -------
+    Path or None
+        None when the variable is unset or empty.
+    """
     value = os.environ.get(ENV_MIRROR)
     return Path(value).expanduser() if value else None
 
 
 def cache_dir() -> Path:
-    """Return the download cache (``$LIDLIB_CACHE_DIR`` or ``pooch.os_cache("lidlib")``)."""
+    """The download cache: ``$LIDLIB_CACHE_DIR``, else ``pooch.os_cache("lidlib")``.
+
+    Returns
+    -------
+    Path
+        The folder (not created here).
+    """
     value = os.environ.get(ENV_CACHE)
     return Path(value).expanduser() if value else Path(pooch.os_cache("lidlib"))
 
 
 def idx_prefix(data: bytes, n: int) -> bytes:
-    """Return the first ``n`` items of an unsigned-byte IDX file, header count corrected."""
+    r"""The first ``n`` items of an unsigned-byte IDX file, with the header count corrected.
+
+    Parameters
+    ----------
+    data : bytes
+        An IDX file (magic ``00 00 08 <ndim>``, big-endian dimensions, then the items).
+    n : int
+        Number of items to keep.
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    ValueError
+        If ``data`` is not an unsigned-byte IDX file or holds fewer than ``n`` items.
+
+    Examples
+    --------
+    >>> import struct
+    >>> idx = b"\x00\x00\x08\x01" + struct.pack(">I", 4) + bytes([7, 8, 9, 10])
+    >>> idx_prefix(idx, 2)[-2:], struct.unpack(">I", idx_prefix(idx, 2)[4:8])[0]
+    (b'\x07\x08', 2)
+    """
     if len(data) < 4 or data[:3] != b"\x00\x00\x08":
         raise ValueError("not an unsigned-byte IDX file")
     ndim = data[3]
@@ -317,7 +421,13 @@ FILES_READ: dict[str, str] = {}
 
 
 def files_read() -> dict[str, str]:
-    """The data files this process has verified so far, with their sha256 (a copy)."""
+    """The data files this process has verified so far, with their sha256.
+
+    Returns
+    -------
+    dict of str to str
+        A sorted copy; the ledger stores it in each chapter's results (provenance).
+    """
     return dict(sorted(FILES_READ.items()))
 
 
@@ -366,7 +476,19 @@ def fetch(name: str) -> Path:
 
 
 def provenance(name: str) -> dict:
-    """Registry record of ``name`` plus its resolved path, origin, check and file sha256."""
+    """Registry record of ``name`` plus its resolved path, origin, check and file sha256.
+
+    Parameters
+    ----------
+    name : str
+        A registered file.
+
+    Returns
+    -------
+    dict
+        The fields of :func:`registry_entries` and ``path``, ``origin`` (repository,
+        mirror or cache), ``checked`` and ``file_sha256``.
+    """
     rec = _resolve(registry_entry(name))
     sha = rec["actual"]
     if not sha.startswith("sha256:"):  # checked via the archive: hash the file itself
@@ -381,7 +503,23 @@ def provenance(name: str) -> dict:
 
 
 def registry_entries(names: list[str] | None = None) -> list[dict]:
-    """Return the registry as dicts (name, sha256, source, url, url_status, licence, ...)."""
+    """The registry as plain dicts (name, sha256, source, url, url_status, licence, ...).
+
+    Parameters
+    ----------
+    names : list of str, optional
+        Registered files; default all.
+
+    Returns
+    -------
+    list of dict
+
+    Examples
+    --------
+    >>> from lidlib import data
+    >>> sorted(data.registry_entries(["cifar10h/cifar10h-counts.npy"])[0])[:3]
+    ['description', 'download_hash', 'licence']
+    """
     return [asdict(registry_entry(n)) for n in (REGISTRY if names is None else names)]
 
 
@@ -404,7 +542,14 @@ def verify(names: list[str] | None = None) -> list[dict]:
 
 
 def data_dir_status() -> dict:
-    """Where the mirror, the cache and the registry are, and whether they exist."""
+    """Where the mirror, the cache and the registry are, and whether they exist.
+
+    Returns
+    -------
+    dict
+        ``mirror_env``, ``mirror``, ``mirror_exists``, ``cache_env``, ``cache``,
+        ``cache_exists`` and ``registry``.
+    """
     mirror, cache = mirror_dir(), cache_dir()
     return {
         "mirror_env": ENV_MIRROR,
