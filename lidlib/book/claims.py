@@ -388,18 +388,30 @@ class Ledger:
             self.figures.append(name)
         if show and _in_notebook():
             import matplotlib.pyplot as plt
-            from IPython.display import Image, display
 
             width = int(110 * fig.get_figwidth())
             plt.close(fig)
-            image = Image(filename=str(png), width=width)
-            try:
-                from myst_nb import glue
-            except ImportError:  # JupyterLab without the book extra: nothing to glue into
-                pass
-            else:
-                glue(f"fig-{name}", image, display=False)
-            display(image, metadata={FIGURE_KEY: name})
+            self.image(png, name, width)
+
+    def image(self, png: Path | str, name: str, width: int) -> None:
+        """Show an existing PNG as ledger figure ``name``: glued as ``fig-<name>`` for a
+        ``{glue:figure}`` caption, and displayed inline (the copy the site drops once the
+        caption exists). :meth:`figure` calls it for the PNG it saved; a chapter calls it
+        directly for a picture made elsewhere (e.g. by ``lidlib fit --plot``).
+        Outside a notebook it does nothing.
+        """
+        if not _in_notebook():
+            return
+        from IPython.display import Image, display
+
+        image = Image(filename=str(png), width=width)
+        try:
+            from myst_nb import glue
+        except ImportError:  # JupyterLab without the book extra: nothing to glue into
+            pass
+        else:
+            glue(f"fig-{name}", image, display=False)
+        display(image, metadata={FIGURE_KEY: name})
 
     def get(self, id: str) -> dict[str, Any]:
         """The record of claim ``id``; ``KeyError`` naming the chapter if there is none."""
@@ -1044,8 +1056,7 @@ def markdown_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: s
         raise ValueError(f"fmt has {len(fmts)} entries for {len(columns)} columns")
 
     def cell(x: Any, f: str) -> str:
-        text = format(x, f) if f and not isinstance(x, str) else str(x)
-        return text.replace("|", "\\|")
+        return escape_cell(format(x, f) if f and not isinstance(x, str) else str(x))
 
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for r in rows:
